@@ -1,0 +1,117 @@
+# shellcheck shell=bash
+# Shared by every script: the project root, the .venv bootstrap, and the ONE place where the target
+# (local embedded AWS or a real AWS account) picks the endpoint and the credentials.
+# Source it; it defines functions and a few variables and runs nothing else.
+
+TT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TT_VENV="${TT_ROOT}/.venv"
+TT_LOCAL_DIR="${TT_ROOT}/.local"
+export TT_ROOT
+
+die() {
+  echo "error: $*" >&2
+  exit 1
+}
+
+info() {
+  echo "==> $*"
+}
+
+# The first python3 on PATH that is 3.11 or newer.
+find_python() {
+  local candidate
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Create .venv on first use and (re)install the pinned requirements only when they changed.
+# $1: "runtime" (requirements.txt) or "dev" (requirements-dev.txt, which includes runtime).
+ensure_venv() {
+  local kind="${1:-runtime}" python req stamp digest
+  case "$kind" in
+    runtime) req="${TT_ROOT}/requirements.txt" ;;
+    dev) req="${TT_ROOT}/requirements-dev.txt" ;;
+    *) die "ensure_venv: unknown kind '$kind'" ;;
+  esac
+  if [[ ! -x "${TT_VENV}/bin/python" ]]; then
+    python="$(find_python)" || die "Python 3.11 or newer is needed: install python3.11 (e.g. apt-get install python3.11 python3.11-venv) and run again."
+    info "creating ${TT_VENV} with $("$python" --version)"
+    "$python" -m venv "${TT_VENV}" || die "could not create ${TT_VENV}: install the venv module (e.g. apt-get install python3-venv)."
+  fi
+  digest="$(cat "${TT_ROOT}/requirements.txt" "${TT_ROOT}/requirements-dev.txt" "${TT_ROOT}/portal/requirements.txt" \
+    "${TT_ROOT}/constraints.txt" 2>/dev/null | sha256sum | cut -d' ' -f1)"
+  stamp="${TT_VENV}/.installed-${kind}"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$digest" ]]; then
+    return 0
+  fi
+  if [[ "$kind" == "runtime" && -f "${TT_VENV}/.installed-dev" && "$(cat "${TT_VENV}/.installed-dev")" == "$digest" ]]; then
+    return 0 # dev already includes runtime
+  fi
+  info "installing pinned Python requirements ($kind) into .venv"
+  "${TT_VENV}/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -r "$req" -c "${TT_ROOT}/constraints.txt" || die "pip install failed (see above)."
+  echo "$digest" >"$stamp"
+}
+
+activate_venv() {
+  # shellcheck disable=SC1091
+  source "${TT_VENV}/bin/activate"
+  export PYTHONPATH="${TT_ROOT}/lambda_src:${TT_ROOT}${PYTHONPATH:+:${PYTHONPATH}}"
+  export ANSIBLE_CONFIG="${TT_ROOT}/ansible.cfg"
+}
+
+# The local endpoint's port: LOCAL_AWS_PORT, else 4566.
+local_aws_port() {
+  echo "${LOCAL_AWS_PORT:-4566}"
+}
+
+local_aws_endpoint() {
+  echo "http://127.0.0.1:$(local_aws_port)"
+}
+
+# The region: --region, else AWS_REGION, else group_vars/all.yml's aws_region.
+default_region() {
+  if [[ -n "${AWS_REGION:-}" ]]; then
+    echo "$AWS_REGION"
+    return
+  fi
+  sed -n 's/^aws_region: *"\{0,1\}\([a-z0-9-]*\)"\{0,1\}.*/\1/p' "${TT_ROOT}/group_vars/all.yml" | head -n 1
+}
+
+# THE place where local and AWS differ: endpoint and credentials. Everything downstream (Ansible's amazon.aws
+# modules through module_defaults, boto3 in our scripts) reads the environment set here.
+# $1: local|aws; $2: region (optional).
+select_target() {
+  local target="$1" region="${2:-}"
+  [[ -n "$region" ]] || region="$(default_region)"
+  export TT_TARGET="$target" AWS_REGION="$region" AWS_DEFAULT_REGION="$region"
+  case "$target" in
+    local)
+      # Fixed dummy credentials: the emulator accepts any, and a real profile must never be used by mistake.
+      export AWS_ENDPOINT_URL
+      AWS_ENDPOINT_URL="$(local_aws_endpoint)"
+      export AWS_ACCESS_KEY_ID="LOCALEMULATORKEY" AWS_SECRET_ACCESS_KEY="local-emulator-secret"
+      unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE
+      ;;
+    aws)
+      unset AWS_ENDPOINT_URL
+      ;;
+    *) die "unknown target '$target': use --target local or --target aws" ;;
+  esac
+  export TT_BUILD_DIR="${TT_ROOT}/build/${target}"
+}
+
+# For --target aws: fail early, in one line, without credentials.
+require_aws_credentials() {
+  python -c 'import boto3, sys
+try:
+    boto3.client("sts").get_caller_identity()
+except Exception as error:
+    sys.exit(f"error: no usable AWS credentials for --target aws ({type(error).__name__}): run `aws configure` or set AWS_PROFILE.")'
+}

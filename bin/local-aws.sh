@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The embedded local AWS: MiniStack on 127.0.0.1, state persisted under .local/ across restarts.
+# Usage: bin/local-aws.sh start|stop|status|reset     (port: LOCAL_AWS_PORT, default 4566)
+#        LOCAL_AWS_STATE_DIR overrides the state folder (tests use a throwaway one).
+set -euo pipefail
+# shellcheck source=bin/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+PORT="$(local_aws_port)"
+ENDPOINT="$(local_aws_endpoint)"
+STATE_DIR="${LOCAL_AWS_STATE_DIR:-${TT_LOCAL_DIR}/ministack-${PORT}}"
+PID_FILE="${STATE_DIR}/ministack.pid"
+LOG_FILE="${STATE_DIR}/ministack.log"
+
+usage() {
+  echo "usage: $0 start|stop|status|reset" >&2
+  exit 2
+}
+
+is_ours_running() {
+  [[ -f "$PID_FILE" ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null
+}
+
+is_healthy() {
+  curl -fsS --max-time 2 "${ENDPOINT}/_ministack/health" >/dev/null 2>&1
+}
+
+port_taken() {
+  (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null
+}
+
+start() {
+  if is_ours_running && is_healthy; then
+    echo "local AWS already running (pid $(cat "$PID_FILE"))"
+    echo "endpoint: ${ENDPOINT}"
+    return 0
+  fi
+  if port_taken; then
+    die "port ${PORT} on 127.0.0.1 is taken by another program: stop it, or choose a free port with LOCAL_AWS_PORT=4567."
+  fi
+  ensure_venv runtime
+  mkdir -p "$STATE_DIR/s3"
+  # Bound to loopback only; PERSIST_STATE and S3_PERSIST keep stacks, keys and objects across a restart.
+  # LAMBDA_WARM_TTL_SECONDS keeps warm containers long enough for the API's in-memory caches to matter.
+  (
+    cd "$STATE_DIR"
+    BIND_HOST=127.0.0.1 GATEWAY_PORT="$PORT" MINISTACK_HOST=localhost \
+      PERSIST_STATE=1 STATE_DIR="$STATE_DIR/state" S3_PERSIST=1 S3_DATA_DIR="$STATE_DIR/s3" \
+      LAMBDA_WARM_TTL_SECONDS="${LAMBDA_WARM_TTL_SECONDS:-600}" LOG_LEVEL="${MINISTACK_LOG_LEVEL:-WARNING}" \
+      MINISTACK_REGION="$(default_region)" \
+      nohup "${TT_VENV}/bin/ministack" >"$LOG_FILE" 2>&1 &
+    echo $! >"$PID_FILE"
+  )
+  local waited=0
+  until is_healthy; do
+    if ! is_ours_running; then
+      tail -n 20 "$LOG_FILE" >&2 || true
+      die "the local AWS exited during start-up (log: $LOG_FILE)"
+    fi
+    sleep 0.2
+    waited=$((waited + 1))
+    [[ $waited -lt 300 ]] || die "the local AWS did not answer on ${ENDPOINT} within 60 s (log: $LOG_FILE)"
+  done
+  echo "local AWS started (pid $(cat "$PID_FILE"), state in ${STATE_DIR})"
+  echo "endpoint: ${ENDPOINT}"
+}
+
+stop() {
+  if ! is_ours_running; then
+    echo "local AWS not running"
+    rm -f "$PID_FILE"
+    return 0
+  fi
+  local pid waited=0
+  pid="$(cat "$PID_FILE")"
+  # SIGTERM lets MiniStack save its state to STATE_DIR before it exits.
+  kill -TERM "$pid"
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 0.2
+    waited=$((waited + 1))
+    if [[ $waited -ge 150 ]]; then
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+  done
+  rm -f "$PID_FILE"
+  echo "local AWS stopped"
+}
+
+status() {
+  if is_ours_running && is_healthy; then
+    echo "running (pid $(cat "$PID_FILE"), state in ${STATE_DIR})"
+    echo "endpoint: ${ENDPOINT}"
+  else
+    echo "not running (start it with: bin/local-aws.sh start)"
+    return 3
+  fi
+}
+
+reset() {
+  stop
+  rm -rf "$STATE_DIR"
+  rm -rf "${TT_ROOT}/build/local"
+  echo "local AWS state removed (${STATE_DIR})"
+}
+
+[[ $# -eq 1 ]] || usage
+case "$1" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  reset) reset ;;
+  *) usage ;;
+esac

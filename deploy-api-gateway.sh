@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Deploy or update the whole Test Time service.
+#
+#   ./deploy-api-gateway.sh                  # the embedded local AWS (started if needed), no account needed
+#   ./deploy-api-gateway.sh --target aws     # a real AWS account (standard credential chain, AWS_PROFILE)
+#   ./deploy-api-gateway.sh --check          # show what each stack would add, modify or remove; change nothing
+#
+# Options: --target local|aws, --region REGION, --check, -v (more Ansible output), -h.
+set -euo pipefail
+# shellcheck source=bin/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bin/lib/common.sh"
+
+usage() {
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  exit "${1:-0}"
+}
+
+target=local
+region=""
+check=()
+verbose=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --target) target="${2:-}"; shift 2 || usage 2 ;;
+    --target=*) target="${1#*=}"; shift ;;
+    --region) region="${2:-}"; shift 2 || usage 2 ;;
+    --region=*) region="${1#*=}"; shift ;;
+    --check) check=(--check); shift ;;
+    -v | -vv | -vvv) verbose=("$1"); shift ;;
+    -h | --help) usage 0 ;;
+    *) echo "error: unknown option '$1'" >&2; usage 2 ;;
+  esac
+done
+[[ "$target" == local || "$target" == aws ]] || die "--target must be local or aws, not '$target'."
+
+ensure_venv runtime
+activate_venv
+select_target "$target" "$region"
+
+if [[ "$target" == local ]]; then
+  "${TT_ROOT}/bin/local-aws.sh" start >/dev/null
+else
+  require_aws_credentials
+fi
+
+info "deploying to ${target} (${AWS_REGION})${check:+ in check mode: nothing will change}"
+ansible-playbook "${TT_ROOT}/playbooks/deploy.yml" -e "aws_region=${AWS_REGION}" ${check[@]+"${check[@]}"} \
+  ${verbose[@]+"${verbose[@]}"}
+
+[[ ${#check[@]} -eq 0 ]] || exit 0
+
+outputs="${TT_BUILD_DIR}/stack-outputs.json"
+api_url="$(python -c 'import json,sys; print(json.load(open(sys.argv[1]))["ApiUrl"])' "$outputs")"
+cat <<EOF
+
+Test Time is deployed (${target}). API: ${api_url}
+Next steps:
+  1. Publish the tests and the class list:   ./update-subjects-or-students.sh
+  2. Hand out each student's key:            bin/pull-api-config.sh --all
+  3. Take a test as a student:               bin/pull-api-config.sh --student student01 --save && bin/test-time.sh
+EOF

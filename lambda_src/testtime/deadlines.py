@@ -1,0 +1,56 @@
+"""Deadlines: parsing ISO 8601 instants and the default deadline, Monday 23:00 in the trainer's timezone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+DEFAULT_WEEKDAY = 0  # Monday
+DEFAULT_TIME = time(23, 0)
+
+
+def parse_instant(value: str) -> datetime:
+    """An aware datetime from ISO 8601 text with an offset (``Z`` accepted); ValueError otherwise."""
+    if not isinstance(value, str):
+        raise ValueError("expected an ISO 8601 date-time string")
+    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} has no UTC offset or zone")
+    return parsed
+
+
+def to_iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with seconds precision, e.g. ``2026-11-23T22:00:00+00:00``."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def default_deadline(published: datetime, tz_name: str,
+                     weekday: int = DEFAULT_WEEKDAY, at: time = DEFAULT_TIME) -> datetime:
+    """The first ``weekday`` at ``at`` local time in ``tz_name`` strictly after ``published``.
+
+    Local wall-clock time is kept whatever the UTC offset of that day (winter and summer time both right).
+    """
+    tz = ZoneInfo(tz_name)
+    local = published.astimezone(tz)
+    days_ahead = (weekday - local.weekday()) % 7
+    candidate = datetime.combine(local.date() + timedelta(days=days_ahead), at, tzinfo=tz)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=days_ahead + 7), at, tzinfo=tz)
+    return candidate
+
+
+def effective_deadline(due: str, closed_at: str | None) -> datetime:
+    """A test closes at its due time, or earlier when the trainer removed it from the content."""
+    deadline = parse_instant(due)
+    if closed_at:
+        deadline = min(deadline, parse_instant(closed_at))
+    return deadline
+
+
+def is_open(due: str, closed_at: str | None, now: datetime) -> bool:
+    return now < effective_deadline(due, closed_at)
+
+
+def utc_now() -> datetime:
+    """The current instant; the one clock of the API handlers, so tests can monkeypatch it."""
+    return datetime.now(UTC)

@@ -1,0 +1,95 @@
+"""Thin S3 I/O shared by every function: JSON get/put, create-only put, paginated listing.
+
+Everything that touches boto3 for the data bucket goes through here, so the domain modules stay pure and
+the request count per operation is easy to see (and to count in benchmarks).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+_CLIENT: Any = None
+
+
+def client() -> Any:
+    """One S3 client per container; endpoint and credentials come from the environment (local or AWS)."""
+    global _CLIENT
+    if _CLIENT is None:
+        _CLIENT = boto3.client(
+            "s3",
+            config=Config(retries={"max_attempts": 4, "mode": "standard"},
+                          max_pool_connections=int(os.environ.get("S3_MAX_POOL", "16"))),
+        )
+    return _CLIENT
+
+
+def dumps(value: Any) -> bytes:
+    """The serialisation of every JSON object we write: stable, so equal content gives equal digests."""
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _is(error: ClientError, *codes: str) -> bool:
+    code = error.response.get("Error", {}).get("Code", "")
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in codes or str(status) in codes
+
+
+def get_bytes(bucket: str, key: str) -> bytes | None:
+    """The object's body, or None when there is no such key."""
+    try:
+        return client().get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        if _is(error, "NoSuchKey", "404"):
+            return None
+        raise
+
+
+def get_json(bucket: str, key: str) -> Any | None:
+    """The parsed JSON object, or None when there is no such key (ValueError when it is not JSON)."""
+    body = get_bytes(bucket, key)
+    return None if body is None else json.loads(body)
+
+
+def put_json(bucket: str, key: str, value: Any) -> None:
+    client().put_object(Bucket=bucket, Key=key, Body=dumps(value), ContentType="application/json")
+
+
+def put_if_absent(bucket: str, key: str, body: bytes, content_type: str = "application/json") -> bool:
+    """Create the object only if the key is free (``If-None-Match: *``); False when it already existed.
+
+    S3 makes this atomic, so of two concurrent writers exactly one wins.
+    """
+    try:
+        client().put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, IfNoneMatch="*")
+    except ClientError as error:
+        if _is(error, "PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+            return False
+        raise
+    return True
+
+
+def exists(bucket: str, key: str) -> bool:
+    try:
+        client().head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if _is(error, "NoSuchKey", "404", "NotFound"):
+            return False
+        raise
+    return True
+
+
+def list_keys(bucket: str, prefix: str = "", delimiter: str | None = None) -> Iterator[str]:
+    """Every key under ``prefix``, page by page (S3 returns at most 1,000 per call)."""
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+    if delimiter:
+        kwargs["Delimiter"] = delimiter
+    for page in client().get_paginator("list_objects_v2").paginate(**kwargs):
+        for item in page.get("Contents", []):
+            yield item["Key"]
