@@ -55,7 +55,7 @@ def parse_submitted_marker(key: str) -> tuple[str, str, str] | None:
     """``(student_id, subject, test_id)`` of a marker key, or None for any other key."""
     if not key.startswith(SUBMITTED_PREFIX):
         return None
-    parts = key[len(SUBMITTED_PREFIX):].split("/")
+    parts = key[len(SUBMITTED_PREFIX) :].split("/")
     if len(parts) != 3 or not all(parts):
         return None
     return parts[0], parts[1], parts[2]

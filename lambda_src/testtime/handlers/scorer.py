@@ -1,0 +1,68 @@
+"""The scheduled scorer: ``handler(event, context)``.
+
+Event (all optional): ``{"asOf": "<ISO 8601>", "continuation": {...}}``. ``asOf`` defaults to now; a
+continuation is what a previous invocation handed over when its time budget ran out (same ``asOf``).
+Returns the run's JSON summary (see :meth:`testtime.scorer_run.RunResult.to_json`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from testtime.deadlines import parse_instant
+from testtime.mailer import Mailer
+from testtime.scorer_run import Continuation, Runtime, S3Data, Settings, run
+
+LOG = logging.getLogger(__name__)
+LOG.setLevel(logging.INFO)
+
+# Our own retry loop paces and backs off on throttling; botocore retrying underneath would break the pacing.
+_SES_CONFIG = Config(retries={"total_max_attempts": 1})
+
+
+def _ses_client() -> Any:
+    return boto3.client("ses", config=_SES_CONFIG)
+
+
+def _lambda_client() -> Any:
+    return boto3.client("lambda")
+
+
+def _invoker(context: Any) -> Any:
+    """Asynchronous self-invocation of this very function version (the hand-over)."""
+    arn = getattr(context, "invoked_function_arn", None)
+    if not arn:
+        return None
+    client = _lambda_client()
+
+    def invoke(payload: dict[str, Any]) -> None:
+        client.invoke(FunctionName=arn, InvocationType="Event", Payload=json.dumps(payload).encode())
+
+    return invoke
+
+
+def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
+    event = event if isinstance(event, dict) else {}
+    settings = Settings.from_env(os.environ)
+    raw_as_of = event.get("asOf")
+    as_of = parse_instant(raw_as_of) if raw_as_of else datetime.now(UTC)
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    runtime = Runtime(
+        remaining_ms=(lambda: float(remaining())) if callable(remaining) else (lambda: float("inf")),
+        invoke=_invoker(context),
+        request_id=str(getattr(context, "aws_request_id", "") or ""),
+    )
+    continuation = None
+    if event.get("continuation"):
+        continuation = Continuation.from_event(event["continuation"], runtime.request_id)
+    mailer = Mailer(_ses_client(), settings.sender)
+    result = run(settings, S3Data(settings.bucket), mailer, runtime, as_of, continuation).to_json()
+    LOG.info("scorer run: %s", json.dumps(result))
+    return result

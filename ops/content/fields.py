@@ -1,0 +1,142 @@
+"""Schema checks of single fields: each check reports into the shared problem list and returns the clean value
+(or None when the value is unusable, so that callers go on checking the rest of the file)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from email_validator import EmailNotValidError, validate_email
+
+from ops.content.documents import Document
+from ops.content.due import parse_due
+from ops.content.problems import FieldPath, Problem
+from testtime.layout import is_safe_id
+
+SAFE_ID_RULE = "use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+DUE_EXAMPLE = "e.g. 2026-11-30T23:00:00+01:00 or 2026-11-30T23:00 Europe/Warsaw"
+
+T = TypeVar("T")
+
+
+def kind(value: Any) -> str:
+    """The trainer's word for the type of a parsed value."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "a mapping"
+
+
+def name_problem(relative: str, name: str, what: str) -> Problem | None:
+    """A problem when a file or folder name cannot serve as ``what`` (it becomes part of S3 keys)."""
+    if is_safe_id(name):
+        return None
+    return Problem(relative, f"the name {name!r} cannot be used as {what}: {SAFE_ID_RULE}")
+
+
+class FieldChecker:
+    """Checks the fields of one document, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, document: Document, problems: list[Problem]) -> None:
+        self.document = document
+        self.problems = problems
+
+    def report(self, where: FieldPath, message: str) -> None:
+        self.problems.append(self.document.problem(where, message))
+
+    def get(
+        self, fields: dict[str, Any], where: FieldPath, key: str, convert: Callable[[Any, FieldPath], T | None]
+    ) -> T | None:
+        """``convert`` applied to ``fields[key]``; None when the key is absent (``mapping`` reported it if required)."""
+        if key not in fields:
+            return None
+        return convert(fields[key], (*where, key))
+
+    def mapping(
+        self, value: Any, where: FieldPath, required: Sequence[str], optional: Sequence[str] = ()
+    ) -> dict[str, Any] | None:
+        """``value`` when it is a mapping; unknown keys (with a hint) and missing required keys are reported."""
+        allowed = [*required, *optional]
+        if not isinstance(value, dict):
+            self.report(where, f"expected a mapping with keys {', '.join(allowed)}, found {kind(value)}")
+            return None
+        for key in value:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"expected one of {', '.join(allowed)}"
+                self.report((*where, key), f"unknown key ({hint})")
+        for key in required:
+            if key not in value:
+                self.report(where, f"missing required key {key!r}")
+        return value
+
+    def items(self, value: Any, where: FieldPath, what: str) -> list[Any] | None:
+        if not isinstance(value, list):
+            self.report(where, f"expected a list of {what}, found {kind(value)}")
+            return None
+        return value
+
+    def text(self, value: Any, where: FieldPath) -> str | None:
+        """Non-empty text, without surrounding blanks (YAML block scalars end with a newline)."""
+        if not isinstance(value, str) or not value.strip():
+            self.report(where, f"expected text, found {'empty text' if isinstance(value, str) else kind(value)}")
+            return None
+        return value.strip()
+
+    def label(self, value: Any, where: FieldPath) -> str | None:
+        """A question or choice id: text as typed (a JSON number is accepted as its digits)."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            self.report(where, f"expected an id, found {'empty text' if isinstance(value, str) else kind(value)}")
+            return None
+        if value != value.strip():
+            self.report(where, f"{value!r} starts or ends with blanks")
+            return None
+        return value
+
+    def key_part(self, value: Any, where: FieldPath, what: str = "an id") -> str | None:
+        """An id that becomes part of S3 keys (student, subject, test)."""
+        value = self.label(value, where)
+        if value is not None and not is_safe_id(value):
+            self.report(where, f"{value!r} cannot be used as {what}: {SAFE_ID_RULE}")
+            return None
+        return value
+
+    def email(self, value: Any, where: FieldPath) -> str | None:
+        address = self.text(value, where)
+        if address is None:
+            return None
+        try:
+            validate_email(address, check_deliverability=False)
+        except EmailNotValidError as error:
+            self.report(where, f"{address!r} is not a valid e-mail address: {error}")
+            return None
+        return address
+
+    def due(self, value: Any, where: FieldPath) -> datetime | None:
+        if not isinstance(value, str) or not value.strip():
+            self.report(where, f"expected a date-time with offset ({DUE_EXAMPLE}), found {kind(value)}")
+            return None
+        try:
+            return parse_due(value)
+        except ValueError as error:
+            self.report(where, f"{error} ({DUE_EXAMPLE})")
+            return None
+
+    def unique(self, seen: dict[str, int | None], value: str | None, where: FieldPath, what: str) -> None:
+        """Reports ``value`` when an earlier field of the document had it; ``seen`` maps values to their lines."""
+        if value is None:
+            return
+        if value in seen:
+            first = seen[value]
+            self.report(where, f"duplicate {what} {value!r}" + (f" (first at line {first})" if first else ""))
+        else:
+            seen[value] = self.document.line(where)

@@ -1,0 +1,22 @@
+"""Loading a content folder: every file is checked before anything is returned, so nothing half-valid is published."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ops.content.model import Content
+from ops.content.problems import ContentError, Problem
+from ops.content.students import load_students
+from ops.content.subjects import load_tests
+
+
+def load_content(folder: Path) -> Content:
+    """The validated content of ``folder``; ContentError listing every problem found otherwise."""
+    if not folder.is_dir():
+        raise ContentError([Problem(str(folder), "the content folder does not exist")])
+    problems: list[Problem] = []
+    students = load_students(folder, problems)
+    tests = load_tests(folder, problems)
+    if problems:
+        raise ContentError(problems)
+    return Content(tuple(students), tuple(tests))

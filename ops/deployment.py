@@ -1,0 +1,124 @@
+"""What the trainer-side tools need to know about a deployment: the stack outputs of a target and the settings.
+
+Endpoints and credentials are not here on purpose: boto3 takes them from the environment, which
+``bin/lib/common.sh`` prepares for the chosen target (MiniStack or a real account).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from ops.content import Content, ContentError, load_content
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TARGETS = ("local", "aws")
+SETTINGS_FILE = REPO_ROOT / "group_vars" / "all.yml"
+DEFAULT_TIMEZONE = "Europe/Warsaw"
+# https://<api>.execute-api.<region>.amazonaws.com/...: the region of a real deployment.
+_REGION_IN_URL = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
+
+
+class DeploymentError(Exception):
+    """The deployment cannot be reached as described (missing outputs file, bad setting)."""
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    data_bucket: str
+    rest_api_id: str
+    usage_plan_id: str
+    api_url: str
+    region: str | None  # None: boto3's own resolution from the environment
+
+
+def stack_outputs_path(target: str) -> Path:
+    return REPO_ROOT / "build" / target / "stack-outputs.json"
+
+
+def load_stack_outputs(path: Path) -> StackOutputs:
+    try:
+        outputs = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeploymentError(f"{path} not found: deploy first (./deploy-api-gateway.sh)") from None
+    except (OSError, ValueError) as error:
+        raise DeploymentError(f"{path}: {error}") from None
+    missing = [key for key in ("DataBucketName", "RestApiId", "UsagePlanId", "ApiUrl") if not outputs.get(key)]
+    if missing:
+        raise DeploymentError(f"{path}: missing {', '.join(missing)}")
+    in_url = _REGION_IN_URL.search(outputs["ApiUrl"])
+    return StackOutputs(
+        data_bucket=outputs["DataBucketName"],
+        rest_api_id=outputs["RestApiId"],
+        usage_plan_id=outputs["UsagePlanId"],
+        api_url=outputs["ApiUrl"],
+        region=outputs.get("Region") or (in_url.group(1) if in_url else None),
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    trainer_timezone: str = DEFAULT_TIMEZONE
+    ses_verify_students: bool = False
+
+
+def load_settings(path: Path = SETTINGS_FILE) -> Settings:
+    """The settings the tools read from ``group_vars/all.yml``; defaults when the file or a key is absent."""
+    values: dict[str, Any] = {}
+    if path.is_file():
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        values = loaded if isinstance(loaded, dict) else {}
+    settings = Settings(
+        trainer_timezone=str(values.get("trainer_timezone") or DEFAULT_TIMEZONE),
+        ses_verify_students=_flag(values.get("ses_verify_students", False), "ses_verify_students"),
+    )
+    check_timezone(settings.trainer_timezone)
+    return settings
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DeploymentError(f"trainer_timezone: unknown time zone {name!r} (e.g. Europe/Warsaw)") from None
+    return name
+
+
+def _flag(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).strip().lower() in ("true", "yes", "1"):
+        return True
+    if str(value).strip().lower() in ("false", "no", "0", ""):
+        return False
+    raise DeploymentError(f"{name}: expected true or false, found {value!r}")
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
+    parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
+    parser.add_argument("--check", action="store_true", help="print what would change and change nothing")
+
+
+def load_or_exit(args: argparse.Namespace) -> tuple[Content, StackOutputs]:
+    """Content and stack outputs for a CLI run: content problems print one per line and exit 2, before any AWS
+    call; a deployment problem exits 1."""
+    try:
+        content = load_content(args.content)
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        raise SystemExit(2) from None
+    try:
+        return content, load_stack_outputs(stack_outputs_path(args.target))
+    except DeploymentError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(1) from None

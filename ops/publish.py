@@ -1,0 +1,200 @@
+"""The publisher: validates the content, syncs the API keys, then uploads only the objects whose bytes changed.
+
+    python -m ops.publish [--content DIR] [--target local|aws] [--check]
+                          [--timezone TZ] [--ses-verify-students | --no-ses-verify-students]
+
+Content problems are printed one per line (exit 2) before any AWS call. Unchanged objects are recognised by their
+ETag (the MD5 of the bytes of a single-part put), read with one HEAD per object, so a second run uploads nothing.
+Nothing is ever deleted, and nothing under ``<subject>/<test>/<studentId>/``, ``submitted/`` or ``scorer/`` is
+written: removed tests are closed in ``catalog.json`` and removed students' keys are disabled, their data stays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import sys
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from ops import apikeys, ses_verify
+from ops.content import CatalogChanges, Content, build_catalog, catalog_changes, render_objects
+from ops.deployment import (
+    DeploymentError,
+    Settings,
+    StackOutputs,
+    add_common_arguments,
+    check_timezone,
+    load_or_exit,
+    load_settings,
+)
+from testtime import layout, s3io
+from testtime.deadlines import parse_instant
+
+ADD, UPDATE, UNCHANGED = "add", "update", "unchanged"
+HEAD_WORKERS = 8
+
+
+@dataclass
+class PublishReport:
+    objects: dict[str, str]  # key -> add, update or unchanged
+    tests: CatalogChanges
+    students_added: list[str]
+    students_removed: list[str]
+    keys: apikeys.KeySync
+    verifications: list[str]  # addresses SES was (or would be) asked to verify
+    warnings: list[str]
+
+    def lines(self, *, check: bool) -> list[str]:
+        """One line per change (per object in a ``--check`` plan), warnings, then the summary."""
+        shown = [(action, key) for key, action in self.objects.items() if check or action != UNCHANGED]
+        lines = [f"{action:<10} {key}" for action, key in shown]
+        lines += [f"test closed     {name}" for name in self.tests.closed]
+        lines += [f"test reopened   {name}" for name in self.tests.reopened]
+        lines += [f"student added   {student}" for student in self.students_added]
+        lines += [f"student removed {student}" for student in self.students_removed]
+        lines += apikeys.change_lines(self.keys)
+        lines += [f"ses verify      {address}" for address in self.verifications]
+        lines += [f"warning: {warning}" for warning in self.warnings]
+        return [*lines, self.summary(check=check)]
+
+    def summary(self, *, check: bool) -> str:
+        count = list(self.objects.values()).count
+        return (
+            f"{'check, nothing changed' if check else 'published'}: "
+            f"objects {count(ADD)} add, {count(UPDATE)} update, {count(UNCHANGED)} unchanged; "
+            f"tests {len(self.tests.added)} new, {len(self.tests.closed)} closed, {len(self.tests.reopened)} reopened; "
+            f"students {len(self.students_added)} added, {len(self.students_removed)} removed; "
+            f"api keys {apikeys.summary(self.keys)}; ses {len(self.verifications)} to verify"
+        )
+
+
+def publish(
+    content: Content,
+    outputs: StackOutputs,
+    settings: Settings,
+    *,
+    now: datetime,
+    check: bool,
+    apigateway: Any,
+    ses: Any,
+) -> PublishReport:
+    """Publishes validated ``content``; with ``check`` only reads, and reports what would change."""
+    bucket = outputs.data_bucket
+    # Reads first: a problem with the bucket stops the run before any key is touched.
+    existing_catalog = s3io.get_json(bucket, layout.CATALOG)
+    existing_students = s3io.get_json(bucket, layout.STUDENTS_LIST) or []
+    catalog = build_catalog(existing_catalog, content, now, settings.trainer_timezone)
+
+    keys = apikeys.sync_api_keys(apigateway, outputs.usage_plan_id, [s.id for s in content.students], apply=not check)
+    if not check and (len(keys.student_digests) < len(content.students) or keys.trainer_digest is None):
+        raise RuntimeError("an API key digest is missing after the key sync")
+    desired = render_objects(content, catalog, keys.student_digests, keys.trainer_digest)
+    objects = _plan_objects(bucket, desired)
+    if not check:
+        for key, body in desired.items():  # in render order: catalog.json last
+            if objects[key] != UNCHANGED:
+                _put(bucket, key, body)
+
+    emails = [student.email for student in content.students]
+    verifications = ses_verify.verify_addresses(ses, emails, apply=not check) if settings.ses_verify_students else []
+    tests = catalog_changes(existing_catalog, catalog)
+    before = [entry.get("student_id") for entry in existing_students]
+    now_listed = [student.id for student in content.students]
+    return PublishReport(
+        objects=objects,
+        tests=tests,
+        students_added=[student for student in now_listed if student not in before],
+        students_removed=[student for student in before if student not in now_listed],
+        keys=keys,
+        verifications=verifications,
+        warnings=_past_deadlines(catalog, {*tests.added, *tests.reopened}, now),
+    )
+
+
+def _plan_objects(bucket: str, desired: Mapping[str, bytes]) -> dict[str, str]:
+    for key in desired:
+        if not _publisher_owns(key):
+            raise RuntimeError(f"refusing to write {key}: it belongs to the students or the scorer")
+    client = s3io.client()  # made here, not in the threads: creating boto3 clients is not thread-safe
+    with ThreadPoolExecutor(HEAD_WORKERS) as pool:
+        etags = dict(zip(desired, pool.map(lambda key: _etag(client, bucket, key), desired), strict=True))
+    return {key: _action(body, etags[key]) for key, body in desired.items()}
+
+
+def _publisher_owns(key: str) -> bool:
+    """Top-level files and ``<subject>/<test>/<file>``; never a student's folder, markers or the scorer's ledger."""
+    return not key.startswith((layout.SUBMITTED_PREFIX, layout.SCORER_PREFIX)) and key.count("/") in (0, 2)
+
+
+def _action(body: bytes, etag: str | None) -> str:
+    if etag is None:
+        return ADD
+    return UNCHANGED if etag.strip('"') == hashlib.md5(body, usedforsecurity=False).hexdigest() else UPDATE
+
+
+def _etag(client: Any, bucket: str, key: str) -> str | None:
+    try:
+        return str(client.head_object(Bucket=bucket, Key=key)["ETag"])
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+
+
+def _put(bucket: str, key: str, body: bytes) -> None:
+    s3io.client().put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+
+
+def _past_deadlines(catalog: Mapping[str, Any], opened: set[str], now: datetime) -> list[str]:
+    """Tests opened by this publication whose deadline has already passed: students could not answer them."""
+    return [
+        f"{entry['subject']}/{entry['testId']}: its deadline {entry['due']} has passed; set 'due' to give students time"
+        for entry in catalog["tests"]
+        if f"{entry['subject']}/{entry['testId']}" in opened and parse_instant(entry["due"]) <= now
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ops.publish", description=__doc__.split("\n\n")[0])
+    add_common_arguments(parser)
+    parser.add_argument("--timezone", help="the trainer's timezone for default deadlines (setting trainer_timezone)")
+    parser.add_argument(
+        "--ses-verify-students",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="ask SES to verify the students' addresses (setting ses_verify_students)",
+    )
+    args = parser.parse_args(argv)
+    content, outputs = load_or_exit(args)
+    try:
+        settings = load_settings()
+        if args.timezone:
+            settings = dataclasses.replace(settings, trainer_timezone=check_timezone(args.timezone))
+    except DeploymentError as error:
+        print(error, file=sys.stderr)
+        return 1
+    if args.ses_verify_students is not None:
+        settings = dataclasses.replace(settings, ses_verify_students=args.ses_verify_students)
+    report = publish(
+        content,
+        outputs,
+        settings,
+        now=datetime.now(UTC),
+        check=args.check,
+        apigateway=boto3.client("apigateway", region_name=outputs.region),
+        ses=boto3.client("ses", region_name=outputs.region),
+    )
+    print("\n".join(report.lines(check=args.check)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

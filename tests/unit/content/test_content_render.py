@@ -1,0 +1,111 @@
+"""The original 2019 folder loads unchanged, and the rendered objects keep the original shapes and bytes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+from content_support import FIXTURES, LEGACY_CONTENT, REPO, SHARED_LEGACY_CONTENT, MakeContent
+
+from ops.content import build_catalog, load_content, render_objects
+from testtime import layout
+from testtime.s3io import dumps
+
+NOW = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)
+LEGACY_TEST = "subjects/operating-systems/test01"
+
+
+def test_the_original_folder_loads_unchanged() -> None:
+    content = load_content(LEGACY_CONTENT)
+    assert [(s.id, s.name, s.email) for s in content.students] == [
+        (f"student0{n}", f"student0{n}", f"student0{n}@makemycloud.pl") for n in range(1, 5)
+    ]
+    [test] = content.tests
+    assert (test.subject, test.test_id, test.title, test.due, test.source) == (
+        "operating-systems",
+        "test01",
+        "test01",
+        None,
+        LEGACY_TEST,
+    )
+    assert [q.answer for q in test.questions] == ["a", "c", "a", "c", "a", "d"]
+
+
+@pytest.mark.skipif(not SHARED_LEGACY_CONTENT.is_dir(), reason="no shared reference on this machine")
+def test_the_fixture_is_the_original_folder_unchanged() -> None:
+    files = sorted(p.relative_to(SHARED_LEGACY_CONTENT) for p in SHARED_LEGACY_CONTENT.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(LEGACY_CONTENT) for p in LEGACY_CONTENT.rglob("*") if p.is_file())
+    assert all((SHARED_LEGACY_CONTENT / f).read_bytes() == (LEGACY_CONTENT / f).read_bytes() for f in files)
+
+
+def test_the_original_test_renders_to_the_original_files() -> None:
+    content = load_content(LEGACY_CONTENT)
+    objects = render_objects(content, build_catalog(None, content, NOW, "Europe/Warsaw"), {}, None)
+    for name in ("questions.json", "questionsKey.json"):
+        original = (LEGACY_CONTENT / LEGACY_TEST / name).read_bytes()
+        rendered = objects[f"operating-systems/test01/{name}"]
+        assert json.loads(rendered) == json.loads(original)
+        assert rendered == dumps(json.loads(original))  # byte-stable serialisation
+
+
+def test_mixed_content_yaml_class_with_original_test_folder(make_content: MakeContent) -> None:
+    folder = make_content()
+    shutil.copytree(LEGACY_CONTENT / "subjects", folder / "subjects", dirs_exist_ok=True)
+    content = load_content(folder)
+    assert [(t.subject, t.test_id) for t in content.tests] == [("networks", "test01"), ("operating-systems", "test01")]
+
+
+def test_mixed_fixture_folder_loads() -> None:
+    content = load_content(FIXTURES / "mixed")
+    assert [s.id for s in content.students] == ["student01", "student02"]
+    assert [(t.subject, t.test_id, t.title) for t in content.tests] == [
+        ("databases", "sql01", "SQL basics"),
+        ("operating-systems", "test01", "test01"),
+    ]
+
+
+def test_the_sample_content_is_valid() -> None:
+    content = load_content(REPO / "content")
+    assert [s.id for s in content.students] == ["student01", "student02", "student03"]
+    assert all(s.email.endswith("@example.com") and s.name for s in content.students)
+    [test] = content.tests
+    assert (test.subject, test.test_id, len(test.questions)) == ("operating-systems", "test01", 6)
+
+
+def test_rendered_objects_keep_the_contract(make_content: MakeContent) -> None:
+    content = load_content(make_content())
+    catalog = build_catalog(None, content, NOW, "Europe/Warsaw")
+    digests = {"student01": "d1", "student02": "d2", "student03": "d3"}
+    objects = render_objects(content, catalog, digests, "dt")
+    assert list(objects) == [
+        "networks/test01/questions.json",
+        "networks/test01/questionsKey.json",
+        layout.STUDENTS_LIST,
+        layout.TRAINER,
+        layout.CATALOG,  # last: a test is listed only once its questions are in place
+    ]
+    questions = json.loads(objects["networks/test01/questions.json"])
+    assert questions[1] == {
+        "questionId": "2",
+        "question": "Which protocol is connectionless?",
+        "answers": [
+            {"answerId": "a", "answerBody": "TCP"},
+            {"answerId": "b", "answerBody": "UDP"},
+            {"answerId": "c", "answerBody": "SCTP"},
+        ],
+    }
+    assert all("answer" not in question for question in questions)
+    assert json.loads(objects["networks/test01/questionsKey.json"]) == [
+        {"questionId": "1", "answer": "a"},
+        {"questionId": "2", "answer": "b"},
+    ]
+    assert json.loads(objects[layout.STUDENTS_LIST])[0] == {
+        "student_id": "student01",
+        "email": "student01@example.com",
+        "name": "Anna Kowalska",
+        "api_key_sha256": "d1",
+    }
+    assert json.loads(objects[layout.TRAINER]) == {"api_key_sha256": "dt"}
+    assert objects == render_objects(content, catalog, digests, "dt")  # same input, same bytes

@@ -1,0 +1,134 @@
+"""Email rendering against golden files.
+
+The golden files in ``golden/`` are written by ``UPDATE_GOLDEN=1 pytest tests/unit/scorer/test_emails.py``;
+otherwise the rendering must equal them byte for byte. Review the diff before committing regenerated files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from testtime.emails import (
+    Failure,
+    RenderedEmail,
+    SummaryCounts,
+    SummaryRow,
+    SummaryTest,
+    TestInfo,
+    combined_student_email,
+    parse_questions,
+    student_email,
+    trainer_summary,
+)
+from testtime.scoring import GradeScale, parse_answer_key, parse_submission, score
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+BOOK = parse_questions(
+    json.dumps(
+        [
+            {
+                "questionId": "1",
+                "question": "What is a kernel?",
+                "answers": [
+                    {"answerId": "a", "answerBody": "the core of an operating system"},
+                    {"answerId": "b", "answerBody": "a web app"},
+                ],
+            },
+            {
+                "questionId": "2",
+                "question": "Which file system has no journal: <ext2> & co?",
+                "answers": [{"answerId": "a", "answerBody": "ext2"}, {"answerId": "b", "answerBody": "ext3 <journal>"}],
+            },
+            {"questionId": "3", "question": 'Pick "c"', "answers": [{"answerId": "c", "answerBody": "c"}]},
+        ]
+    ).encode()
+)
+KEY = parse_answer_key(
+    b'[{"questionId": "1", "answer": "a"}, {"questionId": "2", "answer": "a"}, {"questionId": "3", "answer": "c"}]'
+)
+OS = TestInfo("operating-systems", "test01", "Kernels & <file systems>", "2026-11-23T22:00:00+00:00")
+NET = TestInfo("networks", "test02", "", "2026-11-23T22:00:00+00:00")
+
+
+def _score(answers: dict[str, str], info: TestInfo = OS):  # type: ignore[no-untyped-def]
+    body = json.dumps({"answers": [{"questionId": q, "answer": a} for q, a in answers.items()]}).encode()
+    return score(parse_submission(body, "student01"), KEY, GradeScale(), info.subject, info.test_id)
+
+
+def check_golden(name: str, email: RenderedEmail) -> None:
+    for suffix, content in ((".subject.txt", email.subject + "\n"), (".txt", email.text), (".html", email.html)):
+        path = GOLDEN / f"{name}{suffix}"
+        if UPDATE:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+        assert path.exists(), f"{path} missing: run with UPDATE_GOLDEN=1 to write it"
+        assert content == path.read_text(encoding="utf-8"), f"{path} differs (UPDATE_GOLDEN=1 rewrites it)"
+
+
+def test_student_email_with_wrong_answers() -> None:
+    email = student_email(_score({"1": "a", "2": "b"}), OS, "Ann <Admin>", BOOK)
+    assert email.subject == "[operating-systems] [test01] Test score"
+    check_golden("student_wrong", email)
+
+
+def test_student_email_all_correct_without_questions_file() -> None:
+    email = student_email(_score({"1": "a", "2": "a", "3": "c"}), NET, "")
+    assert email.subject == "[networks] [test02] Test score"
+    check_golden("student_all_correct", email)
+
+
+def test_combined_student_email_covers_several_tests() -> None:
+    email = combined_student_email(
+        [(_score({"1": "a"}), OS, BOOK), (_score({"1": "a", "2": "a", "3": "c"}, NET), NET, {})], "Ann"
+    )
+    check_golden("student_combined", email)
+
+
+def test_trainer_summary() -> None:
+    tests = [
+        SummaryTest(
+            OS,
+            [SummaryRow("student01", "Ann <Admin>", 2, 3, 66.67, 3), SummaryRow("student02", "", 3, 3, 100.0, 5)],
+            [("student03", "Carl & Co")],
+        ),
+        SummaryTest(NET, note="Not scored: questionsKey.json is missing"),
+    ]
+    failures = [
+        Failure(
+            "corrupt-submission", "testResult.json is not JSON: <oops>", "operating-systems", "test01", "student04"
+        ),
+        Failure("email-failed", "MessageRejected: Address blacklisted.", "operating-systems", "test01", "student02"),
+    ]
+    counts = SummaryCounts(1, 1, 0, {"operating-systems/test01": 1})
+    email = trainer_summary("2026-11-24T06:00:00+00:00", tests, failures, counts)
+    assert email.subject == ("[Test Time] Scoring summary as of 2026-11-24T06:00:00+00:00 (2 tests, 2 failures)")
+    check_golden("trainer_summary", email)
+
+
+@pytest.mark.parametrize("render", ["student", "summary"])
+def test_html_escapes_every_piece_of_content(render: str) -> None:
+    evil = "<script>alert('x')</script>"
+    info = TestInfo("os", "t1", evil)
+    if render == "student":
+        book = parse_questions(
+            json.dumps(
+                [{"questionId": "2", "question": evil, "answers": [{"answerId": "b", "answerBody": evil}]}]
+            ).encode()
+        )
+        email = student_email(_score({"2": "b"}, info), info, evil, book)
+    else:
+        email = trainer_summary(
+            "now",
+            [SummaryTest(info, [SummaryRow("s1", evil, 1, 2, 50.0, evil)], [("s2", evil)])],
+            [Failure("corrupt-submission", evil)],
+            SummaryCounts(),
+        )
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;" in email.html
+    assert evil in email.text  # plain text stays as written
