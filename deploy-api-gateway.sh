@@ -5,13 +5,14 @@
 #   ./deploy-api-gateway.sh --target aws     # a real AWS account (standard credential chain, AWS_PROFILE)
 #   ./deploy-api-gateway.sh --check          # show what each stack would add, modify or remove; change nothing
 #
-# Options: --target local|aws, --region REGION, --check, -v (more Ansible output), -h.
+# Options: --target local|aws, --region REGION, --check, -v (more Ansible output), -h,
+#          -e VARS (extra Ansible variables, as for ansible-playbook -e: for advanced use and tests).
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bin/lib/common.sh"
 
 usage() {
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -19,6 +20,7 @@ target=local
 region=""
 check=()
 verbose=()
+extra=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --target) target="${2:-}"; shift 2 || usage 2 ;;
@@ -27,6 +29,7 @@ while [[ $# -gt 0 ]]; do
     --region=*) region="${1#*=}"; shift ;;
     --check) check=(--check); shift ;;
     -v | -vv | -vvv) verbose=("$1"); shift ;;
+    -e | --extra-vars) extra+=(-e "${2:-}"); shift 2 || usage 2 ;;
     -h | --help) usage 0 ;;
     *) echo "error: unknown option '$1'" >&2; usage 2 ;;
   esac
@@ -45,7 +48,7 @@ fi
 
 info "deploying to ${target} (${AWS_REGION})${check:+ in check mode: nothing will change}"
 ansible-playbook "${TT_ROOT}/playbooks/deploy.yml" -e "aws_region=${AWS_REGION}" ${check[@]+"${check[@]}"} \
-  ${verbose[@]+"${verbose[@]}"}
+  ${verbose[@]+"${verbose[@]}"} ${extra[@]+"${extra[@]}"}
 
 [[ ${#check[@]} -eq 0 ]] || exit 0
 

@@ -14,20 +14,25 @@ def change_line(change: dict[str, Any]) -> str:
     action = _get(change, "Action", "action")
     replacement = _get(change, "Replacement", "replacement")
     suffix = " [replacement]" if replacement == "True" else ""
-    return (f"{action:<7} {_get(change, 'LogicalResourceId', 'logical_resource_id')} "
-            f"({_get(change, 'ResourceType', 'resource_type')}){suffix}")
+    return (
+        f"{action:<7} {_get(change, 'LogicalResourceId', 'logical_resource_id')} "
+        f"({_get(change, 'ResourceType', 'resource_type')}){suffix}"
+    )
 
 
 def event_line(event: dict[str, Any]) -> str:
     """``ScorerFunction (AWS::Lambda::Function) CREATE_FAILED: <reason>`` from a stack event."""
-    return (f"{_get(event, 'LogicalResourceId', 'logical_resource_id')} "
-            f"({_get(event, 'ResourceType', 'resource_type')}) {_get(event, 'ResourceStatus', 'resource_status')}: "
-            f"{_get(event, 'ResourceStatusReason', 'resource_status_reason')}")
+    return (
+        f"{_get(event, 'LogicalResourceId', 'logical_resource_id')} "
+        f"({_get(event, 'ResourceType', 'resource_type')}) {_get(event, 'ResourceStatus', 'resource_status')}: "
+        f"{_get(event, 'ResourceStatusReason', 'resource_status_reason')}"
+    )
 
 
 def is_failed_event(event: dict[str, Any]) -> bool:
     return _get(event, "ResourceStatus", "resource_status").endswith("FAILED") and bool(
-        _get(event, "ResourceStatusReason", "resource_status_reason"))
+        _get(event, "ResourceStatusReason", "resource_status_reason")
+    )
 
 
 class FilterModule:

@@ -104,7 +104,8 @@ select_target() {
       ;;
     *) die "unknown target '$target': use --target local or --target aws" ;;
   esac
-  export TT_BUILD_DIR="${TT_ROOT}/build/${target}"
+  # TT_BUILD_ROOT lets tests keep their build output away from the trainer's build/.
+  export TT_BUILD_DIR="${TT_BUILD_ROOT:-${TT_ROOT}/build}/${target}"
 }
 
 # For --target aws: fail early, in one line, without credentials.
@@ -114,4 +115,20 @@ try:
     boto3.client("sts").get_caller_identity()
 except Exception as error:
     sys.exit(f"error: no usable AWS credentials for --target aws ({type(error).__name__}): run `aws configure` or set AWS_PROFILE.")'
+}
+
+# What the tests drive besides Python: tmux (the terminal client) and headless chromium (the portal).
+# Installed from Debian's packages when missing; needs root (CI runs as root).
+ensure_test_system_packages() {
+  local missing=()
+  command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  [[ ${#missing[@]} -gt 0 ]] || return 0
+  if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    die "the tests need: ${missing[*]}. Install them (e.g. sudo apt-get install ${missing[*]}) and run again."
+  fi
+  info "installing ${missing[*]} (apt-get)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }

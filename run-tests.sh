@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Every check and every test, on a fresh machine too: creates .venv from the pinned requirements, installs
+# the system packages the tests drive (tmux, headless chromium), then lints and runs pytest.
+# Extra arguments go to pytest, e.g. ./run-tests.sh tests/unit -k scoring
+set -euo pipefail
+# shellcheck source=bin/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bin/lib/common.sh"
+cd "$TT_ROOT"
+
+ensure_venv dev
+activate_venv
+ensure_test_system_packages
+
+info "ruff"
+ruff check .
+ruff format --check .
+
+info "shellcheck"
+mapfile -t shell_scripts < <(git ls-files '*.sh' 'bin/*' '.ci/run' | sort -u | while read -r f; do
+  [[ -f "$f" ]] && head -n 1 "$f" | grep -q 'bash' && echo "$f"
+done)
+shellcheck -x "${shell_scripts[@]}"
+
+info "yamllint"
+yamllint -s -c .yamllint.yml .
+
+info "ansible-lint"
+ansible-lint --nocolor -q
+
+info "ansible-playbook --syntax-check"
+for playbook in playbooks/*.yml; do
+  ansible-playbook --syntax-check "$playbook" >/dev/null
+done
+
+info "pytest"
+python -m pytest "$@"

@@ -1,0 +1,98 @@
+"""Drive the real scripts against a throwaway embedded AWS: a MiniStack on a free loopback port, with its
+state and the build output in a temporary folder, so a test never touches the trainer's .local/ or build/."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalAws:
+    """One throwaway MiniStack, and the environment that points scripts and boto3 at it."""
+
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    region: str = "eu-central-1"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.workdir / "build" / "local"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment of a trainer's shell, for this emulator; scripts select the target themselves."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TT_"))}
+        env.update(
+            LOCAL_AWS_PORT=str(self.port),
+            LOCAL_AWS_STATE_DIR=str(self.workdir / "ministack"),
+            TT_BUILD_ROOT=str(self.workdir / "build"),
+            TRAININGS_CONFIG=str(self.workdir / "trainings-config"),
+            ANSIBLE_NOCOLOR="1",
+        )
+        env.update(extra)
+        return env
+
+    def run(
+        self, *argv: str, check: bool = True, input: str | None = None, timeout: int = 900, **extra_env: str
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a project script (path relative to the repo root) and capture its output."""
+        proc = subprocess.run(
+            [str(ROOT / argv[0]), *argv[1:]],
+            cwd=ROOT,
+            env=self.env(**extra_env),
+            text=True,
+            capture_output=True,
+            input=input,
+            timeout=timeout,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(argv)} exited {proc.returncode}\n--- stdout\n{proc.stdout[-6000:]}"
+                f"\n--- stderr\n{proc.stderr[-3000:]}"
+            )
+        return proc
+
+    def start(self) -> None:
+        self.run("bin/local-aws.sh", "start")
+
+    def stop(self) -> None:
+        self.run("bin/local-aws.sh", "stop", check=False)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            aws_access_key_id="LOCALEMULATORKEY",
+            aws_secret_access_key="local-emulator-secret",
+        )
+
+    def outputs(self) -> dict[str, str]:
+        return json.loads((self.build_dir / "stack-outputs.json").read_text())
+
+
+def play_recap(output: str) -> dict[str, int]:
+    """The counters of Ansible's PLAY RECAP line for localhost (ok, changed, failed, ...)."""
+    for line in output.splitlines():
+        if line.startswith("localhost") and "changed=" in line:
+            return {k: int(v) for k, v in (part.split("=") for part in line.split(":", 1)[1].split())}
+    raise AssertionError(f"no PLAY RECAP in output:\n{output[-3000:]}")
