@@ -8,9 +8,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 PORT="$(local_aws_port)"
 ENDPOINT="$(local_aws_endpoint)"
-STATE_DIR="${LOCAL_AWS_STATE_DIR:-${TT_LOCAL_DIR}/ministack-${PORT}}"
-PID_FILE="${STATE_DIR}/ministack.pid"
-LOG_FILE="${STATE_DIR}/ministack.log"
+MS_DIR="${LOCAL_AWS_STATE_DIR:-${TT_LOCAL_DIR}/ministack-${PORT}}"
+PID_FILE="${MS_DIR}/ministack.pid"
+LOG_FILE="${MS_DIR}/ministack.log"
 
 usage() {
   echo "usage: $0 start|stop|status|reset" >&2
@@ -39,13 +39,13 @@ start() {
     die "port ${PORT} on 127.0.0.1 is taken by another program: stop it, or choose a free port with LOCAL_AWS_PORT=4567."
   fi
   ensure_venv runtime
-  mkdir -p "$STATE_DIR/s3"
+  mkdir -p "$MS_DIR/s3"
   # Bound to loopback only; PERSIST_STATE and S3_PERSIST keep stacks, keys and objects across a restart.
   # LAMBDA_WARM_TTL_SECONDS keeps warm containers long enough for the API's in-memory caches to matter.
   (
-    cd "$STATE_DIR"
+    cd "$MS_DIR"
     BIND_HOST=127.0.0.1 GATEWAY_PORT="$PORT" MINISTACK_HOST=localhost \
-      PERSIST_STATE=1 STATE_DIR="$STATE_DIR/state" S3_PERSIST=1 S3_DATA_DIR="$STATE_DIR/s3" \
+      PERSIST_STATE=1 STATE_DIR="$MS_DIR/state" S3_PERSIST=1 S3_DATA_DIR="$MS_DIR/s3" \
       LAMBDA_WARM_TTL_SECONDS="${LAMBDA_WARM_TTL_SECONDS:-600}" LOG_LEVEL="${MINISTACK_LOG_LEVEL:-WARNING}" \
       MINISTACK_REGION="$(default_region)" \
       nohup "${TT_VENV}/bin/ministack" >"$LOG_FILE" 2>&1 &
@@ -61,7 +61,7 @@ start() {
     waited=$((waited + 1))
     [[ $waited -lt 300 ]] || die "the local AWS did not answer on ${ENDPOINT} within 60 s (log: $LOG_FILE)"
   done
-  echo "local AWS started (pid $(cat "$PID_FILE"), state in ${STATE_DIR})"
+  echo "local AWS started (pid $(cat "$PID_FILE"), state in ${MS_DIR})"
   echo "endpoint: ${ENDPOINT}"
 }
 
@@ -89,7 +89,7 @@ stop() {
 
 status() {
   if is_ours_running && is_healthy; then
-    echo "running (pid $(cat "$PID_FILE"), state in ${STATE_DIR})"
+    echo "running (pid $(cat "$PID_FILE"), state in ${MS_DIR})"
     echo "endpoint: ${ENDPOINT}"
   else
     echo "not running (start it with: bin/local-aws.sh start)"
@@ -99,9 +99,9 @@ status() {
 
 reset() {
   stop
-  rm -rf "$STATE_DIR"
+  rm -rf "$MS_DIR"
   rm -rf "${TT_ROOT}/build/local"
-  echo "local AWS state removed (${STATE_DIR})"
+  echo "local AWS state removed (${MS_DIR})"
 }
 
 [[ $# -eq 1 ]] || usage

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -41,6 +42,10 @@ class StackOutputs:
 
 
 def stack_outputs_path(target: str) -> Path:
+    """build/<target>/stack-outputs.json, or under TT_BUILD_DIR when bin/lib/common.sh set it (tests do)."""
+    build_dir = os.environ.get("TT_BUILD_DIR")
+    if build_dir and os.environ.get("TT_TARGET", target) == target:
+        return Path(build_dir) / "stack-outputs.json"
     return REPO_ROOT / "build" / target / "stack-outputs.json"
 
 

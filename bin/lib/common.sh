@@ -5,7 +5,7 @@
 
 TT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TT_VENV="${TT_ROOT}/.venv"
-TT_LOCAL_DIR="${TT_ROOT}/.local"
+export TT_LOCAL_DIR="${TT_ROOT}/.local"
 export TT_ROOT
 
 die() {
@@ -110,6 +110,7 @@ select_target() {
 
 # For --target aws: fail early, in one line, without credentials.
 require_aws_credentials() {
+  # shellcheck disable=SC2016 # the backticks are text for the user
   python -c 'import boto3, sys
 try:
     boto3.client("sts").get_caller_identity()

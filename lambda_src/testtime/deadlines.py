@@ -24,8 +24,9 @@ def to_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
-def default_deadline(published: datetime, tz_name: str,
-                     weekday: int = DEFAULT_WEEKDAY, at: time = DEFAULT_TIME) -> datetime:
+def default_deadline(
+    published: datetime, tz_name: str, weekday: int = DEFAULT_WEEKDAY, at: time = DEFAULT_TIME
+) -> datetime:
     """The first ``weekday`` at ``at`` local time in ``tz_name`` strictly after ``published``.
 
     Local wall-clock time is kept whatever the UTC offset of that day (winter and summer time both right).

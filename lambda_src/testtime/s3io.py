@@ -24,8 +24,10 @@ def client() -> Any:
     if _CLIENT is None:
         _CLIENT = boto3.client(
             "s3",
-            config=Config(retries={"max_attempts": 4, "mode": "standard"},
-                          max_pool_connections=int(os.environ.get("S3_MAX_POOL", "16"))),
+            config=Config(
+                retries={"max_attempts": 4, "mode": "standard"},
+                max_pool_connections=int(os.environ.get("S3_MAX_POOL", "16")),
+            ),
         )
     return _CLIENT
 

@@ -96,3 +96,11 @@ def play_recap(output: str) -> dict[str, int]:
         if line.startswith("localhost") and "changed=" in line:
             return {k: int(v) for k, v in (part.split("=") for part in line.split(":", 1)[1].split())}
     raise AssertionError(f"no PLAY RECAP in output:\n{output[-3000:]}")
+
+
+def api_key(aws: LocalAws, owner: str) -> str:
+    """The API key value of a student id (or "trainer"), as API Gateway holds it."""
+    items = aws.client("apigateway").get_api_keys(nameQuery=f"testtime-{owner}", includeValues=True)["items"]
+    matches = [item["value"] for item in items if item["name"] == f"testtime-{owner}"]
+    assert matches, f"no API key for {owner}"
+    return matches[0]

@@ -17,8 +17,7 @@ REPO = Path(__file__).resolve().parents[3]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # A verbatim copy of the original service's data files (/work/shared/reference/legacy-content), kept in the
 # repository so that a fresh clone tests it too.
-LEGACY_CONTENT = FIXTURES / "legacy-content"
-SHARED_LEGACY_CONTENT = Path("/work/shared/reference/legacy-content")
+LEGACY_CONTENT = REPO / "tests" / "fixtures" / "legacy-content"
 BUCKET = "testtime-data-test"
 
 STUDENTS_YML = """\

@@ -6,8 +6,7 @@ import json
 import shutil
 from datetime import UTC, datetime
 
-import pytest
-from content_support import FIXTURES, LEGACY_CONTENT, REPO, SHARED_LEGACY_CONTENT, MakeContent
+from content_support import FIXTURES, LEGACY_CONTENT, REPO, MakeContent
 
 from ops.content import build_catalog, load_content, render_objects
 from testtime import layout
@@ -31,13 +30,6 @@ def test_the_original_folder_loads_unchanged() -> None:
         LEGACY_TEST,
     )
     assert [q.answer for q in test.questions] == ["a", "c", "a", "c", "a", "d"]
-
-
-@pytest.mark.skipif(not SHARED_LEGACY_CONTENT.is_dir(), reason="no shared reference on this machine")
-def test_the_fixture_is_the_original_folder_unchanged() -> None:
-    files = sorted(p.relative_to(SHARED_LEGACY_CONTENT) for p in SHARED_LEGACY_CONTENT.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(LEGACY_CONTENT) for p in LEGACY_CONTENT.rglob("*") if p.is_file())
-    assert all((SHARED_LEGACY_CONTENT / f).read_bytes() == (LEGACY_CONTENT / f).read_bytes() for f in files)
 
 
 def test_the_original_test_renders_to_the_original_files() -> None:

@@ -1,0 +1,22 @@
+"""``POST /api/v1/tests``: the caller's open tests (not past the deadline, not yet submitted), by subject."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from testtime import catalog, deadlines, http, store
+from testtime.handlers import authenticate
+from testtime.identity import check_claimed_student
+from testtime.submission import check_id
+
+
+@http.api_handler
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    student = authenticate(event)
+    body = http.parse_json_body(event, required=False)
+    check_claimed_student(student, body)
+    subject = check_id(body["subjectName"], "subjectName") if "subjectName" in body else None
+    subjects = catalog.open_tests(
+        store.catalog(), store.submitted_tests(student.student_id), deadlines.utc_now(), subject
+    )
+    return http.json_response(200, {"studentId": student.student_id, "subjects": subjects})

@@ -1,0 +1,140 @@
+"""Validation of ``POST /api/v1/test`` bodies against a test's published questions (pure, no I/O).
+
+Every rejection is an ``ApiError`` with status 400 whose message names the offending field, e.g.
+``answers[2].answer: 'e' is not a choice of question 3 (choices: a, b, c, d)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from testtime.errors import ApiError
+from testtime.layout import is_safe_id
+
+# The original 2019 client sent the answers as "testResult"; both names are accepted.
+ANSWER_FIELDS = ("answers", "testResult")
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    subject: str
+    test_id: str
+    answers_field: str  # which of ANSWER_FIELDS the body used, so messages name what the client sent
+    answers: list[Any]
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, "bad_request", message)
+
+
+def invalid_answer(message: str) -> ApiError:
+    return ApiError(400, "invalid_answer", message)
+
+
+def require_id(container: dict[str, Any], name: str, where: str | None = None) -> str:
+    """The id ``container[name]``: present, a string, and usable as an S3 key part."""
+    label = where or name
+    if name not in container:
+        raise bad_request(f"{label}: this field is required")
+    return check_id(container[name], label)
+
+
+def check_id(value: object, label: str) -> str:
+    if not isinstance(value, str):
+        raise bad_request(f"{label}: must be a string")
+    if not is_safe_id(value):
+        raise bad_request(
+            f"{label}: {value[:80]!r} is not a valid id (1 to 64 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit, no '..')"
+        )
+    return value
+
+
+def parse_request(body: dict[str, Any]) -> SubmitRequest:
+    """The fields of a submission body; unknown top-level fields are ignored."""
+    subject = require_id(body, "subjectName")
+    test_id = require_id(body, "testId")
+    present = [name for name in ANSWER_FIELDS if name in body]
+    if not present:
+        raise bad_request('answers: this field is required (a list of {"questionId", "answer"} objects)')
+    if len(present) > 1:
+        raise bad_request("answers: send either answers or testResult, not both")
+    answers_field = present[0]
+    answers = body[answers_field]
+    if not isinstance(answers, list):
+        raise bad_request(f'{answers_field}: must be a list of {{"questionId", "answer"}} objects')
+    return SubmitRequest(subject=subject, test_id=test_id, answers_field=answers_field, answers=answers)
+
+
+def choices(questions: Any) -> dict[str, list[str]]:
+    """``questionId -> [answerId, ...]`` in published order; TypeError or ValueError for a malformed file."""
+    if not isinstance(questions, list):
+        raise TypeError("questions.json is not a list")
+    result: dict[str, list[str]] = {}
+    for index, question in enumerate(questions):
+        if not isinstance(question, dict) or not isinstance(question.get("questionId"), str):
+            raise TypeError(f"questions.json[{index}] has no string questionId")
+        answers = question.get("answers")
+        if not isinstance(answers, list) or not all(
+            isinstance(a, dict) and isinstance(a.get("answerId"), str) for a in answers
+        ):
+            raise TypeError(f"questions.json[{index}].answers is not a list of objects with a string answerId")
+        if question["questionId"] in result:
+            raise ValueError(f"questions.json[{index}] repeats questionId {question['questionId']!r}")
+        result[question["questionId"]] = [a["answerId"] for a in answers]
+    return result
+
+
+def public_questions(questions: Any) -> list[dict[str, Any]]:
+    """Only the fields a student may see, whatever else a published file carries."""
+    choices(questions)  # same shape checks as for submissions
+    return [
+        {
+            "questionId": q["questionId"],
+            "question": str(q.get("question", "")),
+            "answers": [{"answerId": a["answerId"], "answerBody": str(a.get("answerBody", ""))} for a in q["answers"]],
+        }
+        for q in questions
+    ]
+
+
+def match_choice(answer: str, options: list[str]) -> str | None:
+    """The published answerId ``answer`` stands for: exact, else the one option equal ignoring case and spaces."""
+    if answer in options:
+        return answer
+    folded = answer.strip().casefold()
+    matches = [option for option in options if option.strip().casefold() == folded]
+    return matches[0] if len(matches) == 1 else None
+
+
+def normalise_answers(raw: list[Any], questions: Any, field_name: str = "answers") -> list[dict[str, str]]:
+    """The answers with published ids, sorted by question order; 400 naming the first problem found."""
+    options_by_question = choices(questions)
+    chosen: dict[str, str] = {}
+    for index, item in enumerate(raw):
+        where = f"{field_name}[{index}]"
+        if not isinstance(item, dict):
+            raise bad_request(f"{where}: must be an object with questionId and answer")
+        for name in ("questionId", "answer"):
+            if name not in item:
+                raise bad_request(f"{where}.{name}: this field is required")
+            if not isinstance(item[name], str):
+                raise bad_request(f"{where}.{name}: must be a string")
+        question_id, answer = item["questionId"], item["answer"]
+        if question_id not in options_by_question:
+            raise invalid_answer(
+                f"{where}.questionId: {question_id[:80]!r} is not a question of this test "
+                f"(questions: {', '.join(options_by_question)})"
+            )
+        if question_id in chosen:
+            raise invalid_answer(f"{where}.questionId: question {question_id} is answered more than once")
+        options = options_by_question[question_id]
+        match = match_choice(answer, options)
+        if match is None:
+            raise invalid_answer(
+                f"{where}.answer: {answer[:80]!r} is not a choice of question {question_id} "
+                f"(choices: {', '.join(options)})"
+            )
+        chosen[question_id] = match
+    return [{"questionId": qid, "answer": chosen[qid]} for qid in options_by_question if qid in chosen]

@@ -1,0 +1,98 @@
+"""store: the warm-container cache and the S3 writes and listing, against moto."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from api_support import BUCKET, S3Calls
+
+from testtime import store
+
+
+def put(s3: Any, key: str, value: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(value))
+
+
+def test_reads_are_cached_until_the_ttl_runs_out(
+    published: Any, s3_calls: S3Calls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(store, "clock", lambda: clock[0])
+    first = store.students()
+    store.catalog()
+    store.questions("operating-systems", "test01")
+    assert s3_calls.count == 3
+    put(published, "studentsList.json", [])
+    s3_calls.reset()
+    clock[0] += 14.9
+    assert store.students() == first
+    store.catalog()
+    store.questions("operating-systems", "test01")
+    assert s3_calls.count == 0
+    clock[0] += 0.2
+    assert store.students() == [] and s3_calls.count == 1
+
+
+def test_ttl_comes_from_the_environment(published: Any, s3_calls: S3Calls, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CACHE_TTL_SECONDS", "0")
+    store.students()
+    store.students()
+    assert s3_calls.count == 2
+    monkeypatch.setenv("CACHE_TTL_SECONDS", "not a number")
+    assert store.ttl_seconds() == store.DEFAULT_TTL_SECONDS
+
+
+def test_missing_objects(s3: Any, s3_calls: S3Calls) -> None:
+    assert store.students() == []
+    assert store.catalog().tests == {}
+    assert store.questions("s", "t") is None
+    assert store.questions("s", "t") is None
+    assert s3_calls.count == 4  # a missing questions.json is asked for again: it may be published any moment
+
+
+def test_a_class_list_that_is_not_a_list_fails(s3: Any) -> None:
+    put(s3, "studentsList.json", {"student_id": "x"})
+    with pytest.raises(TypeError):
+        store.students()
+
+
+def test_skipped_catalog_entries_are_logged_once(s3: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    put(s3, "catalog.json", {"version": 1, "tests": [{"subject": "a/b"}]})
+    store.catalog()
+    store.catalog()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == 1 and lines[0]["message"] == "catalog.json entry skipped"
+
+
+def test_submission_is_create_only(s3: Any) -> None:
+    assert store.put_submission("s", "t", "st1", {"n": 1}) is True
+    assert store.put_submission("s", "t", "st1", {"n": 2}) is False
+    body = s3.get_object(Bucket=BUCKET, Key="s/t/st1/testResult.json")["Body"].read()
+    assert json.loads(body) == {"n": 1}
+
+
+def test_markers_are_listed_with_one_call(s3: Any, s3_calls: S3Calls) -> None:
+    store.mark_submitted("st1", "s", "t1")
+    store.mark_submitted("st1", "s", "t2")
+    store.mark_submitted("st10", "s", "t3")  # a prefix of another student's id must not leak in
+    s3.put_object(Bucket=BUCKET, Key="submitted/st1/odd", Body=b"")
+    s3_calls.reset()
+    assert store.submitted_tests("st1") == {("s", "t1"), ("s", "t2")}
+    assert s3_calls.names == ["ListObjectsV2"]
+    assert s3.get_object(Bucket=BUCKET, Key="submitted/st1/s/t1")["ContentLength"] == 0
+
+
+def test_bucket_must_be_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATA_BUCKET")
+    with pytest.raises(RuntimeError, match="DATA_BUCKET"):
+        store.bucket()
+
+
+def test_cache_is_bounded(s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store, "MAX_CACHE_ENTRIES", 3)
+    for index in range(5):
+        put(s3, f"s/t{index}/questions.json", [])
+        store.questions("s", f"t{index}")
+    assert len(store._cache) == 3
