@@ -4,6 +4,7 @@ check mode, an API change reaching the stage, recovery from ROLLBACK_COMPLETE an
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -180,7 +181,12 @@ def test_a_stack_left_in_rollback_complete_is_created_again(aws: LocalAws) -> No
         },
     }
     cfn.create_stack(StackName="rbtest-data", TemplateBody=json.dumps(broken))
-    cfn.get_waiter("stack_rollback_complete").wait(StackName="rbtest-data", WaiterConfig={"Delay": 1})
+    for _ in range(120):  # botocore's stack_rollback_complete waiter is for updates; poll instead
+        if cfn.describe_stacks(StackName="rbtest-data")["Stacks"][0]["StackStatus"] == "ROLLBACK_COMPLETE":
+            break
+        time.sleep(1)
+    else:
+        pytest.fail("the probe stack never reached ROLLBACK_COMPLETE")
     aws.run("deploy-api-gateway.sh", "-e", "project_name=rbtest")
     assert cfn.describe_stacks(StackName="rbtest-data")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
     assert cfn.describe_stacks(StackName="rbtest-service")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"

@@ -1,0 +1,148 @@
+"""The CloudFormation templates as Ansible renders them: cfn-lint clean, least privilege, retention on every
+log group, retained data, and a new API Deployment whenever the API definition changes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class CfnLoader(yaml.SafeLoader):
+    """Reads the short intrinsic forms (!Ref, !Sub, !GetAtt) as plain {"Fn::…": value} mappings."""
+
+
+def _intrinsic(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+def render(out: Path, **extra_vars: Any) -> dict[str, dict[str, Any]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TT_"))}
+    env.update(TT_BUILD_DIR=str(out), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    command = ["ansible-playbook", str(ROOT / "playbooks" / "render-templates.yml")]
+    if extra_vars:
+        command += ["-e", json.dumps(extra_vars)]
+    proc = subprocess.run(command, cwd=ROOT, env=env, text=True, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    return {path.stem: yaml.load(path.read_text(), Loader=CfnLoader) for path in sorted((out / "cfn").glob("*.yaml"))}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, Any]]]:
+    out = tmp_path_factory.mktemp("rendered")
+    return out, render(out)
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: res for name, res in template["Resources"].items() if res["Type"] == kind}
+
+
+def test_every_rendered_template_passes_cfn_lint(rendered: tuple[Path, dict[str, Any]]) -> None:
+    out, templates = rendered
+    assert {"testtime-data", "testtime-service"} <= set(templates)
+    files = sorted(str(path) for path in (out / "cfn").glob("*.yaml"))
+    proc = subprocess.run(["cfn-lint", *files], text=True, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_data_bucket_is_retained_encrypted_and_tls_only(rendered: tuple[Path, dict[str, Any]]) -> None:
+    data = rendered[1]["testtime-data"]
+    bucket = data["Resources"]["DataBucket"]
+    assert bucket["DeletionPolicy"] == "Retain" and bucket["UpdateReplacePolicy"] == "Retain"
+    rule = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    statement = data["Resources"]["DataBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_every_log_group_has_retention(rendered: tuple[Path, dict[str, Any]]) -> None:
+    for name, template in rendered[1].items():
+        for logical, group in resources(template, "AWS::Logs::LogGroup").items():
+            assert group["Properties"]["RetentionInDays"] == 30, f"{name}/{logical}"
+    service = rendered[1]["testtime-service"]
+    for logical, function in resources(service, "AWS::Lambda::Function").items():
+        group_ref = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert service["Resources"][group_ref]["Type"] == "AWS::Logs::LogGroup", logical
+
+
+def test_the_stage_writes_access_logs(rendered: tuple[Path, dict[str, Any]]) -> None:
+    stage = rendered[1]["testtime-service"]["Resources"]["ApiStage"]["Properties"]
+    assert stage["StageName"] == "api"
+    assert stage["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+
+
+def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [st for policy in role["Properties"].get("Policies", []) for st in policy["PolicyDocument"]["Statement"]]
+
+
+def test_no_role_allows_a_wildcard_action(rendered: tuple[Path, dict[str, Any]]) -> None:
+    for name, template in rendered[1].items():
+        for logical, role in resources(template, "AWS::IAM::Role").items():
+            for statement in _statements(role):
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                assert all("*" not in action for action in actions), f"{name}/{logical}: {actions}"
+
+
+def _s3_resources(role: dict[str, Any], action: str) -> list[str]:
+    found = []
+    for statement in _statements(role):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if action in actions:
+            items = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            found += [item["Fn::Sub"] if isinstance(item, dict) else item for item in items]
+    return found
+
+
+def test_students_functions_cannot_read_the_answer_key(rendered: tuple[Path, dict[str, Any]]) -> None:
+    roles = rendered[1]["testtime-service"]["Resources"]
+    for logical in ("ListTestsRole", "GetTestRole", "SubmitTestRole"):
+        readable = _s3_resources(roles[logical], "s3:GetObject")
+        assert readable and all(not pattern.endswith(("/*", "questionsKey.json")) for pattern in readable), readable
+    assert sorted(p.rsplit("/", 1)[-1] for p in _s3_resources(roles["SubmitTestRole"], "s3:PutObject")) == [
+        "*",
+        "testResult.json",
+    ]
+    assert _s3_resources(roles["GetTestRole"], "s3:PutObject") == []
+
+
+def test_the_schedule_fires_monday_23_in_the_trainers_zone(rendered: tuple[Path, dict[str, Any]]) -> None:
+    schedule = rendered[1]["testtime-service"]["Resources"]["ScorerSchedule"]["Properties"]
+    assert schedule["ScheduleExpression"] == "cron(0 23 ? * MON *)"
+    assert schedule["ScheduleExpressionTimezone"] == "Europe/Warsaw"
+    role = rendered[1]["testtime-service"]["Resources"]["ScorerScheduleRole"]
+    assert _statements(role)[0]["Action"] == "lambda:InvokeFunction"
+
+
+def _deployment_ids(template: dict[str, Any]) -> list[str]:
+    return list(resources(template, "AWS::ApiGateway::Deployment"))
+
+
+def test_an_api_change_renders_a_new_deployment(rendered: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    base = _deployment_ids(rendered[1]["testtime-service"])
+    same = _deployment_ids(render(tmp_path / "same")["testtime-service"])
+    changed = render(tmp_path / "changed", extra_routes=[{"path": "tests", "method": "GET", "function": "ListTests"}])[
+        "testtime-service"
+    ]
+    assert len(base) == 1 and same == base
+    assert _deployment_ids(changed) != base
+    stage = changed["Resources"]["ApiStage"]["Properties"]
+    assert stage["DeploymentId"] == {"Ref": _deployment_ids(changed)[0]}
