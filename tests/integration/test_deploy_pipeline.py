@@ -137,6 +137,25 @@ def test_second_run_changes_nothing(aws: LocalAws) -> None:
     assert s3.list_object_versions(Bucket=artifacts[0]).get("Versions", []) == objects_before
 
 
+def test_a_restart_keeps_stacks_keys_objects_and_functions(aws: LocalAws) -> None:
+    s3 = aws.client("s3")
+    bucket = aws.outputs()["DataBucketName"]
+    s3.put_object(Bucket=bucket, Key="restart-probe/testResult.json", Body=b'{"kept": true}')
+    key = aws.client("apigateway").create_api_key(name="restart-probe", enabled=True)["id"]
+    aws.stop()
+    aws.start()
+    assert json.loads(s3.get_object(Bucket=bucket, Key="restart-probe/testResult.json")["Body"].read()) == {
+        "kept": True
+    }
+    assert aws.client("apigateway").get_api_key(apiKey=key)["name"] == "restart-probe"
+    stacks = {s["StackName"]: s["StackStatus"] for s in aws.client("cloudformation").describe_stacks()["Stacks"]}
+    assert stacks["testtime-service"].endswith("_COMPLETE")
+    # The function's code survived too: it runs and answers a JSON error for a request without a key.
+    event = {"httpMethod": "POST", "headers": {}, "body": "{}", "requestContext": {"requestId": "restart"}}
+    reply = aws.client("lambda").invoke(FunctionName="testtime-list-tests", Payload=json.dumps(event).encode())
+    assert json.loads(json.loads(reply["Payload"].read())["body"])["error"] == "forbidden"
+
+
 def test_check_mode_previews_and_changes_nothing(aws: LocalAws) -> None:
     apigw = aws.client("apigateway")
     plan_before = apigw.get_usage_plan(usagePlanId=aws.outputs()["UsagePlanId"])
