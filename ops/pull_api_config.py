@@ -1,0 +1,212 @@
+"""The API URL and a student's API key, for the trainer to hand out (or to set up the student client).
+
+    python -m ops.pull_api_config --student ID [--save] [--target local|aws]
+    python -m ops.pull_api_config --all [--target local|aws]
+
+``--student`` prints ``API Endpoint URL: <url>`` and ``API Key: <key>`` (the original service's output); with
+``--save`` it also writes the student client's config file, ``${TRAININGS_CONFIG:-~/.trainings/config}``
+(``KEY=value`` lines API_URL, API_KEY, STUDENT_ID; mode 600, its folder 700 when created; replaced atomically).
+``--all`` prints a CSV (``student_id,email,api_key``) of every student of the published class list
+(``studentsList.json``) whose key is enabled; the URL goes to stderr so that stdout stays a clean CSV.
+
+Key values come from API Gateway (``get_api_keys`` with ``includeValues``) and are printed only as above, never
+logged. Exit status: 0 done, 1 unknown student or deployment problem, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ops.apikeys import KEY_PREFIX, key_name
+from ops.deployment import TARGETS, DeploymentError, StackOutputs, load_stack_outputs, stack_outputs_path
+from testtime import layout
+
+DEFAULT_CONFIG = "~/.trainings/config"
+CONFIG_HEADER = "# Test Time: the student client's settings (bin/test-time.sh). Keep this file private.\n"
+
+
+class PullError(Exception):
+    """One line for the trainer; the exit status goes with it."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    name: str
+    value: str
+    enabled: bool
+
+
+def config_path() -> Path:
+    """``$TRAININGS_CONFIG`` (the student client reads the same variable), else ``~/.trainings/config``."""
+    return Path(os.environ.get("TRAININGS_CONFIG") or DEFAULT_CONFIG).expanduser()
+
+
+def _enabled(item: dict[str, Any]) -> bool:
+    # MiniStack keeps a patched flag as the string "true"/"false"; AWS returns booleans.
+    return item.get("enabled") in (True, "true")
+
+
+def _created(item: dict[str, Any]) -> datetime:
+    created = item.get("createdDate")
+    return created if isinstance(created, datetime) else datetime.min.replace(tzinfo=UTC)
+
+
+def api_keys(apigateway: Any, name_query: str) -> dict[str, ApiKey]:
+    """Keys whose name starts with ``name_query``, by exact name; the oldest wins should a name repeat."""
+    pages = apigateway.get_paginator("get_api_keys").paginate(nameQuery=name_query, includeValues=True)
+    items = sorted((item for page in pages for item in page.get("items", [])), key=_created)
+    keys: dict[str, ApiKey] = {}
+    for item in items:
+        name = item.get("name")
+        if isinstance(name, str) and name.startswith(name_query) and name not in keys:
+            keys[name] = ApiKey(name=name, value=str(item.get("value") or ""), enabled=_enabled(item))
+    return keys
+
+
+def class_list(s3: Any, bucket: str) -> list[dict[str, str]]:
+    """The published class list: ``[{"student_id", "email"}]`` in its published order."""
+    try:
+        body = s3.get_object(Bucket=bucket, Key=layout.STUDENTS_LIST)["Body"].read()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise PullError(
+                f"no class list in bucket {bucket}: publish first (./update-subjects-or-students.sh)"
+            ) from None
+        raise
+    try:
+        entries = json.loads(body)
+    except ValueError:
+        raise PullError(f"{layout.STUDENTS_LIST} in bucket {bucket} is not valid JSON") from None
+    if not isinstance(entries, list):
+        raise PullError(f"{layout.STUDENTS_LIST} in bucket {bucket} is not a list")
+    return [
+        {"student_id": entry["student_id"], "email": str(entry.get("email") or "")}
+        for entry in entries
+        if isinstance(entry, dict) and isinstance(entry.get("student_id"), str)
+    ]
+
+
+def student_key(apigateway: Any, s3: Any, outputs: StackOutputs, student_id: str) -> str:
+    """The enabled key of a student of the published class list; PullError otherwise."""
+    if not layout.is_safe_id(student_id):
+        raise PullError(f"{student_id!r} is not a valid student id (letters, digits, '.', '_' or '-')")
+    if student_id not in {entry["student_id"] for entry in class_list(s3, outputs.data_bucket)}:
+        raise PullError(
+            f"unknown student {student_id!r}: not on the published class list (content/students.yml, then "
+            "./update-subjects-or-students.sh)"
+        )
+    key = api_keys(apigateway, key_name(student_id)).get(key_name(student_id))
+    if key is None:
+        raise PullError(f"student {student_id!r} has no API key yet: run ./update-subjects-or-students.sh")
+    if not key.enabled:
+        raise PullError(f"the API key of student {student_id!r} is disabled: run ./update-subjects-or-students.sh")
+    return key.value
+
+
+def all_keys(apigateway: Any, s3: Any, outputs: StackOutputs) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Rows ``(student_id, email, key)`` of the class list, and the students skipped (no enabled key)."""
+    keys = api_keys(apigateway, KEY_PREFIX)
+    rows, skipped = [], []
+    for entry in class_list(s3, outputs.data_bucket):
+        key = keys.get(key_name(entry["student_id"]))
+        if key is None or not key.enabled or not key.value:
+            skipped.append(entry["student_id"])
+        else:
+            rows.append((entry["student_id"], entry["email"], key.value))
+    return rows, skipped
+
+
+def write_config(path: Path, api_url: str, api_key: str, student_id: str | None) -> None:
+    """The client's config file, mode 600, replaced atomically (a reader never sees half a file)."""
+    if not path.parent.is_dir():
+        path.parent.mkdir(mode=0o700, parents=True)
+    lines = [CONFIG_HEADER, f"API_URL={api_url}\n", f"API_KEY={api_key}\n"]
+    if student_id:
+        lines.append(f"STUDENT_ID={student_id}\n")
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # created with mode 600
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.writelines(lines)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bin/pull-api-config.sh",
+        description="Print the API URL and a student's API key (or every student's, as CSV).",
+    )
+    parser.add_argument("--student", metavar="ID", help="the student whose key to print")
+    parser.add_argument("--all", action="store_true", help="a CSV of every student of the published class list")
+    parser.add_argument(
+        "--save", action="store_true", help=f"also write the client's config (${{TRAININGS_CONFIG:-{DEFAULT_CONFIG}}})"
+    )
+    parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.all and args.student is not None:
+        parser.error("--student and --all do not go together")
+    if not args.all and args.student is None:
+        parser.error("say whose key: --student ID, or --all for every student")
+    if args.all and args.save:
+        parser.error("--save writes one student's config: use it with --student ID")
+    try:
+        outputs = load_stack_outputs(stack_outputs_path(args.target))
+        apigateway = boto3.client("apigateway", region_name=outputs.region)
+        s3 = boto3.client("s3", region_name=outputs.region)
+        if args.all:
+            rows, skipped = all_keys(apigateway, s3, outputs)
+            print(f"API Endpoint URL: {outputs.api_url}", file=sys.stderr)
+            for student_id in skipped:
+                print(f"skipped {student_id}: no enabled API key", file=sys.stderr)
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow(["student_id", "email", "api_key"])
+            writer.writerows(rows)
+            return 0
+        key = student_key(apigateway, s3, outputs, args.student)
+        print(f"API Endpoint URL: {outputs.api_url}")
+        print(f"API Key: {key}")
+        if args.save:
+            path = config_path()
+            write_config(path, outputs.api_url, key, args.student)
+            print(f"Saved to {path} (mode 600): bin/test-time.sh will use it.")
+        return 0
+    except (PullError, DeploymentError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return getattr(error, "status", 1)
+    except (ClientError, BotoCoreError) as error:
+        print(f"error: AWS call failed: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,365 @@
+"""bin/test-time.sh, the student's terminal client, against the shared deployment: listing, piped answers, the
+failures each with its own exit status, and a whole interactive first run in a real terminal (tmux).
+
+The module publishes a copy of content/ with students of its own (client01..client06, so that submissions never
+collide with other tests) and a test whose deadline has passed; it publishes content/ again when done. The client
+runs with python3 from outside the .venv and without any AWS variable: it needs the standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import stat
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.harness import ROOT, LocalAws, api_key, free_port
+
+pytestmark = pytest.mark.integration
+
+SUBJECT, TEST = "operating-systems", "test01"
+CLOSED_TEST = "closed01"
+CLIENTS = [f"client{number:02d}" for number in range(1, 7)]
+# test01's questions, in order, with the published answer ids.
+RIGHT_ANSWERS = ["a", "c", "a", "c", "a", "d"]
+CLOSED_TEST_YAML = """\
+title: A test whose deadline has passed
+due: 2020-01-06T23:00:00+00:00
+questions:
+  - id: 1
+    text: Is this test closed?
+    choices:
+      a: it is closed
+      b: it is open
+    answer: a
+"""
+
+
+@pytest.fixture(scope="module")
+def classroom(deployed: LocalAws, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
+    """content/ plus the students of this module and a closed test, published; content/ again afterwards."""
+    content = tmp_path_factory.mktemp("student-client") / "content"
+    shutil.copytree(ROOT / "content", content)
+    with (content / "students.yml").open("a", encoding="utf-8") as students:
+        for student in CLIENTS:
+            students.write(f"- id: {student}\n  name: Client {student[-2:]}\n  email: {student}@example.com\n")
+    (content / "subjects" / SUBJECT / f"{CLOSED_TEST}.yml").write_text(CLOSED_TEST_YAML, encoding="utf-8")
+    deployed.run("update-subjects-or-students.sh", "--content", str(content))
+    wait_until_served(deployed, api_key(deployed, CLIENTS[-1]))
+    try:
+        yield deployed
+    finally:
+        deployed.run("update-subjects-or-students.sh", check=False)
+
+
+def api_status(aws: LocalAws, key: str, method: str, path: str, body: dict[str, Any] | None = None) -> int:
+    request = urllib.request.Request(
+        aws.outputs()["ApiUrl"] + path,
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"x-api-key": key, "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def wait_until_served(aws: LocalAws, key: str, timeout: float = 90) -> None:
+    """Each function caches the class list and the catalog for a while (CACHE_TTL_SECONDS, 15 s by default): wait
+    until all three know the new students and the closed test, so that no test sees the previous publication."""
+    closed = {"subjectName": SUBJECT, "testId": CLOSED_TEST}
+    probes = [
+        ("POST", "/api/v1/tests", {}, 200),
+        ("GET", f"/api/v1/test?subjectName={SUBJECT}&testId={CLOSED_TEST}", None, 410),
+        ("POST", "/api/v1/test", {**closed, "answers": []}, 410),  # closed: nothing can be stored
+    ]
+    deadline = time.monotonic() + timeout
+    for method, path, body, expected in probes:
+        while (status := api_status(aws, key, method, path, body)) != expected:
+            assert time.monotonic() < deadline, f"{method} {path}: {status} instead of {expected} after publishing"
+            time.sleep(1)
+
+
+def client_env(aws: LocalAws, config: Path) -> dict[str, str]:
+    """A student's environment: no AWS variable (the harness drops them), no .venv on PATH."""
+    env = aws.env(TRAININGS_CONFIG=str(config))
+    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
+        env.pop(name, None)
+    env["PATH"] = os.pathsep.join(part for part in env["PATH"].split(os.pathsep) if ".venv" not in part)
+    return env
+
+
+def client(aws: LocalAws, config: Path, *args: str, input: str | None = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / "bin" / "test-time.sh"), *args],
+        cwd=ROOT,
+        env=client_env(aws, config),
+        input=input,
+        text=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def save_config(aws: LocalAws, student: str, config: Path) -> Path:
+    aws.run("bin/pull-api-config.sh", "--student", student, "--save", TRAININGS_CONFIG=str(config), timeout=120)
+    return config
+
+
+def write_config(path: Path, url: str, key: str) -> Path:
+    path.write_text(f"API_URL={url}\nAPI_KEY={key}\n", encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def stored_submission(aws: LocalAws, student: str) -> dict[str, Any]:
+    body = aws.client("s3").get_object(
+        Bucket=aws.outputs()["DataBucketName"], Key=f"{SUBJECT}/{TEST}/{student}/testResult.json"
+    )["Body"]
+    return json.loads(body.read())
+
+
+def answers_of(submission: dict[str, Any]) -> list[str]:
+    return [item["answer"] for item in submission["answers"]]
+
+
+def lines(*answers: str) -> str:
+    return "".join(f"{answer}\n" for answer in answers)
+
+
+# ------------------------------------------------------------------------------------------ listing and piped runs
+
+
+def test_list_prints_open_tests_with_deadlines_in_words(classroom: LocalAws, tmp_path: Path) -> None:
+    config = save_config(classroom, "client01", tmp_path / "config")  # pull-api-config's file, used as it is
+    proc = client(classroom, config, "--list")
+    assert proc.returncode == 0, proc.stderr
+    assert "Open tests for client01:" in proc.stdout
+    assert f"{SUBJECT}/{TEST}: Operating systems basics (6 questions)" in proc.stdout
+    assert re.search(
+        r"deadline .+, closes in (\d+ (days?|hours?|minutes?)( \d+ (hours?|minutes?))?|less than)", proc.stdout
+    )
+    assert CLOSED_TEST not in proc.stdout
+    assert proc.stderr == ""
+
+
+def test_piped_answers_are_stored_once(classroom: LocalAws, tmp_path: Path) -> None:
+    config = save_config(classroom, "client03", tmp_path / "config")
+    # Upper case is fine; 'e' is not a choice: the next line is the retry.
+    answers = lines("a", "C", "e", "a", "c", "A", "d", "y")
+    proc = client(classroom, config, "--subject", SUBJECT, "--test", TEST, input=answers)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "'e' is not one of a, b, c, d — type one of them" in proc.stdout
+    assert "Question 3/6" in proc.stdout
+    assert re.search(rf"Stored: your answers to {SUBJECT}/{TEST} were received at .+\d", proc.stdout)
+    first = stored_submission(classroom, "client03")
+    assert answers_of(first) == RIGHT_ANSWERS
+
+    again = client(classroom, config, "--subject", SUBJECT, "--test", TEST, input=answers)
+    assert again.returncode == 7
+    assert "already submitted" in again.stderr
+    assert "Stored:" not in again.stdout
+    assert stored_submission(classroom, "client03") == first
+    assert TEST not in client(classroom, config, "--list").stdout
+
+
+def test_no_confirmation_sends_nothing(classroom: LocalAws, tmp_path: Path) -> None:
+    config = save_config(classroom, "client04", tmp_path / "config")
+    ended = client(classroom, config, "--subject", SUBJECT, "--test", TEST, input=lines(*RIGHT_ANSWERS))
+    assert ended.returncode == 1
+    assert "Nothing was sent." in ended.stderr
+    declined = client(classroom, config, "--subject", SUBJECT, "--test", TEST, input=lines(*RIGHT_ANSWERS, "n"))
+    assert declined.returncode == 1
+    assert "Nothing was sent." in declined.stderr
+    assert f"{SUBJECT}/{TEST}" in client(classroom, config, "--list").stdout  # still open for this student
+
+
+def test_closed_test_is_refused(classroom: LocalAws, tmp_path: Path) -> None:
+    config = save_config(classroom, "client05", tmp_path / "config")
+    proc = client(classroom, config, "--subject", SUBJECT, "--test", CLOSED_TEST, input=lines("a", "y"))
+    assert proc.returncode == 6
+    assert proc.stderr.startswith("test-time.sh: test closed: ")
+    assert "2020-01-06T23:00:00+00:00" in proc.stderr
+    assert proc.stderr.count("\n") == 1
+
+
+def test_failures_each_have_one_line_and_their_own_exit_status(classroom: LocalAws, tmp_path: Path) -> None:
+    url = classroom.outputs()["ApiUrl"]
+    refused = client(
+        classroom, write_config(tmp_path / "refused", f"http://127.0.0.1:{free_port()}/api", "k"), "--list"
+    )
+    assert (refused.returncode, refused.stderr.count("\n")) == (4, 1)
+    assert "connection refused" in refused.stderr
+    wrong_key = client(classroom, write_config(tmp_path / "wrong", url, "not-a-key-of-this-api"), "--list")
+    assert (wrong_key.returncode, wrong_key.stderr.count("\n")) == (5, 1)
+    assert "API key was not accepted" in wrong_key.stderr
+    (tmp_path / "broken").write_text("this is not a config\n")
+    (tmp_path / "broken").chmod(0o600)
+    broken = client(classroom, tmp_path / "broken", "--list")
+    assert (broken.returncode, broken.stderr.count("\n")) == (3, 1)
+    assert "invalid config" in broken.stderr
+    missing = client(classroom, tmp_path / "missing", "--list")  # no terminal to ask in
+    assert (missing.returncode, missing.stderr.count("\n")) == (3, 1)
+    assert not (tmp_path / "missing").exists()
+    unknown = client(
+        classroom,
+        write_config(tmp_path / "ok", url, api_key(classroom, "client01")),
+        "--subject",
+        SUBJECT,
+        "--test",
+        "nope",
+    )
+    assert unknown.returncode == 9
+    assert "has no test 'nope'" in unknown.stderr
+    usage = client(classroom, tmp_path / "ok", "--test", TEST)
+    assert usage.returncode == 2
+    helped = client(classroom, tmp_path / "ok", "-h")
+    assert helped.returncode == 0
+    assert "exit status:" in helped.stdout
+    assert "already submitted" in helped.stdout
+
+
+# ------------------------------------------------------------------------------------------ a real terminal (tmux)
+
+
+class Terminal:
+    """One tmux server on its own socket (-L), 120x40, running one command; killed by close()."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.socket = f"tt-client-{uuid.uuid4().hex[:12]}"
+        self.tmp_path = tmp_path
+
+    def tmux(self, *args: str) -> str:
+        proc = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args], capture_output=True, text=True, timeout=30
+        )
+        assert proc.returncode == 0, f"tmux {' '.join(args)}: {proc.stderr}"
+        return proc.stdout
+
+    def start(self, env: dict[str, str], *argv: str) -> None:
+        script = self.tmp_path / f"{self.socket}.sh"
+        exports = "".join(
+            f"export {name}={shlex.quote(value)}\n"
+            for name, value in sorted(env.items())
+            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)
+        )
+        command = shlex.join(argv)
+        script.write_text(f'{exports}cd {shlex.quote(str(ROOT))}\n{command}\necho "[exit $?]"\nexec sleep 600\n')
+        self.tmux("new-session", "-d", "-x", "120", "-y", "40", "bash", "--noprofile", "--norc", str(script))
+
+    def screen(self) -> str:
+        """The whole scrollback, without trailing blanks (so ``$`` in a pattern means: the end of the output)."""
+        captured = self.tmux("capture-pane", "-p", "-J", "-S", "-1000")
+        return "\n".join(line.rstrip() for line in captured.splitlines()).rstrip()
+
+    def type(self, text: str) -> None:
+        if text:
+            self.tmux("send-keys", "-l", text)
+        self.tmux("send-keys", "Enter")
+
+    def wait_for(self, pattern: str, timeout: float = 30) -> str:
+        """The screen once ``pattern`` (a regex) is on it; a pattern ending in ``$`` is a prompt the program waits
+        at now (nothing after it)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if re.search(pattern, screen):
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {pattern!r}; screen:\n{screen}")
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=30)
+        # kill-server leaves the socket file behind: tmux keeps it in $TMUX_TMPDIR (else /tmp)/tmux-<uid>/.
+        folder = Path(os.environ.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}"
+        (folder / self.socket).unlink(missing_ok=True)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is needed for the terminal tests (./run-tests.sh installs it)")
+    term = Terminal(tmp_path)
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+ANSWER_PROMPT = r"Your answer \(a, b, c, d\):$"
+
+
+def test_interactive_first_run_typo_change_and_confirmation(
+    classroom: LocalAws, terminal: Terminal, tmp_path: Path
+) -> None:
+    config = tmp_path / "home" / ".trainings" / "config"  # neither the file nor its folder exists yet
+    url, key = classroom.outputs()["ApiUrl"], api_key(classroom, "client02")
+    terminal.start(client_env(classroom, config), "bin/test-time.sh")
+
+    terminal.wait_for(r"API URL:$")
+    terminal.type(url)
+    terminal.wait_for(r"API key \(not shown while you type\):$")
+    terminal.type("wrong-key")
+    terminal.wait_for(r"That did not work: your API key was not accepted.*\n(?:.*\n)*API URL:$")
+    terminal.type(url)
+    terminal.wait_for(r"API key \(not shown while you type\):$")
+    terminal.type(key)
+    screen = terminal.wait_for(r"Which test\? Type its number \(1\), or press Enter:$")
+    assert key not in screen and "wrong-key" not in screen  # typed without echo
+    assert f"OK, you are client02. Saved to {config}" in " ".join(screen.split())
+    assert re.search(rf"{SUBJECT}/{TEST}: .*\n\s+deadline .+, closes in \d+", screen)
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert stat.S_IMODE(config.parent.stat().st_mode) == 0o700
+    assert f"API_KEY={key}\n" in config.read_text() and "STUDENT_ID=client02\n" in config.read_text()
+    terminal.type("1")
+
+    for number, answer in enumerate(["b", "c", "e", "c", "a", "d"], start=1):  # 'e' is a typo
+        terminal.wait_for(rf"Question {number}/6\n(?:.*\n)*{ANSWER_PROMPT}")
+        terminal.type(answer)
+        if answer == "e":
+            terminal.wait_for(r"'e' is not one of a, b, c, d — type one of them\n" + ANSWER_PROMPT)
+            terminal.type("A")
+
+    review = terminal.wait_for(r"Send these answers\? y = send, n = cancel, 1-6 = change that answer:$")
+    assert re.search(r"1\. What is a kernel\?\n\s+-> b\) a web application", review)
+    assert re.search(r"3\. .*journaling\?\n\s+-> a\) ext2", review)
+    terminal.type("1")  # change the first answer
+    terminal.wait_for(r"Your answer \(a, b, c, d; Enter keeps b\):$")
+    terminal.type("a")
+    review = terminal.wait_for(r"Send these answers\? .*:$")
+    assert re.search(r"1\. What is a kernel\?\n\s+-> a\) the core component", review.split("Review your answers")[-1])
+    terminal.type("y")
+
+    screen = terminal.wait_for(r"\[exit \d+\]")
+    assert re.search(rf"Stored: your answers to {SUBJECT}/{TEST} were received at .+\d", screen), screen
+    assert "[exit 0]" in screen
+    assert key not in screen
+    assert answers_of(stored_submission(classroom, "client02")) == RIGHT_ANSWERS
+
+
+def test_ctrl_c_sends_nothing(classroom: LocalAws, terminal: Terminal, tmp_path: Path) -> None:
+    config = save_config(classroom, "client06", tmp_path / "config")
+    terminal.start(client_env(classroom, config), "bin/test-time.sh", "--subject", SUBJECT, "--test", TEST)
+    terminal.wait_for(r"Question 1/6\n(.*\n)*" + ANSWER_PROMPT)
+    terminal.type("a")
+    terminal.wait_for(r"Question 2/6\n(.*\n)*" + ANSWER_PROMPT)
+    terminal.tmux("send-keys", "C-c")
+    screen = terminal.wait_for(r"\[exit \d+\]")
+    assert "Nothing was sent." in screen
+    assert "[exit 130]" in screen
+    assert f"{SUBJECT}/{TEST}" in client(classroom, config, "--list").stdout
