@@ -43,11 +43,11 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-def _cached(key: str, load: Callable[[], T], keep: Callable[[T], bool] = lambda _: True) -> T:
-    """``load()``, reused until the TTL runs out; values ``keep`` refuses are returned but not cached."""
+def _cached(key: str, load: Callable[[], T], keep: Callable[[T], bool] = lambda _: True, fresh: bool = False) -> T:
+    """``load()``, reused until the TTL runs out (``fresh`` reloads now); values ``keep`` refuses are not cached."""
     now = clock()
     hit = _cache.get(key)
-    if hit is not None and hit[0] > now:
+    if hit is not None and hit[0] > now and not fresh:
         return hit[1]  # type: ignore[no-any-return]
     value = load()
     ttl = ttl_seconds()
@@ -58,7 +58,7 @@ def _cached(key: str, load: Callable[[], T], keep: Callable[[T], bool] = lambda 
     return value
 
 
-def students() -> list[Any]:
+def students(fresh: bool = False) -> list[Any]:
     """The class list (``studentsList.json``); empty when not published yet."""
 
     def load() -> list[Any]:
@@ -69,10 +69,10 @@ def students() -> list[Any]:
             raise TypeError("studentsList.json is not a list")
         return document
 
-    return _cached(layout.STUDENTS_LIST, load)
+    return _cached(layout.STUDENTS_LIST, load, fresh=fresh)
 
 
-def catalog() -> catalog_module.Catalog:
+def catalog(fresh: bool = False) -> catalog_module.Catalog:
     """The parsed ``catalog.json``; skipped entries are logged once per load, not once per request."""
 
     def load() -> catalog_module.Catalog:
@@ -81,7 +81,7 @@ def catalog() -> catalog_module.Catalog:
             log("WARNING", "catalog.json entry skipped", problem=problem)
         return parsed
 
-    return _cached(layout.CATALOG, load)
+    return _cached(layout.CATALOG, load, fresh=fresh)
 
 
 def questions(subject: str, test_id: str) -> Any | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -57,6 +58,20 @@ def test_a_student_removed_from_the_list_is_forbidden_once_the_cache_is_refreshe
     published.put_object(Bucket=BUCKET, Key="studentsList.json", Body=json.dumps(students[1:]))
     store.clear_cache()  # what the TTL does in a warm container
     assert list_open()[0] == 403
+
+
+def test_a_student_published_after_the_cache_filled_is_accepted_at_once(published: Any) -> None:
+    assert list_open()[0] == 200  # the class list is now cached in this "container"
+    students = json.loads(published.get_object(Bucket=BUCKET, Key="studentsList.json")["Body"].read())
+    newcomer = {
+        "student_id": "student09",
+        "email": "student09@example.com",
+        "name": "New Student",
+        "api_key_sha256": hashlib.sha256(b"key-of-student-09").hexdigest(),
+    }
+    published.put_object(Bucket=BUCKET, Key="studentsList.json", Body=json.dumps([*students, newcomer]))
+    status, body = list_open(key="key-of-student-09")
+    assert status == 200 and body["studentId"] == "student09"
 
 
 @pytest.mark.parametrize(
