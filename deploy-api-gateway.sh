@@ -62,3 +62,11 @@ Next steps:
   2. Hand out each student's key:            bin/pull-api-config.sh --all
   3. Take a test as a student:               bin/pull-api-config.sh --student student01 --save && bin/test-time.sh
 EOF
+
+# The web portal runs as a local process on the local target (on AWS it is the ECS service of testtime-portal).
+# Throwaway deployments (TT_BUILD_ROOT set, as in the tests) start none unless PORTAL_AUTOSTART=1.
+portal_autostart="${PORTAL_AUTOSTART:-1}"
+[[ -z "${TT_BUILD_ROOT:-}" || -n "${PORTAL_AUTOSTART:-}" ]] || portal_autostart=0
+if [[ "$target" == local && "$portal_autostart" == 1 ]]; then
+  "${TT_ROOT}/bin/portal.sh" ensure || echo "warning: the web portal did not start (see above; bin/portal.sh status)."
+fi

@@ -59,8 +59,10 @@ def parse_grade_scale(text: str | None) -> GradeScale:
         raw = json.loads(text)
     except ValueError as error:
         raise ValueError(f"GRADE_SCALE is not JSON: {error}") from None
-    if not isinstance(raw, list) or not raw:
-        raise ValueError("GRADE_SCALE must be a non-empty JSON list of [min_percent, grade] pairs")
+    if not isinstance(raw, list):
+        raise ValueError("GRADE_SCALE must be a JSON list of [min_percent, grade] pairs")
+    if not raw:
+        return GradeScale()  # group_vars' grade_scale: [] means the original round(correct / questions * 5)
     bands: list[tuple[float, Grade]] = []
     for item in raw:
         if (

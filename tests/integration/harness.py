@@ -28,6 +28,7 @@ class LocalAws:
 
     workdir: Path
     port: int = field(default_factory=free_port)
+    portal_port: int = field(default_factory=free_port)
     region: str = "eu-central-1"
 
     @property
@@ -46,6 +47,8 @@ class LocalAws:
             LOCAL_AWS_STATE_DIR=str(self.workdir / "ministack"),
             TT_BUILD_ROOT=str(self.workdir / "build"),
             TRAININGS_CONFIG=str(self.workdir / "trainings-config"),
+            PORTAL_PORT=str(self.portal_port),
+            PORTAL_STATE_DIR=str(self.workdir / "portal"),
             ANSIBLE_NOCOLOR="1",
         )
         env.update(extra)
@@ -75,6 +78,8 @@ class LocalAws:
         self.run("bin/local-aws.sh", "start")
 
     def stop(self) -> None:
+        if (ROOT / "bin" / "portal.sh").exists():
+            self.run("bin/portal.sh", "stop", check=False)
         self.run("bin/local-aws.sh", "stop", check=False)
 
     def client(self, service: str) -> Any:

@@ -76,12 +76,18 @@ def test_data_bucket_is_encrypted_versioned_and_private(aws: LocalAws) -> None:
     )
 
 
-def test_api_has_three_key_protected_routes_and_a_usage_plan(aws: LocalAws) -> None:
+def test_api_has_key_protected_routes_and_a_usage_plan(aws: LocalAws) -> None:
     apigw = aws.client("apigateway")
     outputs = aws.outputs()
     resources = apigw.get_resources(restApiId=outputs["RestApiId"])["items"]
     routes = {(method, item["path"]) for item in resources for method in item.get("resourceMethods", {})}
-    assert routes == {("POST", "/api/v1/tests"), ("GET", "/api/v1/test"), ("POST", "/api/v1/test")}
+    # The students' three routes, and the trainer's results route (for the portal).
+    assert routes == {
+        ("POST", "/api/v1/tests"),
+        ("GET", "/api/v1/test"),
+        ("POST", "/api/v1/test"),
+        ("GET", "/api/v1/results"),
+    }
     for item in resources:
         for method in item.get("resourceMethods", {}):
             detail = apigw.get_method(restApiId=outputs["RestApiId"], resourceId=item["id"], httpMethod=method)

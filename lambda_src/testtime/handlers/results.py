@@ -97,14 +97,15 @@ def _test_results(test: catalog.CatalogTest, names: dict[str, str | None], pool:
         http.log("WARNING", "score.json unreadable", subject=test.subject, testId=test.test_id, students=unreadable)
     scored_ids = {row["studentId"] for row in results}
     not_scored = sorted(submitted - scored_ids)
-    past_deadline = not test.is_open(deadlines.utc_now())
+    # Scored: every submission has its score.json, and the scorer did run (a score exists) or there was
+    # nothing to score (the deadline passed without any submission).
+    scored = not not_scored and (bool(results) or not test.is_open(deadlines.utc_now()))
     return {
         "subjectName": test.subject,
         "testId": test.test_id,
         "title": test.title,
         "deadline": deadlines.to_iso(test.deadline),
-        # Scored: the deadline has passed and every submission has its score.json.
-        "scored": past_deadline and not not_scored,
+        "scored": scored,
         "results": results,
         "submittedNotScored": not_scored,
         "missing": [sid for sid in names if sid not in submitted and sid not in scored_ids],

@@ -86,7 +86,7 @@ def test_configured_scale_picks_the_highest_band_reached() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["nope", "{}", "[]", "[[10, 2]]", "[[0, 2], [0, 3]]", "[[0]]", "[[true, 2]]", "[[0, 2], [101, 5]]", "[[0, null]]"],
+    ["nope", "{}", "[[10, 2]]", "[[0, 2], [0, 3]]", "[[0]]", "[[true, 2]]", "[[0, 2], [101, 5]]", "[[0, null]]"],
 )
 def test_invalid_scales_are_refused_with_a_reason(text: str) -> None:
     with pytest.raises(ValueError, match="GRADE_SCALE"):
@@ -94,7 +94,7 @@ def test_invalid_scales_are_refused_with_a_reason(text: str) -> None:
 
 
 def test_no_scale_setting_means_the_original_rule() -> None:
-    assert parse_grade_scale(None) == parse_grade_scale("  ") == GradeScale()
+    assert parse_grade_scale(None) == parse_grade_scale("  ") == parse_grade_scale("[]") == GradeScale()
 
 
 def test_legacy_submission_with_test_result_and_no_received_at() -> None:

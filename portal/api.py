@@ -1,0 +1,117 @@
+"""The REST API as the portal uses it: one method per route, the caller's key in ``x-api-key``, bounded timeouts.
+
+Every failure becomes :class:`ApiFailure` with the API's own message when it sent one, so pages can show it.
+The key travels only in the request header: never in a URL, an exception message or a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+LOG = logging.getLogger(__name__)
+
+# (connect, read) seconds: a cold Lambda behind API Gateway answers well within these.
+DEFAULT_TIMEOUT = (5.0, 20.0)
+UNREACHABLE = "The Test Time service cannot be reached right now; please try again in a minute."
+
+
+@dataclass(frozen=True)
+class ApiFailure(Exception):
+    """A request that did not succeed: the HTTP status (502 when there was no answer), a code and a sentence."""
+
+    status: int
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
+
+
+class ApiClient:
+    """A thin client of the REST API at ``base_url`` (the stage URL, ending in ``/api``)."""
+
+    def __init__(self, base_url: str, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._local = threading.local()  # one connection pool per thread (requests.Session is not thread-safe)
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update({"Accept": "application/json", "User-Agent": "testtime-portal/1"})
+            self._local.session = session
+        return session
+
+    def _call(
+        self,
+        method: str,
+        route: str,
+        api_key: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Any:
+        url = f"{self.base_url}/api/v1/{route}"
+        try:
+            response = self._session().request(
+                method, url, params=params, json=body, headers={"x-api-key": api_key}, timeout=self.timeout
+            )
+        except requests.RequestException as error:
+            # The exception's text may carry the URL, never the headers; logged by type only all the same.
+            LOG.warning("API %s %s unreachable: %s", method, route, type(error).__name__)
+            raise ApiFailure(502, "unreachable", UNREACHABLE) from None
+        try:
+            document = response.json()
+        except ValueError:
+            document = None
+        if 200 <= response.status_code < 300 and document is not None:
+            return document
+        failure = _failure(response.status_code, document)
+        LOG.info("API %s %s answered %s %s", method, route, failure.status, failure.code)
+        raise failure
+
+    def list_tests(self, api_key: str) -> dict[str, Any]:
+        """``POST /api/v1/tests``: ``{"studentId", "subjects": [{"subjectName", "tests": [...]}]}``."""
+        return dict(self._call("POST", "tests", api_key, body={}))
+
+    def get_test(self, api_key: str, subject: str, test_id: str) -> dict[str, Any]:
+        """``GET /api/v1/test``: title, deadline and questions with their choices."""
+        return dict(self._call("GET", "test", api_key, params={"subjectName": subject, "testId": test_id}))
+
+    def submit_test(self, api_key: str, subject: str, test_id: str, answers: dict[str, str]) -> dict[str, Any]:
+        """``POST /api/v1/test``: stores the answers once (201)."""
+        body = {
+            "subjectName": subject,
+            "testId": test_id,
+            "answers": [{"questionId": qid, "answer": answer} for qid, answer in answers.items()],
+        }
+        return dict(self._call("POST", "test", api_key, body=body))
+
+    def results(self, api_key: str, subject: str | None = None, test_id: str | None = None) -> dict[str, Any]:
+        """``GET /api/v1/results`` (trainer key only): scores, pending and missing students per test."""
+        params = {name: value for name, value in (("subjectName", subject), ("testId", test_id)) if value}
+        return dict(self._call("GET", "results", api_key, params=params or None))
+
+
+def _failure(status: int, document: Any) -> ApiFailure:
+    """The API's error (``{"error", "message"}``), or API Gateway's own (``{"message"}``), as an ApiFailure."""
+    if isinstance(document, dict):
+        message = document.get("message")
+        code = document.get("error")
+        if isinstance(message, str) and message:
+            return ApiFailure(status, code if isinstance(code, str) else _gateway_code(status), message)
+    if status == 429:
+        return ApiFailure(status, "throttled", "Too many requests; please wait a moment and try again.")
+    if status >= 500 or status < 400:
+        return ApiFailure(502 if status < 400 else status, "unavailable", UNREACHABLE)
+    return ApiFailure(status, _gateway_code(status), f"The request was refused ({status}).")
+
+
+def _gateway_code(status: int) -> str:
+    return {403: "forbidden", 429: "throttled", 504: "timeout"}.get(status, "error")

@@ -1,0 +1,152 @@
+"""The portal tests' fake REST API (a real HTTP server on 127.0.0.1, so the portal's ``requests`` calls, headers and
+logging all run for real), its keys and data, and page helpers. Kept out of conftest.py so tests can import it."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from flask.testing import FlaskClient
+
+STUDENT_KEY = "student-key-Qx7pLm2Vw9"
+TRAINER_KEY = "trainer-key-Hn4tRz8Kd1"
+WRONG_KEY = "wrong-key-Zz0Zz0Zz0"
+
+TEST = {
+    "subjectName": "networks",
+    "testId": "net01",
+    "title": "Layers",
+    "deadline": "2026-11-30T22:00:00+00:00",
+    "questions": [
+        {
+            "questionId": "q1",
+            "question": "Which layer routes packets?",
+            "answers": [{"answerId": "A", "answerBody": "network"}, {"answerId": "B", "answerBody": "session"}],
+        },
+        {
+            "questionId": "q2",
+            "question": "TCP is ...",
+            "answers": [{"answerId": "x", "answerBody": "reliable"}, {"answerId": "y", "answerBody": "unreliable"}],
+        },
+    ],
+}
+RESULTS = {
+    "tests": [
+        {
+            "subjectName": "networks",
+            "testId": "net01",
+            "title": "Layers",
+            "deadline": "2026-11-16T22:00:00+00:00",
+            "scored": True,
+            "results": [
+                {"studentId": "student07", "name": "Ada", "correct": 2, "questions": 2, "percent": 100.0, "grade": 5}
+            ],
+            "submittedNotScored": [],
+            "missing": ["student08"],
+        }
+    ]
+}
+
+
+@dataclass
+class FakeApi:
+    """What the fake API received: (method, path with query, headers) per request, and the stored submissions."""
+
+    url: str = ""
+    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    submissions: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            pass
+
+        def _answer(self, status: int, body: Any) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _serve(self, method: str) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}") if length else {}
+            with api.lock:
+                api.requests.append((method, self.path, dict(self.headers.items())))
+            key = self.headers.get("x-api-key")
+            route = urlsplit(self.path).path.removeprefix("/api")  # the stage, as in ApiUrl
+            query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+            if key not in (STUDENT_KEY, TRAINER_KEY):
+                return self._answer(403, {"message": "Forbidden"})  # API Gateway's own refusal
+            if route == "/api/v1/results":
+                if key != TRAINER_KEY:
+                    return self._answer(403, {"error": "forbidden", "message": "Only the trainer's API key may."})
+                return self._answer(200, RESULTS)
+            if key != STUDENT_KEY:
+                return self._answer(403, {"error": "forbidden", "message": "Not a student of the class list."})
+            if route == "/api/v1/tests" and method == "POST":
+                done = any(s["testId"] == "net01" for s in api.submissions)
+                tests = [] if done else [{k: TEST[k] for k in ("testId", "title", "deadline")} | {"questionCount": 2}]
+                subjects = [{"subjectName": "networks", "tests": tests}] if tests else []
+                return self._answer(200, {"studentId": "student07", "subjects": subjects})
+            if route == "/api/v1/test" and method == "GET":
+                if (query.get("subjectName"), query.get("testId")) != ("networks", "net01"):
+                    return self._answer(404, {"error": "not_found", "message": "testId: no such test"})
+                return self._answer(200, TEST)
+            if route == "/api/v1/test" and method == "POST":
+                if any(s["testId"] == body.get("testId") for s in api.submissions):
+                    return self._answer(
+                        409, {"error": "already_submitted", "message": "You already submitted test 'net01'."}
+                    )
+                api.submissions.append(body)
+                return self._answer(
+                    201,
+                    {
+                        "status": "stored",
+                        "subjectName": body["subjectName"],
+                        "testId": body["testId"],
+                        "studentId": "student07",
+                        "receivedAt": "2026-11-18T12:00:00+00:00",
+                        "answered": len(body["answers"]),
+                        "questionCount": 2,
+                    },
+                )
+            return self._answer(404, {"message": "Not Found"})
+
+        def do_GET(self) -> None:
+            self._serve("GET")
+
+        def do_POST(self) -> None:
+            self._serve("POST")
+
+    return Handler
+
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, key: str) -> Any:
+    page = client.get("/signin").get_data(as_text=True)
+    return client.post("/signin", data={"api_key": key, "csrf_token": csrf_token(page)})
+
+
+def serve(api: FakeApi) -> ThreadingHTTPServer:
+    """Start the fake API on a free loopback port (``api.url``); the caller shuts the server down."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
+    api.url = f"http://127.0.0.1:{server.server_address[1]}/api"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

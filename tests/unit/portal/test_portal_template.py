@@ -1,0 +1,145 @@
+"""The portal stack as Ansible renders it (templates/cfn/portal.yaml.j2): cfn-lint clean with and without the load
+balancer, no NAT, one open port, the circuit breaker, DesiredCount 0 without an image, and no secret in it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class CfnLoader(yaml.SafeLoader):
+    """Reads the short intrinsic forms (!Ref, !Sub, !If ...) as plain {"Fn::…": value} mappings."""
+
+
+def _intrinsic(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+CfnLoader.add_multi_constructor("!", _intrinsic)
+
+VARIANTS = {
+    "default": {},
+    "alb-https": {
+        "portal_load_balancer": True,
+        "portal_certificate_arn": "arn:aws:acm:eu-central-1:123456789012:certificate/0000",
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict[str, Any]]]:
+    out: dict[str, tuple[Path, dict[str, Any]]] = {}
+    for name, extra in VARIANTS.items():
+        build = tmp_path_factory.mktemp(name)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TT_"))}
+        env.update(TT_BUILD_DIR=str(build), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+        command = ["ansible-playbook", str(ROOT / "playbooks" / "render-templates.yml")]
+        if extra:
+            command += ["-e", json.dumps(extra)]
+        proc = subprocess.run(command, cwd=ROOT, env=env, text=True, capture_output=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+        path = build / "cfn" / "testtime-portal.yaml"
+        out[name] = (path, yaml.load(path.read_text(), Loader=CfnLoader))
+    return out
+
+
+def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: res for name, res in template["Resources"].items() if res["Type"] == kind}
+
+
+def test_every_variant_passes_cfn_lint(rendered: dict[str, tuple[Path, dict[str, Any]]]) -> None:
+    proc = subprocess.run(
+        ["cfn-lint", *(str(path) for path, _ in rendered.values())], text=True, capture_output=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_repository_scans_on_push_and_keeps_the_last_images(rendered: dict[str, Any]) -> None:
+    repo = rendered["default"][1]["Resources"]["PortalRepository"]["Properties"]
+    assert repo["ImageScanningConfiguration"] == {"ScanOnPush": True}
+    rule = json.loads(repo["LifecyclePolicy"]["LifecyclePolicyText"])["rules"][0]
+    assert rule["selection"]["countType"] == "imageCountMoreThan" and rule["selection"]["countNumber"] == 10
+    assert rule["action"] == {"type": "expire"}
+
+
+def test_fargate_task_with_logs_api_url_and_secret_by_reference(rendered: dict[str, Any]) -> None:
+    template = rendered["default"][1]
+    task = template["Resources"]["PortalTaskDefinition"]["Properties"]
+    assert task["RequiresCompatibilities"] == ["FARGATE"] and task["NetworkMode"] == "awsvpc"
+    assert (task["Cpu"], task["Memory"]) == ("256", "512")
+    container = task["ContainerDefinitions"][0]
+    env = {item["Name"]: item["Value"] for item in container["Environment"]}
+    assert env["API_URL"] == {"Ref": "ApiUrl"}
+    assert container["Secrets"] == [{"Name": "PORTAL_SECRET_KEY", "ValueFrom": {"Ref": "PortalSecretKey"}}]
+    assert container["LogConfiguration"]["Options"]["awslogs-group"] == {"Ref": "PortalLogGroup"}
+    group = template["Resources"]["PortalLogGroup"]["Properties"]
+    assert group["RetentionInDays"] == 30
+    secret = template["Resources"]["PortalSecretKey"]["Properties"]
+    assert "SecretString" not in secret and secret["GenerateSecretString"]["PasswordLength"] >= 32
+
+
+def test_service_has_the_circuit_breaker_and_no_task_without_an_image(rendered: dict[str, Any]) -> None:
+    template = rendered["default"][1]
+    service = template["Resources"]["PortalService"]["Properties"]
+    breaker = service["DeploymentConfiguration"]["DeploymentCircuitBreaker"]
+    assert breaker == {"Enable": True, "Rollback": True}
+    assert service["DesiredCount"] == {"Fn::If": ["HasImage", 1, 0]}
+    assert template["Conditions"]["HasImage"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ImageUri"}, ""]}]}
+    assert template["Parameters"]["ImageUri"]["Default"] == ""
+    assert service["LaunchType"] == "FARGATE"
+    assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "ENABLED"
+
+
+def test_network_costs_nothing_when_idle(rendered: dict[str, Any]) -> None:
+    template = rendered["default"][1]
+    kinds = {res["Type"] for res in template["Resources"].values()}
+    assert {"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::InternetGateway", "AWS::EC2::Route"} <= kinds
+    assert "AWS::EC2::NatGateway" not in kinds and "AWS::EC2::EIP" not in kinds
+    assert not any(kind.startswith("AWS::ElasticLoadBalancingV2::") for kind in kinds), "no ALB unless asked"
+    route = of_type(template, "AWS::EC2::Route")["PortalDefaultRoute"]["Properties"]
+    assert route["GatewayId"] == {"Ref": "PortalInternetGateway"}
+
+
+def test_the_tasks_open_the_portal_port_only(rendered: dict[str, Any]) -> None:
+    for name in VARIANTS:
+        group = rendered[name][1]["Resources"]["PortalTaskSecurityGroup"]["Properties"]
+        assert [(rule["FromPort"], rule["ToPort"]) for rule in group["SecurityGroupIngress"]] == [(8080, 8080)]
+    behind_alb = rendered["alb-https"][1]["Resources"]["PortalTaskSecurityGroup"]["Properties"]
+    assert behind_alb["SecurityGroupIngress"][0]["SourceSecurityGroupId"] == {"Ref": "PortalLoadBalancerSecurityGroup"}
+
+
+def test_the_load_balancer_only_when_asked(rendered: dict[str, Any]) -> None:
+    https = rendered["alb-https"][1]
+    assert of_type(https, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    service = https["Resources"]["PortalService"]["Properties"]
+    assert service["LoadBalancers"][0]["TargetGroupArn"] == {"Ref": "PortalTargetGroup"}
+    assert https["Resources"]["PortalTargetGroup"]["Properties"]["HealthCheckPath"] == "/healthz"
+    assert "PortalUrl" in https["Outputs"]
+    assert https["Resources"]["PortalHttpsListener"]["Properties"]["Protocol"] == "HTTPS"
+    env = https["Resources"]["PortalTaskDefinition"]["Properties"]["ContainerDefinitions"][0]["Environment"]
+    assert {"Name": "PORTAL_COOKIE_SECURE", "Value": "true"} in env
+
+
+def test_no_secret_in_outputs_or_template_text(rendered: dict[str, Any]) -> None:
+    for path, template in rendered.values():
+        assert not any("Secret" in name for name in template["Outputs"])
+        text = path.read_text()
+        assert not re.search(r"(?<![A-Za-z])SecretString:", text), "a secret value written into the template"
