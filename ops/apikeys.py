@@ -12,6 +12,7 @@ A new key's digest reaches ``studentsList.json`` when ``ops.publish`` runs (it p
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -97,6 +98,30 @@ def sync_api_keys(apigateway: Any, usage_plan_id: str, student_ids: Sequence[str
     return result
 
 
+def reattach_enabled_keys(apigateway: Any, usage_plan_id: str, *, apply: bool = True) -> list[str]:
+    """Attach every enabled key of ours that the usage plan lacks; the names attached (or that would be).
+
+    A remove that keeps the data keeps the keys but deletes the usage plan with the service stack; the deploy
+    that follows calls this, so the students' keys work again without publishing anew.
+    """
+    attached = {
+        item["id"]
+        for page in apigateway.get_paginator("get_usage_plan_keys").paginate(usagePlanId=usage_plan_id)
+        for item in page.get("items", [])
+    }
+    missing = [
+        (name, key)
+        for name, key in sorted(_existing_keys(apigateway).items())
+        if (key.get("tags") or {}).get(ROLE_TAG) in (STUDENT_ROLE, TRAINER_ROLE)
+        and _enabled(key)
+        and key["id"] not in attached
+    ]
+    if apply:
+        for _, key in missing:
+            _attach(apigateway, usage_plan_id, key["id"])
+    return [name for name, _ in missing]
+
+
 def _existing_keys(apigateway: Any) -> dict[str, dict[str, Any]]:
     """Our keys by name; should a name repeat (keys made by hand), the oldest one counts."""
     keys: dict[str, dict[str, Any]] = {}
@@ -144,7 +169,16 @@ def summary(sync: KeySync) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.apikeys", description=__doc__.split("\n\n")[0])
     add_common_arguments(parser)
+    parser.add_argument(
+        "--reattach",
+        metavar="USAGE_PLAN_ID",
+        help="only attach the enabled keys this usage plan lacks (the deploy does this); prints JSON",
+    )
     args = parser.parse_args(argv)
+    if args.reattach:
+        names = reattach_enabled_keys(boto3.client("apigateway"), args.reattach, apply=not args.check)
+        print(json.dumps({"attached": names, "changed": bool(names)}))
+        return 0
     content, outputs = load_or_exit(args)
     apigateway = boto3.client("apigateway", region_name=outputs.region)
     sync = sync_api_keys(apigateway, outputs.usage_plan_id, [s.id for s in content.students], apply=not args.check)

@@ -3,10 +3,28 @@
 AWS I/O is injected (S3 through :class:`S3Data`, SES through :class:`testtime.mailer.Mailer`, the hand-over
 through an ``invoke`` callable) together with the clocks, so tests can simulate quotas and time budgets.
 
-Request budget per submission: one ``GetObject`` of testResult.json and one ``PutObject`` of score.json, plus
-the email ledger (create-only claim, then the outcome). ``score.json`` is not written again while the scoring
-version recorded in the scorer's state (answer key digest + grade scale) is unchanged and the listing shows the
-file; a submission whose score is current and whose email is known sent is not even read.
+Request budget per submission: one ``GetObject`` of testResult.json, one ``PutObject`` of score.json and one
+``PutObject`` of the email's ledger record (its outcome), so 3; per test and run a few more (answer key,
+questions, state, summary ledger, listings, the sending lease). ``score.json`` is not written again while the
+scoring version recorded in the scorer's state (answer key digest + grade scale) is unchanged and the listing
+shows the file; a submission whose score is current and whose email is known sent is not even read.
+
+Exactly once without a claim per email (which made it 4 requests): before sending any email of a test, the run
+takes that test's sending lease (:func:`lease_key`): a create-only PUT, or an If-Match PUT over a lease that is
+free or held longer than SENDING_CLAIM_TIMEOUT_S (900 s, Lambda's longest run: its holder is dead). Holding it,
+the run lists the test's ledger records once. The argument:
+
+* Only the lease holder sends emails of that test, and every holder recorded the outcome of each email it sent
+  before releasing (a holder that could not record one keeps the lease until it expires; a holder that died
+  keeps it too). So a student without a record in the listing taken under the lease has not been emailed for
+  this test, and nobody else will email them while we hold it: send, then write the record (create-only).
+* A student with a record (failed earlier, sent, or a per-email "sending" claim) goes through the per-email
+  claim exactly as before (:meth:`ScorerRun._claim`), so nothing changes for them.
+* What remains is the same window as with a per-email claim: SES accepted an email and the invocation died
+  before the record was written; the email is sent again once the lease (before: the claim) expired.
+* Caveat: an invocation of a scorer version from before the leases, still running while a new version is
+  deployed, claims per email and ignores leases. The create-only record write detects such an overlap and the
+  summary names it (kind "ledger"); no overlap is possible once the old invocation ended (at most 900 s).
 """
 
 from __future__ import annotations
@@ -14,6 +32,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -104,6 +123,16 @@ class Settings:
         )
 
 
+def lease_key(subject: str, test_id: str) -> str:
+    """The test's sending lease (see the module docstring); under scorer/ like the other ledgers."""
+    return f"{layout.SCORER_PREFIX}leases/{subject}/{test_id}.json"
+
+
+def email_ledger_prefix(subject: str, test_id: str) -> str:
+    """The folder of :func:`testtime.layout.email_ledger_key` records of one test."""
+    return layout.email_ledger_key(subject, test_id, "x").rpartition("/")[0] + "/"
+
+
 def _error_in(error: ClientError, *codes: str) -> bool:
     code = error.response.get("Error", {}).get("Code", "")
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
@@ -150,6 +179,19 @@ class S3Data:
                 return False
             raise
         return True
+
+    def put_conditional(self, key: str, value: Any, etag: str | None = None) -> str | None:
+        """Create (``etag`` None) or overwrite the version ``etag``; the new ETag, or None when refused."""
+        condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+        try:
+            response = s3io.client().put_object(
+                Bucket=self.bucket, Key=key, Body=s3io.dumps(value), ContentType="application/json", **condition
+            )
+        except ClientError as error:
+            if _error_in(error, "PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey", "404"):
+                return None
+            raise
+        return str(response.get("ETag") or "") or None
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         return s3io.list_keys(self.bucket, prefix)
@@ -238,6 +280,9 @@ class TestWork:
     saved_state: dict[str, Any] = field(default_factory=dict)
     summary_ledger: tuple[Any, str] | None = None
     sent_now: int = 0
+    lease_etag: str | None = None  # our sending lease of this test (ETag of our write) while we hold it
+    ledgers: set[str] = field(default_factory=set)  # students with a ledger record when the lease was taken
+    keep_lease: bool = False  # an outcome could not be recorded: let the lease expire instead of releasing it
 
     @property
     def name(self) -> str:
@@ -259,6 +304,8 @@ class RunResult:
     summary_sent: bool = False
     handed_over: bool = False
     failures: list[Failure] = field(default_factory=list)
+    # Metrics only (wall seconds per phase, for the handler's summary and bench/scorer.py); not in to_json.
+    timings: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -342,6 +389,17 @@ class ScorerRun:
     # -- the run ---------------------------------------------------------------------------------------------
 
     def execute(self) -> RunResult:
+        started = lap = time.monotonic()
+        cpu_lap = time.process_time()
+
+        def phase(name: str) -> None:  # wall seconds of the phase, and CPU seconds of this process (all threads)
+            nonlocal lap, cpu_lap
+            now, cpu = time.monotonic(), time.process_time()
+            self.result.timings[name] = round(now - lap, 3)
+            self.result.timings[name.replace("Seconds", "CpuSeconds")] = round(cpu - cpu_lap, 3)
+            self.result.timings["totalSeconds"] = round(now - started, 3)
+            lap, cpu_lap = now, cpu
+
         tests, failures = parse_catalog(self._get_json(layout.CATALOG), self.as_of)
         self.result.failures += failures
         self.students = parse_students(self._get_json(layout.STUDENTS_LIST))
@@ -351,15 +409,19 @@ class ScorerRun:
                 works.append(self._prepare(info))
             except (ClientError, BotoCoreError) as error:  # this test waits for the next run, the others go on
                 self.result.failures.append(Failure("read-error", f"S3: {error}", info.subject, info.test_id))
+        phase("prepareSeconds")
         self._score(works)
         for work in works:
             self._save_state(work)
+        phase("scoringSeconds")
         pending = self._send_student_emails(works)
         for work in works:
             self._save_state(work)
+        phase("sendingSeconds")
         if pending and self._hand_over(pending):
             return self.result
         self._send_summary(works)
+        phase("summarySeconds")
         return self.result
 
     def _get_json(self, key: str) -> Any:
@@ -515,6 +577,16 @@ class ScorerRun:
 
     def _send_student_emails(self, works: Sequence[TestWork]) -> int:
         """Send within the time budget and the daily quota; the number of emails left for a hand-over."""
+        leased = [work for work in works if work.pending and self._take_lease(work)]
+        for work in works:
+            if work.lease_etag is None:
+                work.pending = {}  # nothing to send, or another invocation is sending this test's emails now
+        left = self._send_under_leases(works)
+        for work in leased:  # not reached after an unexpected error: those leases expire
+            self._release_lease(work)
+        return left
+
+    def _send_under_leases(self, works: Sequence[TestWork]) -> int:
         groups = self._groups(works)
         if not groups:
             return 0
@@ -547,8 +619,12 @@ class ScorerRun:
                 try:
                     self._send_group(*group, stop=state)
                 except (ClientError, BotoCoreError) as error:
-                    # The ledger could not be written; s3io already retried. A claim left "sending" is taken
-                    # over after SENDING_CLAIM_TIMEOUT_S, so say so instead of failing the whole run.
+                    # The ledger could not be written; s3io already retried. A claim left "sending", and the
+                    # lease we then keep, are taken over after SENDING_CLAIM_TIMEOUT_S, so say so instead of
+                    # failing the whole run.
+                    with self._lock:
+                        for work, _ in group[1]:
+                            work.keep_lease = True
                     self._fail(Failure("ledger", f"S3: {error}", student_id=group[0].student_id), chain=True)
 
         workers = max(1, min(self.settings.send_concurrency, math.ceil(quota.max_send_rate), len(groups)))
@@ -563,10 +639,13 @@ class ScorerRun:
 
     def _send_group(self, student: Student, items: list[tuple[TestWork, Score]], stop: dict[str, Any]) -> None:
         claimed: list[tuple[TestWork, Score, int]] = []
+        fresh: set[str] = set()  # tests of this group whose record is created after sending (see _claim)
         for work, result in items:
             outcome, attempts = self._claim(work, student.student_id)
-            if outcome == "claimed":
+            if outcome in ("claimed", "fresh"):
                 claimed.append((work, result, attempts))
+                if outcome == "fresh":
+                    fresh.add(work.name)
             elif outcome == "sent":
                 with self._lock:
                     work.emailed.add(student.student_id)
@@ -583,6 +662,7 @@ class ScorerRun:
                 self._ledger_put(
                     work,
                     student.student_id,
+                    work.name in fresh,
                     {
                         "status": "failed",
                         "error": str(error),
@@ -603,6 +683,7 @@ class ScorerRun:
             self._ledger_put(
                 work,
                 student.student_id,
+                work.name in fresh,
                 {
                     "status": "sent",
                     "messageId": message_id,
@@ -617,8 +698,63 @@ class ScorerRun:
             self.result.emails_sent += 1
             self.chain.emails_sent += 1
 
-    def _ledger_put(self, work: TestWork, sid: str, record: dict[str, Any]) -> None:
-        self.data.put_json(layout.email_ledger_key(work.info.subject, work.info.test_id, sid), record)
+    def _ledger_put(self, work: TestWork, sid: str, fresh: bool, record: dict[str, Any]) -> None:
+        key = layout.email_ledger_key(work.info.subject, work.info.test_id, sid)
+        if not fresh:
+            self.data.put_json(key, record)  # over our own claim
+        elif not self.data.put_if_absent(key, record):
+            # Under our lease nobody writes a new record, except a scorer version without leases (module doc).
+            why = f"{key} was written by an invocation ignoring the sending lease; the email may have gone twice"
+            self._fail(Failure("ledger", why, work.info.subject, work.info.test_id, sid), chain=True)
+
+    def _take_lease(self, work: TestWork) -> bool:
+        """Take the test's sending lease and list its ledger records; False when another invocation holds it."""
+        key = lease_key(work.info.subject, work.info.test_id)
+        lease = {
+            "status": "held",
+            "claimedAt": to_iso(self.runtime.now()),
+            "runId": self.chain.run_id,
+            "link": self.chain.link,
+        }
+        try:
+            etag = self.data.put_conditional(key, lease)
+            if etag is None:
+                found = self.data.get_json_etag(key)
+                if found is None:  # released by deletion between the two requests
+                    etag = self.data.put_conditional(key, lease)
+                else:
+                    record, current = found
+                    held = isinstance(record, dict) and record.get("status") == "held"
+                    if held and not self._stale(record.get("claimedAt")):
+                        return False
+                    etag = self.data.put_conditional(key, lease, current)
+            if etag is None:
+                return False  # another invocation took it between our requests
+            work.lease_etag = etag
+            prefix = email_ledger_prefix(work.info.subject, work.info.test_id)
+            work.ledgers = {
+                name.removesuffix(".json") for name in (k[len(prefix) :] for k in self.data.list_keys(prefix))
+            }
+        except (ClientError, BotoCoreError) as error:
+            # Without the listing we cannot send; a lease we took expires (its emails wait for the next run).
+            work.lease_etag = None
+            self._fail(Failure("ledger", f"sending lease: S3: {error}", work.info.subject, work.info.test_id))
+            return False
+        return True
+
+    def _release_lease(self, work: TestWork) -> None:
+        if work.lease_etag is None:
+            return
+        etag, work.lease_etag = work.lease_etag, None
+        if work.keep_lease:
+            return  # an email without its record: the lease expires after SENDING_CLAIM_TIMEOUT_S
+        free = {"status": "free", "releasedAt": to_iso(self.runtime.now()), "runId": self.chain.run_id}
+        try:
+            self.data.put_conditional(lease_key(work.info.subject, work.info.test_id), free, etag)
+        except (ClientError, BotoCoreError) as error:  # it expires instead
+            self._fail(
+                Failure("ledger", f"sending lease not released: S3: {error}", work.info.subject, work.info.test_id)
+            )
 
     def _fail(self, failure: Failure, chain: bool = False) -> None:
         with self._lock:
@@ -627,10 +763,14 @@ class ScorerRun:
                 self.chain.failures.append(failure)
 
     def _claim(self, work: TestWork, sid: str) -> tuple[str, int]:
-        """("claimed", earlier attempts) when this run may send; "sent", "busy" or "later" otherwise."""
+        """("claimed", earlier attempts) when this run may send; "fresh" when it may send without a claim (no
+        record when our lease was taken: the record is created after sending); "sent", "busy" or "later"
+        otherwise."""
+        if work.lease_etag is not None and sid not in work.ledgers:
+            return "fresh", 0
         key = layout.email_ledger_key(work.info.subject, work.info.test_id, sid)
         claim = {"status": "sending", "claimedAt": to_iso(self.runtime.now()), "runId": self.chain.run_id}
-        if self.data.put_if_absent(key, claim):
+        if work.lease_etag is None and self.data.put_if_absent(key, claim):
             return "claimed", 0
         found = self.data.get_json_etag(key)
         if found is None:  # deleted between the two requests

@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import resource
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
+from testtime import s3io
 from testtime.deadlines import parse_instant
 from testtime.mailer import Mailer
 from testtime.scorer_run import Continuation, Runtime, S3Data, Settings, run
@@ -25,6 +28,28 @@ LOG.setLevel(logging.INFO)
 
 # Our own retry loop paces and backs off on throttling; botocore retrying underneath would break the pacing.
 _SES_CONFIG = Config(retries={"total_max_attempts": 1})
+
+
+class _RequestCounter:
+    """Counts every HTTP request the shared S3 client sends (``before-send`` fires once per attempt)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.client: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self, **_: Any) -> None:
+        with self._lock:
+            self.total += 1
+
+    def attach(self) -> None:
+        client = s3io.client()
+        if client is not self.client:  # once per client (tests replace it)
+            client.meta.events.register("before-send.s3", self)
+            self.client = client
+
+
+_S3_REQUESTS = _RequestCounter()
 
 
 def _ses_client() -> Any:
@@ -63,6 +88,14 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     if event.get("continuation"):
         continuation = Continuation.from_event(event["continuation"], runtime.request_id)
     mailer = Mailer(_ses_client(), settings.sender)
-    result = run(settings, S3Data(settings.bucket), mailer, runtime, as_of, continuation).to_json()
+    _S3_REQUESTS.attach()
+    requests_before = _S3_REQUESTS.total
+    outcome = run(settings, S3Data(settings.bucket), mailer, runtime, as_of, continuation)
+    result = outcome.to_json()
+    # Metrics for the trainer and bench/scorer.py: wall seconds per phase, the S3 requests this invocation sent
+    # (counted at the client, retries included) and the container's peak memory (ru_maxrss is in KiB on Linux).
+    result["timings"] = dict(outcome.timings)
+    result["s3Requests"] = _S3_REQUESTS.total - requests_before
+    result["peakMemoryMb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     LOG.info("scorer run: %s", json.dumps(result))
     return result

@@ -1,0 +1,200 @@
+"""A function's CloudWatch logs (``bin/logs.sh``).
+
+    python -m ops.logs FUNCTION [--since 10m] [--follow] [--raw] [--target local|aws]
+
+FUNCTION is a short name (list-tests, get-test, submit-test, scorer, results: the log group
+``/aws/lambda/<project_name>-<name>``), a full function name, or a log group name starting with ``/``.
+--since takes 30s, 30m, 1h, 2d, 1w, or an ISO 8601 instant (without an offset: the machine's local time).
+--follow keeps polling every 2 seconds until Ctrl-C. The functions log in JSON (LoggingConfig LogFormat JSON):
+each line shows its level and message; --raw prints the events as CloudWatch holds them.
+
+Exit status: 0 done (also on Ctrl-C), 1 no such log group or an AWS problem, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import boto3
+import yaml
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ops.deployment import SETTINGS_FILE, TARGETS
+
+FUNCTIONS = ("list-tests", "get-test", "submit-test", "scorer", "results")
+DEFAULT_SINCE = "10m"
+POLL_SECONDS = 2.0
+# Late events: each poll looks this far back before the newest event seen, and skips what it printed already.
+OVERLAP_MS = 10_000
+_RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class LogsError(Exception):
+    """One line for the user; the exit status is 1."""
+
+
+def project_name() -> str:
+    """group_vars/all.yml's project_name: the functions are <project_name>-<name>."""
+    values = yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8")) if SETTINGS_FILE.is_file() else None
+    return str((values or {}).get("project_name") or "testtime")
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """30m, 1h, 2d, ... before ``now`` (aware), or an ISO 8601 instant; ValueError for anything else."""
+    relative = _RELATIVE.match(text)
+    if relative:
+        return now - timedelta(**{_UNITS[relative.group(2)]: int(relative.group(1))})
+    instant = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return instant if instant.tzinfo else instant.astimezone()  # naive: the machine's local time
+
+
+def candidate_groups(name: str, project: str) -> list[str]:
+    """The log groups FUNCTION may mean, most likely first."""
+    if name.startswith("/"):
+        return [name]
+    if name in FUNCTIONS or not name.startswith(f"{project}-"):
+        return [f"/aws/lambda/{project}-{name}", f"/aws/lambda/{name}"]
+    return [f"/aws/lambda/{name}"]
+
+
+def existing_groups(logs: Any, prefix: str) -> list[str]:
+    pages = logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=prefix)
+    return [group["logGroupName"] for page in pages for group in page.get("logGroups", [])]
+
+
+def resolve_group(logs: Any, name: str, project: str) -> str | None:
+    """The first candidate log group that exists; None when none does."""
+    for group in candidate_groups(name, project):
+        if group in existing_groups(logs, group):
+            return group
+    return None
+
+
+def events(logs: Any, group: str, start_ms: int) -> Iterator[dict[str, Any]]:
+    """Every event of the group from start_ms on, page by page, in time order."""
+    for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group, startTime=start_ms):
+        yield from sorted(page.get("events", []), key=lambda event: (event["timestamp"], event.get("ingestionTime", 0)))
+
+
+def event_key(event: dict[str, Any]) -> tuple[Any, ...]:
+    return (event.get("eventId"), event["timestamp"], event.get("logStreamName"), event.get("message"))
+
+
+def format_event(event: dict[str, Any], *, raw: bool = False) -> str:
+    """One line: local time, and the message; a JSON log line as its level and message."""
+    when = datetime.fromtimestamp(event["timestamp"] / 1000).astimezone().isoformat(timespec="milliseconds")
+    message = str(event.get("message", "")).rstrip("\n")
+    if not raw:
+        message = _readable(message)
+    return f"{when} {message}"
+
+
+def _readable(message: str) -> str:
+    try:
+        record = json.loads(message)
+    except ValueError:
+        return message
+    if not isinstance(record, dict):
+        return message
+    if "message" in record:  # an application log line: {"timestamp", "level", "message", "requestId", ...}
+        text = record["message"] if isinstance(record["message"], str) else json.dumps(record["message"])
+        return f"{record.get('level', 'INFO'):<7} {text}"
+    if "type" in record:  # a platform line: {"time", "type": "platform.report", "record": {...}}
+        return f"{record['type']:<7} {json.dumps(record.get('record', {}), separators=(',', ':'))}"
+    return message
+
+
+def follow(
+    logs: Any,
+    group: str,
+    start_ms: int,
+    emit: Callable[[str], None],
+    *,
+    raw: bool = False,
+    interval: float = POLL_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+    polls: int | None = None,
+) -> None:
+    """Print new events every ``interval`` seconds until interrupted (or after ``polls`` polls, for tests)."""
+    seen: dict[tuple[Any, ...], int] = {}
+    newest = start_ms
+    done = 0
+    while polls is None or done < polls:
+        try:
+            batch = list(events(logs, group, max(start_ms, newest - OVERLAP_MS)))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+            batch = []  # the group appears with the function's first log line
+        for event in batch:
+            key = event_key(event)
+            if key in seen:
+                continue
+            seen[key] = event["timestamp"]
+            newest = max(newest, event["timestamp"])
+            emit(format_event(event, raw=raw))
+        seen = {key: ts for key, ts in seen.items() if ts >= newest - OVERLAP_MS}
+        done += 1
+        if polls is None or done < polls:
+            sleep(interval)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ops.logs", description=__doc__.split("\n\n")[0])
+    parser.add_argument("function", metavar="FUNCTION", help=f"{', '.join(FUNCTIONS)}, a function or a log group")
+    parser.add_argument("--since", default=DEFAULT_SINCE, help="30m, 1h, 2d or an ISO 8601 instant (default: 10m)")
+    parser.add_argument("--follow", "-f", action="store_true", help="keep printing new events until Ctrl-C")
+    parser.add_argument("--raw", action="store_true", help="print the events as they are")
+    parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
+    args = parser.parse_args(argv)
+    try:
+        since = parse_since(args.since, datetime.now().astimezone())
+    except ValueError:
+        parser.error(f"--since: expected 30m, 1h, 2d or an ISO 8601 instant, not {args.since!r}")
+    start_ms = int(since.timestamp() * 1000)
+    logs = boto3.client("logs")
+    project = project_name()
+
+    def emit(line: str) -> None:
+        print(line, flush=True)
+
+    try:
+        group = resolve_group(logs, args.function, project)
+        if group is None:
+            group = candidate_groups(args.function, project)[0]
+            if not args.follow:
+                known = existing_groups(logs, f"/aws/lambda/{project}-")
+                raise LogsError(
+                    f"no log group {group}: the function is not deployed or has not run yet"
+                    + (f" (log groups: {', '.join(known)})" if known else " (no function of the project has logs)")
+                )
+            print(f"waiting for {group} (the function has not logged yet) …", file=sys.stderr, flush=True)
+        if args.follow:
+            follow(logs, group, start_ms, emit, raw=args.raw)
+        else:
+            for event in events(logs, group, start_ms):
+                emit(format_event(event, raw=args.raw))
+    except KeyboardInterrupt:
+        return 0
+    except BrokenPipeError:  # e.g. piped into head
+        sys.stderr.close()
+        return 0
+    except LogsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except (ClientError, BotoCoreError) as error:
+        print(f"error: reading the logs failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
