@@ -137,6 +137,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if as_of > datetime.now(UTC):
+        # Scoring ahead of time closes nothing: the students who have not answered yet can still submit, and the
+        # score emails of the others already name the right answers.
+        print(
+            f"warning: --as-of {to_iso(as_of)} is in the future: tests due by then are scored and emailed now, "
+            "with the right answers, while they are still open for submissions.",
+            file=sys.stderr,
+        )
     try:
         function, region = scorer_function(args.target)
         client = boto3.client("lambda", region_name=region, config=INVOKE_CONFIG)
