@@ -22,9 +22,6 @@ the run lists the test's ledger records once. The argument:
   claim exactly as before (:meth:`ScorerRun._claim`), so nothing changes for them.
 * What remains is the same window as with a per-email claim: SES accepted an email and the invocation died
   before the record was written; the email is sent again once the lease (before: the claim) expired.
-* Caveat: an invocation of a scorer version from before the leases, still running while a new version is
-  deployed, claims per email and ignores leases. The create-only record write detects such an overlap and the
-  summary names it (kind "ledger"); no overlap is possible once the old invocation ended (at most 900 s).
 """
 
 from __future__ import annotations
