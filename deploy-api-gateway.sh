@@ -5,14 +5,15 @@
 #   ./deploy-api-gateway.sh --target aws     # a real AWS account (standard credential chain, AWS_PROFILE)
 #   ./deploy-api-gateway.sh --check          # show what each stack would add, modify or remove; change nothing
 #
-# Options: --target local|aws, --region REGION, --check, -v (more Ansible output), -h,
+# Options: --target local|aws, --region REGION, --check, -v (more Ansible output), -h, --force (run the whole
+#          playbook even when nothing changed since the last deploy),
 #          -e VARS (extra Ansible variables, as for ansible-playbook -e: for advanced use and tests).
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bin/lib/common.sh"
 
 usage() {
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -21,6 +22,7 @@ region=""
 check=()
 verbose=()
 extra=()
+force=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --target) target="${2:-}"; shift 2 || usage 2 ;;
@@ -28,6 +30,7 @@ while [[ $# -gt 0 ]]; do
     --region) region="${2:-}"; shift 2 || usage 2 ;;
     --region=*) region="${1#*=}"; shift ;;
     --check) check=(--check); shift ;;
+    --force) force=true; shift ;;
     -v | -vv | -vvv) verbose=("$1"); shift ;;
     -e | --extra-vars) extra+=(-e "${2:-}"); shift 2 || usage 2 ;;
     -h | --help) usage 0 ;;
@@ -46,13 +49,21 @@ else
   require_aws_credentials
 fi
 
-info "deploying to ${target} (${AWS_REGION})${check:+ in check mode: nothing will change}"
-ansible-playbook "${TT_ROOT}/playbooks/deploy.yml" -e "aws_region=${AWS_REGION}" ${check[@]+"${check[@]}"} \
-  ${verbose[@]+"${verbose[@]}"} ${extra[@]+"${extra[@]}"}
-
-[[ ${#check[@]} -eq 0 ]] || exit 0
-
 outputs="${TT_BUILD_DIR}/stack-outputs.json"
+state_file="${TT_BUILD_DIR}/last-deploy.json"
+why=""
+fingerprint="$(python -m ops.deploy_fingerprint compute ${extra[@]+"--extra=${extra[*]}"})"
+if [[ ${#check[@]} -eq 0 && "$force" == false ]] && why="$(python -m ops.deploy_fingerprint check "$fingerprint" "$state_file")"; then
+  info "nothing changed since the last deploy, and every stack is complete: no stack update, no upload (--force runs the playbook anyway)"
+else
+  info "deploying to ${target} (${AWS_REGION})${check:+ in check mode: nothing will change}${why:+: ${why}}"
+  rm -f "$state_file"
+  ansible-playbook "${TT_ROOT}/playbooks/deploy.yml" -e "aws_region=${AWS_REGION}" ${check[@]+"${check[@]}"} \
+    ${verbose[@]+"${verbose[@]}"} ${extra[@]+"${extra[@]}"}
+  [[ ${#check[@]} -eq 0 ]] || exit 0
+  python -m ops.deploy_fingerprint save "$fingerprint" "$state_file" "$outputs"
+fi
+
 api_url="$(python -c 'import json,sys; print(json.load(open(sys.argv[1]))["ApiUrl"])' "$outputs")"
 cat <<EOF
 

@@ -74,7 +74,7 @@ def test_the_deploy_starts_the_local_portal_and_changes_nothing_else(deployed: L
     }
     url = f"http://127.0.0.1:{env['PORTAL_PORT']}"
     try:
-        again = deployed.run("deploy-api-gateway.sh", **env)
+        again = deployed.run("deploy-api-gateway.sh", "--force", **env)
         assert play_recap(again.stdout)["changed"] == 0, again.stdout[-4000:]
         assert "Portal image: no Docker engine here" in again.stdout or "Portal image: not built" in again.stdout
         assert "portal started (pid " in again.stdout and url in again.stdout

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect, sync_playwright
 
-from tests.integration.harness import ROOT, LocalAws, api_key, play_recap
+from tests.integration.harness import ROOT, LocalAws, api_key
 from testtime.deadlines import parse_instant, to_iso
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -117,7 +117,7 @@ def test_the_whole_week(tmp_path: Path) -> None:
         # Nothing new: a second scorer run sends nothing, a redeploy changes nothing.
         aws.run("bin/score-now.sh", "--as-of", after_due)
         assert len(json.loads(aws.run("bin/outbox.sh", "--json").stdout)) == 3
-        assert play_recap(aws.run("deploy-api-gateway.sh").stdout)["changed"] == 0
+        assert "nothing changed since the last deploy" in aws.run("deploy-api-gateway.sh").stdout
 
         # Remove everything but the data; deploy again; the data is served again.
         kept = [
