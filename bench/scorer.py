@@ -123,16 +123,6 @@ class Bench:
             config=Config(**config) if config else None,
         )
 
-    def fix_empty_grade_scale(self, function: str) -> None:
-        """The template renders an empty ``grade_scale`` as ``GRADE_SCALE='[]'``, which the scorer refuses (it
-        wants no value for the default rule): give the function the empty value until the template does."""
-        lam = self.client("lambda")
-        variables = lam.get_function_configuration(FunctionName=function)["Environment"]["Variables"]
-        if variables.get("GRADE_SCALE", "").strip() == "[]":
-            variables["GRADE_SCALE"] = ""
-            lam.update_function_configuration(FunctionName=function, Environment={"Variables": variables})
-            lam.get_waiter("function_updated_v2").wait(FunctionName=function)
-
     def seed(self, bucket: str) -> int:
         s3 = self.client("s3", max_pool_connections=SEED_CONCURRENCY * 2)
         now = datetime.now(UTC)
@@ -293,7 +283,6 @@ class Bench:
         self.aws.run("deploy-api-gateway.sh")
         outputs = self.aws.outputs()
         bucket, function = outputs["DataBucketName"], outputs["ScorerFunctionName"]
-        self.fix_empty_grade_scale(function)
         step(f"deployed in {time.monotonic() - started:.0f} s; seeding {bucket}")
         started = time.monotonic()
         count = self.seed(bucket)
