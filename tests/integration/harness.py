@@ -109,3 +109,35 @@ def api_key(aws: LocalAws, owner: str) -> str:
     matches = [item["value"] for item in items if item["name"] == f"testtime-{owner}"]
     assert matches, f"no API key for {owner}"
     return matches[0]
+
+
+def wait_until_listed(aws: LocalAws, student: str, subject: str, test_id: str, timeout: float = 90) -> None:
+    """Wait until the API lists a just-published test for a student.
+
+    Each warm function keeps the catalog for CACHE_TTL_SECONDS (15 s), so a test published a moment ago shows up
+    in POST /api/v1/tests within that time, not at once.
+    """
+    import time
+    import urllib.error
+    import urllib.request
+
+    key = api_key(aws, student)
+    deadline = time.monotonic() + timeout
+    while True:
+        request = urllib.request.Request(
+            aws.outputs()["ApiUrl"] + "/api/v1/tests", data=b"{}", method="POST", headers={"x-api-key": key}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                listed = json.loads(response.read())
+            if any(
+                group["subjectName"] == subject and test["testId"] == test_id
+                for group in listed["subjects"]
+                for test in group["tests"]
+            ):
+                return
+        except urllib.error.HTTPError:
+            pass  # a student published a moment ago: the class list is being refreshed
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{subject}/{test_id} was not listed for {student} within {timeout:.0f} s")
+        time.sleep(1)

@@ -20,7 +20,7 @@ import boto3
 import yaml
 from botocore.config import Config
 
-from tests.integration.harness import ROOT, LocalAws
+from tests.integration.harness import ROOT, LocalAws, wait_until_listed
 
 SUBJECT = "portal-demo"
 OPEN_TEST = "quiz-open"
@@ -82,6 +82,7 @@ def publish_portal_content(aws: LocalAws) -> PortalContent:
         _published[aws.workdir] = _write_content(folder, datetime.now(UTC))
     content = _published[aws.workdir]
     aws.run("update-subjects-or-students.sh", "--content", str(content.folder))
+    wait_until_listed(aws, "portal04", SUBJECT, OPEN_TEST)  # portal04 never submits anything
     return content
 
 
