@@ -216,7 +216,10 @@ def test_refused_address_is_named_and_sent_by_the_next_run(
 
     sandbox.verify_email_identity(EmailAddress=email("scorer02"))
     again = json.loads(score_now(quizzes, "quiz02", "--json"))
-    assert (again["emailsSent"], again["emailsFailed"], again["failures"]) == (1, 0, [])
+    # Other modules' tests on the shared deployment may report their own failures (e.g. a student removed from
+    # the class list after submitting has no address): this module's quizzes must have none.
+    ours = [failure for failure in again["failures"] if failure.get("subject") == SUBJECT]
+    assert (again["emailsSent"], again["emailsFailed"], ours) == (1, 0, [])
     mails = student_emails(quizzes, "quiz02")
     assert [len(m) for m in mails.values()] == [1, 1, 1]
     assert "4 of 4 correct (100%)" in mails["scorer02"][0]["text"]
