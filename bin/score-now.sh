@@ -12,25 +12,6 @@ set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-target=local
-region=""
-args=()
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --target) target="${2:-}"; shift 2 || { echo "error: --target needs a value" >&2; exit 2; } ;;
-    --target=*) target="${1#*=}"; shift ;;
-    --region) region="${2:-}"; shift 2 || { echo "error: --region needs a value" >&2; exit 2; } ;;
-    --region=*) region="${1#*=}"; shift ;;
-    -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) args+=("$1"); shift ;;
-  esac
-done
-if [[ "$target" != local && "$target" != aws ]]; then
-  echo "error: --target must be local or aws, not '$target'." >&2
-  exit 2
-fi
-
-ensure_venv runtime
-activate_venv
-select_target "$target" "$region"
-exec python -m ops.score_now --target "$target" ${args[@]+"${args[@]}"}
+parse_target_options "$@"
+use_deployed_target
+exec python -m ops.score_now --target "$TT_OPT_TARGET" ${TT_ARGS[@]+"${TT_ARGS[@]}"}

@@ -133,3 +133,50 @@ ensure_test_system_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# The script's header comment (line 2 up to the first line that is not a comment), as its help text.
+print_usage() {
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+}
+
+usage_error() {
+  echo "error: $*" >&2
+  exit 2
+}
+
+# The trainer tools' shared options: --target local|aws and --region R are taken out of the arguments and
+# -h/--help prints the script's header; everything else stays, in order, in TT_ARGS. A bad value exits 2.
+parse_target_options() {
+  TT_OPT_TARGET=local
+  TT_OPT_REGION=""
+  TT_ARGS=()
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --target | --region)
+        [[ $# -ge 2 ]] || usage_error "$1 needs a value"
+        if [[ "$1" == --target ]]; then TT_OPT_TARGET="$2"; else TT_OPT_REGION="$2"; fi
+        shift 2
+        ;;
+      --target=*) TT_OPT_TARGET="${1#*=}"; shift ;;
+      --region=*) TT_OPT_REGION="${1#*=}"; shift ;;
+      -h | --help) print_usage; exit 0 ;;
+      *) TT_ARGS+=("$1"); shift ;;
+    esac
+  done
+  [[ "$TT_OPT_TARGET" == local || "$TT_OPT_TARGET" == aws ]] ||
+    usage_error "--target must be local or aws, not '$TT_OPT_TARGET'."
+}
+
+# Ready to talk to an already deployed target: .venv, the target's endpoint and credentials (select_target),
+# and on the local target a running embedded AWS (only the deploy starts it).
+use_deployed_target() {
+  ensure_venv runtime
+  activate_venv
+  select_target "$TT_OPT_TARGET" "$TT_OPT_REGION"
+  if [[ "$TT_OPT_TARGET" == local ]]; then
+    "${TT_ROOT}/bin/local-aws.sh" status >/dev/null ||
+      die "the local AWS is not running: run ./deploy-api-gateway.sh (or bin/local-aws.sh start) first."
+  else
+    require_aws_credentials
+  fi
+}
