@@ -12,27 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.cfn_yaml import CfnLoader
+
 ROOT = Path(__file__).resolve().parents[3]
-
-
-class CfnLoader(yaml.SafeLoader):
-    """Reads the short intrinsic forms (!Ref, !Sub, !GetAtt) as plain {"Fn::…": value} mappings."""
-
-
-def _intrinsic(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-        if suffix == "GetAtt":
-            value = str(value).split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return {name: value}
-
-
-CfnLoader.add_multi_constructor("!", _intrinsic)
 
 
 def render(out: Path, **extra_vars: Any) -> dict[str, dict[str, Any]]:
