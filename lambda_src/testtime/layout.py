@@ -74,6 +74,11 @@ def email_ledger_key(subject: str, test_id: str, recipient_id: str) -> str:
     return f"{SCORER_PREFIX}emails/{subject}/{test_id}/{recipient_id}.json"
 
 
+def email_ledger_batch_key(subject: str, test_id: str, batch_id: str) -> str:
+    """A batch of ledger records (emails sent by the holder of the test's sending lease, recorded together)."""
+    return f"{SCORER_PREFIX}emails/{subject}/{test_id}/batches/{batch_id}.json"
+
+
 def summary_ledger_key(subject: str, test_id: str) -> str:
     """Where the scorer records that the trainer's summary covered this test."""
     return f"{SCORER_PREFIX}summaries/{subject}/{test_id}.json"

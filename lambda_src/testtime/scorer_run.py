@@ -3,25 +3,29 @@
 AWS I/O is injected (S3 through :class:`S3Data`, SES through :class:`testtime.mailer.Mailer`, the hand-over
 through an ``invoke`` callable) together with the clocks, so tests can simulate quotas and time budgets.
 
-Request budget per submission: one ``GetObject`` of testResult.json, one ``PutObject`` of score.json and one
-``PutObject`` of the email's ledger record (its outcome), so 3; per test and run a few more (answer key,
-questions, state, summary ledger, listings, the sending lease). ``score.json`` is not written again while the
-scoring version recorded in the scorer's state (answer key digest + grade scale) is unchanged and the listing
-shows the file; a submission whose score is current and whose email is known sent is not even read.
+Request budget per submission: one ``GetObject`` of testResult.json and one ``PutObject`` of score.json; the
+emails' outcomes are recorded in batches (one ``PutObject`` for up to LEDGER_BATCH_SIZE, 20, emails), so about
+2.05; per test and run a few more (answer key, questions, state, summary ledger, listings, the sending lease).
+``score.json`` is not written again while the scoring version recorded in the scorer's state (answer key
+digest + grade scale) is unchanged and the listing shows the file; a submission whose score is current and
+whose email is known sent is not even read.
 
 Exactly once without a claim per email (which made it 4 requests): before sending any email of a test, the run
 takes that test's sending lease (:func:`lease_key`): a create-only PUT, or an If-Match PUT over a lease that is
 free or held longer than SENDING_CLAIM_TIMEOUT_S (900 s, Lambda's longest run: its holder is dead). Holding it,
-the run lists the test's ledger records once. The argument:
+the run lists the test's ledger once (per-student records, and the batches of records it reads). The argument:
 
 * Only the lease holder sends emails of that test, and every holder recorded the outcome of each email it sent
   before releasing (a holder that could not record one keeps the lease until it expires; a holder that died
-  keeps it too). So a student without a record in the listing taken under the lease has not been emailed for
-  this test, and nobody else will email them while we hold it: send, then write the record (create-only).
-* A student with a record (failed earlier, sent, or a per-email "sending" claim) goes through the per-email
-  claim exactly as before (:meth:`ScorerRun._claim`), so nothing changes for them.
-* What remains is the same window as with a per-email claim: SES accepted an email and the invocation died
-  before the record was written; the email is sent again once the lease (before: the claim) expired.
+  keeps it too). So a student without a record in the ledger read under the lease has not been emailed for
+  this test, and nobody else will email them while we hold it: send, then record it. A sent email's record
+  goes into the next batch (create-only, a key of its own), written when it holds LEDGER_BATCH_SIZE records or
+  is a second old, and always before the lease is released, also when the sending broke off.
+* A student with a record of their own (failed earlier, or a per-email "sending" claim) goes through the
+  per-email claim (:meth:`ScorerRun._claim`); a failed email is recorded on its own, at once.
+* What remains is the window every ledger has: SES accepted an email and the invocation died (killed, not an
+  exception) before its record was written; that email is sent again once the lease expired. With batches
+  that is at most the last second's emails (20 at most), against the 4 in flight of a record per email.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from testtime.emails import (
     trainer_summary,
 )
 from testtime.mailer import DailyQuotaExceeded, Mailer, SendFailed
+from testtime.s3direct import ObjectClient
 from testtime.scoring import (
     AnswerKey,
     CorruptAnswerKey,
@@ -101,6 +106,8 @@ class Settings:
     send_concurrency: int = 4
     claim_timeout_s: int = 900  # Lambda's maximum timeout: an older "sending" claim belongs to a dead invocation
     max_links: int = 50  # hand-overs per run, a stop against endless chains
+    ledger_batch: int = 20  # records of fresh sends written together (see the module docstring)
+    ledger_batch_s: float = 1.0  # ... or after this long, whichever comes first
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -117,6 +124,7 @@ class Settings:
             read_concurrency=_env_int(env, "READ_CONCURRENCY", 16, 1),
             send_concurrency=_env_int(env, "SEND_CONCURRENCY", 4, 1),
             claim_timeout_s=_env_int(env, "SENDING_CLAIM_TIMEOUT_S", 900, 1),
+            ledger_batch=_env_int(env, "LEDGER_BATCH_SIZE", 20, 1),
         )
 
 
@@ -130,6 +138,26 @@ def email_ledger_prefix(subject: str, test_id: str) -> str:
     return layout.email_ledger_key(subject, test_id, "x").rpartition("/")[0] + "/"
 
 
+def read_email_ledger(data: S3Data, subject: str, test_id: str) -> dict[str, Any]:
+    """Every email record of one test by student id: those of the batches, overridden by a student's own record
+    (a claim or failure, and its later outcome). For the trainer's tools and tests; a run reads it under the
+    lease in :meth:`ScorerRun._take_lease`."""
+    prefix = email_ledger_prefix(subject, test_id)
+    own: dict[str, Any] = {}
+    merged: dict[str, Any] = {}
+    for key in data.list_keys(prefix):
+        name = key[len(prefix) :]
+        found = data.get_json_etag(key)
+        record = found[0] if found else None
+        if name.startswith("batches/"):
+            if isinstance(record, dict) and isinstance(record.get("records"), dict):
+                merged.update(record["records"])
+        elif "/" not in name:
+            own[name.removesuffix(".json")] = record
+    merged.update(own)
+    return merged
+
+
 def _error_in(error: ClientError, *codes: str) -> bool:
     code = error.response.get("Error", {}).get("Code", "")
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
@@ -137,48 +165,59 @@ def _error_in(error: ClientError, *codes: str) -> bool:
 
 
 class S3Data:
-    """The data bucket, through s3io (one client per container)."""
+    """The data bucket: objects through ``objects`` (the scorer's lean client, see testtime.s3direct) when
+    given, else through s3io's boto3 client; listings always through boto3 (paginated)."""
 
-    def __init__(self, bucket: str) -> None:
+    def __init__(self, bucket: str, objects: ObjectClient | None = None) -> None:
         self.bucket = bucket
+        self.objects = objects
 
     def get(self, key: str) -> bytes | None:
-        return s3io.get_bytes(self.bucket, key)
+        if self.objects is None:
+            return s3io.get_bytes(self.bucket, key)
+        found = self.objects.get(key)
+        return None if found is None else found[0]
 
     def get_json_etag(self, key: str) -> tuple[Any, str] | None:
         """The parsed object (None when not JSON) and its ETag for a conditional overwrite; None when absent."""
-        try:
-            response = s3io.client().get_object(Bucket=self.bucket, Key=key)
-        except ClientError as error:
-            if _error_in(error, "NoSuchKey", "404"):
+        if self.objects is not None:
+            found = self.objects.get(key)
+            if found is None:
                 return None
-            raise
+            body, etag = found
+        else:
+            try:
+                response = s3io.client().get_object(Bucket=self.bucket, Key=key)
+            except ClientError as error:
+                if _error_in(error, "NoSuchKey", "404"):
+                    return None
+                raise
+            body, etag = response["Body"].read(), str(response["ETag"])
         try:
-            value = json.loads(response["Body"].read())
+            value = json.loads(body)
         except ValueError:
             value = None
-        return value, str(response["ETag"])
+        return value, etag
 
     def put_json(self, key: str, value: Any) -> None:
-        s3io.put_json(self.bucket, key, value)
+        if self.objects is None:
+            s3io.put_json(self.bucket, key, value)
+        else:
+            self.objects.put(key, s3io.dumps(value))
 
     def put_if_absent(self, key: str, value: Any) -> bool:
-        return s3io.put_if_absent(self.bucket, key, s3io.dumps(value))
+        if self.objects is None:
+            return s3io.put_if_absent(self.bucket, key, s3io.dumps(value))
+        return self.objects.put(key, s3io.dumps(value), if_none_match=True) is not None
 
     def put_if_match(self, key: str, value: Any, etag: str) -> bool:
         """Overwrite only the version we read; False when another writer got there first."""
-        try:
-            s3io.client().put_object(
-                Bucket=self.bucket, Key=key, Body=s3io.dumps(value), ContentType="application/json", IfMatch=etag
-            )
-        except ClientError as error:
-            if _error_in(error, "PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey", "404"):
-                return False
-            raise
-        return True
+        return self.put_conditional(key, value, etag) is not None
 
     def put_conditional(self, key: str, value: Any, etag: str | None = None) -> str | None:
         """Create (``etag`` None) or overwrite the version ``etag``; the new ETag, or None when refused."""
+        if self.objects is not None:
+            return self.objects.put(key, s3io.dumps(value), if_none_match=etag is None, if_match=etag) or None
         condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
         try:
             response = s3io.client().put_object(
@@ -280,6 +319,9 @@ class TestWork:
     lease_etag: str | None = None  # our sending lease of this test (ETag of our write) while we hold it
     ledgers: set[str] = field(default_factory=set)  # students with a ledger record when the lease was taken
     keep_lease: bool = False  # an outcome could not be recorded: let the lease expire instead of releasing it
+    unrecorded: dict[str, dict[str, Any]] = field(default_factory=dict)  # fresh sends awaiting their batch
+    unrecorded_since: float = 0.0  # monotonic time of the oldest of them
+    batches: int = 0  # ledger batches this invocation wrote for the test
 
     @property
     def name(self) -> str:
@@ -578,7 +620,11 @@ class ScorerRun:
         for work in works:
             if work.lease_etag is None:
                 work.pending = {}  # nothing to send, or another invocation is sending this test's emails now
-        left = self._send_under_leases(works)
+        try:
+            left = self._send_under_leases(works)
+        finally:
+            for work in leased:  # record what was sent even when something unexpected broke off the sending
+                self._flush_ledger(work)
         for work in leased:  # not reached after an unexpected error: those leases expire
             self._release_lease(work)
         return left
@@ -696,6 +742,17 @@ class ScorerRun:
             self.chain.emails_sent += 1
 
     def _ledger_put(self, work: TestWork, sid: str, fresh: bool, record: dict[str, Any]) -> None:
+        if fresh and record["status"] == "sent":
+            with self._lock:
+                if not work.unrecorded:
+                    work.unrecorded_since = time.monotonic()
+                work.unrecorded[sid] = record
+                due = len(work.unrecorded) >= self.settings.ledger_batch or (
+                    time.monotonic() - work.unrecorded_since >= self.settings.ledger_batch_s
+                )
+            if due:
+                self._flush_ledger(work)
+            return
         key = layout.email_ledger_key(work.info.subject, work.info.test_id, sid)
         if not fresh:
             self.data.put_json(key, record)  # over our own claim
@@ -703,6 +760,30 @@ class ScorerRun:
             # Under our lease nobody writes a new record, except a scorer version without leases (module doc).
             why = f"{key} was written by an invocation ignoring the sending lease; the email may have gone twice"
             self._fail(Failure("ledger", why, work.info.subject, work.info.test_id, sid), chain=True)
+
+    def _flush_ledger(self, work: TestWork) -> None:
+        """Write the records of the fresh sends not yet recorded as one batch (create-only, a key of its own)."""
+        with self._lock:
+            records, work.unrecorded = work.unrecorded, {}
+            if not records:
+                return
+            work.batches += 1
+            batch_id = f"{self.chain.run_id}-{self.chain.link}-{work.batches:05d}"
+        key = layout.email_ledger_batch_key(work.info.subject, work.info.test_id, batch_id)
+        try:
+            written = self.data.put_if_absent(key, {"records": dict(sorted(records.items()))})
+        except (ClientError, BotoCoreError) as error:
+            written, why = False, f"S3: {error}"
+        else:
+            why = f"{key} existed already"
+        if not written:
+            # Sent without a record: keep the lease so it expires rather than letting another run resend now.
+            with self._lock:
+                work.keep_lease = True
+            names = ", ".join(list(records)[:10]) + (", ..." if len(records) > 10 else "")
+            only = next(iter(records)) if len(records) == 1 else ""
+            why = f"sent, not recorded ({names}): {why}"
+            self._fail(Failure("ledger", why, work.info.subject, work.info.test_id, only), chain=True)
 
     def _take_lease(self, work: TestWork) -> bool:
         """Take the test's sending lease and list its ledger records; False when another invocation holds it."""
@@ -729,15 +810,33 @@ class ScorerRun:
                 return False  # another invocation took it between our requests
             work.lease_etag = etag
             prefix = email_ledger_prefix(work.info.subject, work.info.test_id)
-            work.ledgers = {
-                name.removesuffix(".json") for name in (k[len(prefix) :] for k in self.data.list_keys(prefix))
-            }
+            names = [k[len(prefix) :] for k in self.data.list_keys(prefix)]
+            work.ledgers = {name.removesuffix(".json") for name in names if "/" not in name}
+            for name in names:
+                if name.startswith("batches/"):
+                    self._read_batch(work, prefix + name)
         except (ClientError, BotoCoreError) as error:
             # Without the listing we cannot send; a lease we took expires (its emails wait for the next run).
             work.lease_etag = None
             self._fail(Failure("ledger", f"sending lease: S3: {error}", work.info.subject, work.info.test_id))
             return False
         return True
+
+    def _read_batch(self, work: TestWork, key: str) -> None:
+        """The students a ledger batch records as sent: emailed, so no longer pending."""
+        found = self.data.get_json_etag(key)
+        records = found[0].get("records") if found and isinstance(found[0], dict) else None
+        if not isinstance(records, dict):
+            # Unknown who is in it: hold back this test's emails rather than risk second ones; the trainer is told.
+            work.pending = {}
+            self._fail(
+                Failure("ledger", f"{key} is unreadable; the test's emails wait", work.info.subject, work.info.test_id)
+            )
+            return
+        for sid, record in records.items():
+            if isinstance(record, dict) and record.get("status") == "sent":
+                work.emailed.add(str(sid))
+                work.pending.pop(str(sid), None)
 
     def _release_lease(self, work: TestWork) -> None:
         if work.lease_etag is None:

@@ -49,6 +49,8 @@ def env(monkeypatch: pytest.MonkeyPatch, world: Any, ses: Any, clock: Any) -> li
             invoked.append(json.loads(Payload))
 
     monkeypatch.setattr(scorer, "_lambda_client", Invoker)
+    # moto intercepts boto3 only: objects go through boto3 here (the lean client is tested against MiniStack).
+    monkeypatch.setattr(scorer, "_objects", lambda settings: None)
     return invoked
 
 

@@ -20,7 +20,7 @@ from test_scorer_run import AS_OF, runner, student_mails, summaries
 
 from testtime import layout
 from testtime.deadlines import to_iso
-from testtime.scorer_run import Continuation, RunResult, S3Data, lease_key
+from testtime.scorer_run import Continuation, RunResult, S3Data, email_ledger_prefix, lease_key, read_email_ledger
 
 LEASE = lease_key("os", "test01")
 STUDENTS = ("student01", "student02", "student03")
@@ -61,7 +61,7 @@ def etag_of(world: Any, key: str) -> str:
 
 
 def ledger(world: Any, sid: str) -> Any:
-    return world.get(layout.email_ledger_key("os", "test01", sid))
+    return read_email_ledger(S3Data(world.bucket), "os", "test01").get(sid)
 
 
 def mails_per_student(ses: Any) -> dict[str, int]:
@@ -320,15 +320,14 @@ def test_unrecorded_email_keeps_the_lease_until_it_expires(
     world: Any, ses: Any, clock: Any, monkeypatch: pytest.MonkeyPatch, lease_puts: list[LeasePut], state_cache: str
 ) -> None:
     seed_three(world)
-    broken = layout.email_ledger_key("os", "test01", "student02")
     put_if_absent: Callable[[S3Data, str, Any], bool] = S3Data.put_if_absent
 
     def failing(self: S3Data, key: str, value: Any) -> bool:
-        if key == broken:
+        if "/batches/" in key and "student02" in value["records"]:
             raise ClientError({"Error": {"Code": "InternalError", "Message": "We encountered an error"}}, "PutObject")
         return put_if_absent(self, key, value)
 
-    once = runner(world, ses, clock, claim_timeout_s=900)
+    once = runner(world, ses, clock, claim_timeout_s=900, ledger_batch=1)  # a batch per email: one is lost
     with monkeypatch.context() as patch:
         patch.setattr(S3Data, "put_if_absent", failing)
         first = once()
@@ -342,23 +341,27 @@ def test_unrecorded_email_keeps_the_lease_until_it_expires(
     assert [p.status for p in lease_puts] == ["held"]  # taken, never released
     kept_etag = etag_of(world, LEASE)
 
-    # Before it expires, the next run leaves the test alone.
+    # The run knew all three were sent, so its state cache says so: the next runs leave the test alone, before
+    # and after the lease expired.
     clock.advance(60)
     lease_puts.clear()
     second = once()
-    assert (second.emails_sent, second.failures) == (0, [])
-    assert [(p.if_match, p.won) for p in lease_puts] == [(None, False)]
+    assert (second.emails_sent, second.failures, lease_puts) == (0, [], [])
     assert etag_of(world, LEASE) == kept_etag and len(student_mails(ses)) == 3
+    if state_cache == "kept":
+        clock.advance(900)
+        assert (once().emails_sent, lease_puts) == (0, [])
+        assert mails_per_student(ses) == dict.fromkeys(STUDENTS, 1)
+        return
 
-    # After it expired: taken over; emails with records are not sent again. Without the state cache the run
-    # must find them through the ledger listing taken under the lease.
-    if state_cache == "lost":
-        world.s3.delete_object(Bucket=world.bucket, Key=layout.scorer_state_key("os", "test01"))
+    # Without the state cache, after the lease expired: taken over; the run must find the emails sent through
+    # the ledger read under the lease, so only student02's, the documented window (sent, record lost), goes
+    # again, once, now with a record.
+    world.s3.delete_object(Bucket=world.bucket, Key=layout.scorer_state_key("os", "test01"))
     clock.advance(900)
     lease_puts.clear()
     third = once()
     assert [(p.if_match, p.status, p.won) for p in lease_puts][:2] == [(None, "held", False), (kept_etag, "held", True)]
-    # student02's email is the documented window (sent, record lost): it goes again, once, now with a record.
     assert mails_per_student(ses) == {"student01": 1, "student02": 2, "student03": 1}
     assert (third.emails_sent, third.failures) == (1, [])
     assert ledger(world, "student02")["runId"] == third.run_id
@@ -366,3 +369,65 @@ def test_unrecorded_email_keeps_the_lease_until_it_expires(
     assert (world.get(LEASE)["status"], world.get(LEASE)["runId"]) == ("free", third.run_id)
 
     assert once().emails_sent == 0 and mails_per_student(ses) == {"student01": 1, "student02": 2, "student03": 1}
+
+
+# -- (6) the records of fresh sends are written in batches --------------------------------------------------------
+
+
+def batch_keys(world: Any) -> list[str]:
+    return [k for k in world.keys(email_ledger_prefix("os", "test01")) if "/batches/" in k]
+
+
+def test_sent_emails_are_recorded_in_batches(world: Any, ses: Any, clock: Any) -> None:
+    ids = world.seed_test(students=45)
+    for sid in ids:
+        world.submit(sid, "acac")
+    result = runner(world, ses, clock, ledger_batch=20, ledger_batch_s=3600)()
+    assert result.emails_sent == 45
+    batches = [world.get(key)["records"] for key in batch_keys(world)]
+    assert sorted(len(records) for records in batches) == [5, 20, 20]
+    recorded = {sid: record for records in batches for sid, record in records.items()}
+    assert sorted(recorded) == ids and {r["status"] for r in recorded.values()} == {"sent"}
+    assert {r["runId"] for r in recorded.values()} == {result.run_id}
+    own = [k for k in world.keys(email_ledger_prefix("os", "test01")) if "/batches/" not in k]
+    assert own == []  # no record per student when nothing went wrong
+
+
+def test_sending_broken_off_still_records_what_was_sent(
+    world: Any, ses: Any, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_three(world)
+    send = ses.send_email
+
+    def breaks_on_student03(**kwargs: Any) -> Any:
+        if kwargs["Destination"]["ToAddresses"][0] == "student03@example.org":
+            raise RuntimeError("the function ran into a bug")
+        return send(**kwargs)
+
+    once = runner(world, ses, clock, claim_timeout_s=900, ledger_batch=20, ledger_batch_s=3600)
+    with monkeypatch.context() as patch:
+        patch.setattr(ses, "send_email", breaks_on_student03)
+        with pytest.raises(RuntimeError):
+            once()
+    # The batch with the two emails that went was written on the way out; the lease is left to expire.
+    assert [ledger(world, sid) and ledger(world, sid)["status"] for sid in STUDENTS] == ["sent", "sent", None]
+    assert world.get(LEASE)["status"] == "held"
+    clock.advance(901)
+    again = once()
+    assert again.emails_sent == 1
+    assert mails_per_student(ses) == dict.fromkeys(STUDENTS, 1)
+
+
+def test_unreadable_batch_holds_the_tests_emails_back(world: Any, ses: Any, clock: Any) -> None:
+    world.seed_test()
+    world.submit("student01", "acac")
+    once = runner(world, ses, clock)
+    assert once().emails_sent == 1
+    [key] = batch_keys(world)
+    world.put(key, b"{not json")
+    world.s3.delete_object(Bucket=world.bucket, Key=layout.scorer_state_key("os", "test01"))
+    world.submit("student02", "acac")
+    second = once()
+    # Who is in it is unknown: better no email than a second one; the trainer is told which object.
+    assert second.emails_sent == 0 and len(student_mails(ses)) == 1
+    assert [(f.kind, key in f.error) for f in second.failures] == [("ledger", True)]
