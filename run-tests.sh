@@ -33,4 +33,4 @@ for playbook in playbooks/*.yml; do
 done
 
 info "pytest"
-python -m pytest "$@"
+python -m pytest --durations=25 "$@"

@@ -32,11 +32,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import boto3
-import yaml
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.deployment import SETTINGS_FILE, TARGETS, stack_outputs_path
+from ops.deployment import TARGETS, project_name, stack_outputs_path
 
 MANIFEST = "manifest.json"
 OBJECTS = "objects"
@@ -236,11 +235,6 @@ def restore_lines(outcome: dict[str, list[str]], bucket: str, *, check: bool) ->
 
 
 # ---------------------------------------------------------------------------------------------- deployment
-
-
-def project_name(settings: Path = SETTINGS_FILE) -> str:
-    values = yaml.safe_load(settings.read_text(encoding="utf-8")) if settings.is_file() else None
-    return str((values or {}).get("project_name") or "testtime")
 
 
 def data_bucket(target: str, cloudformation: Callable[[], Any]) -> str:

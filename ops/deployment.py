@@ -75,6 +75,12 @@ class Settings:
     ses_verify_students: bool = False
 
 
+def project_name(settings: Path = SETTINGS_FILE) -> str:
+    """group_vars/all.yml's project_name, the prefix of every stack and function (<project_name>-data, ...)."""
+    values = yaml.safe_load(settings.read_text(encoding="utf-8")) if settings.is_file() else None
+    return str((values or {}).get("project_name") or "testtime")
+
+
 def load_settings(path: Path = SETTINGS_FILE) -> Settings:
     """The settings the tools read from ``group_vars/all.yml``; defaults when the file or a key is absent."""
     values: dict[str, Any] = {}

@@ -23,10 +23,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
-import yaml
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.deployment import SETTINGS_FILE, TARGETS
+from ops.deployment import TARGETS, project_name
 
 FUNCTIONS = ("list-tests", "get-test", "submit-test", "scorer", "results")
 DEFAULT_SINCE = "10m"
@@ -39,12 +38,6 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks
 
 class LogsError(Exception):
     """One line for the user; the exit status is 1."""
-
-
-def project_name() -> str:
-    """group_vars/all.yml's project_name: the functions are <project_name>-<name>."""
-    values = yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8")) if SETTINGS_FILE.is_file() else None
-    return str((values or {}).get("project_name") or "testtime")
 
 
 def parse_since(text: str, now: datetime) -> datetime:
