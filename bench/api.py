@@ -57,13 +57,11 @@ import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode, urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,10 +70,8 @@ for entry in (str(ROOT / "lambda_src"), str(ROOT)):
         sys.path.insert(0, entry)
 
 import yaml  # noqa: E402
-from botocore.auth import SigV4Auth  # noqa: E402
-from botocore.awsrequest import AWSRequest  # noqa: E402
-from botocore.credentials import Credentials  # noqa: E402
 
+from bench.s3_trail import S3Trail  # noqa: E402
 from tests.integration.harness import LocalAws  # noqa: E402
 
 BARE_SOURCE = ROOT / "bench" / "bare_function" / "bench_bare.py"
@@ -212,60 +208,11 @@ class Client:
         return elapsed
 
 
-class Recorder:
-    """MiniStack's CloudTrail recording, used to count the S3 requests it serves."""
-
-    def __init__(self, aws: LocalAws) -> None:
-        self.aws = aws
-
-    def switch(self, enabled: bool) -> None:
-        body = json.dumps({"cloudtrail._recording_enabled": "true" if enabled else "false"}).encode()
-        request = urllib.request.Request(f"{self.aws.endpoint}/_ministack/config", data=body, method="POST")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            applied = json.loads(response.read()).get("applied", {})
-        if "cloudtrail._recording_enabled" not in applied:
-            raise RuntimeError("MiniStack refused to switch CloudTrail recording: cannot count S3 requests")
-
-    def _page(self, start: float, end: float) -> list[dict[str, Any]]:
-        """One LookupEvents page (newest first, at most 50), with the exact float times MiniStack compares
-        (boto3 would round StartTime/EndTime to whole seconds), so the request is signed by hand."""
-        body = json.dumps(
-            {
-                "StartTime": start,
-                "EndTime": end,
-                "MaxResults": 50,
-                "LookupAttributes": [{"AttributeKey": "EventSource", "AttributeValue": "s3.amazonaws.com"}],
-            }
-        )
-        request = AWSRequest(
-            method="POST",
-            url=self.aws.endpoint + "/",
-            data=body,
-            headers={
-                "Content-Type": "application/x-amz-json-1.1",
-                "X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents",
-            },
-        )
-        credentials = Credentials("LOCALEMULATORKEY", "local-emulator-secret")
-        SigV4Auth(credentials, "cloudtrail", self.aws.region).add_auth(request)
-        prepared = request.prepare()
-        call = urllib.request.Request(prepared.url, data=body.encode(), headers=dict(prepared.headers), method="POST")
-        with urllib.request.urlopen(call, timeout=120) as response:
-            return list(json.loads(response.read()).get("Events", []))
+class Recorder(S3Trail):
+    """The S3 requests the emulator serves, as (time, operation)."""
 
     def s3_events(self, start: float, end: float) -> list[tuple[float, str]]:
-        """(time, operation) of every S3 request served in [start, end]."""
-        seen: dict[str, tuple[float, str]] = {}
-        cursor = end
-        while True:
-            page = self._page(start, cursor)
-            fresh = [event for event in page if event["EventId"] not in seen]
-            for event in fresh:
-                seen[event["EventId"]] = (float(event["EventTime"]), event["EventName"])
-            if len(page) < 50 or not fresh:
-                break
-            cursor = min(float(event["EventTime"]) for event in page)  # inclusive: de-duplicated above
-        return sorted(seen.values())
+        return [(float(event["EventTime"]), event["EventName"]) for event in self.events(start, end)]
 
 
 def calibrate(aws: LocalAws, recorder: Recorder, bucket: str) -> None:

@@ -21,9 +21,10 @@ How each figure is measured:
   it, and nothing else talks to S3 meanwhile, so the S3 events of that window (``LookupEvents`` with
   ``EventSource=s3.amazonaws.com``, paged by time and de-duplicated by event id; failed requests such as a
   refused create-only write count too) are the scorer's requests. They are divided by the submissions
-  scored, so the per-test and per-run requests (catalog, class list, keys, listings, state) are included.
-  The scorer's own count (its S3 client's ``before-send`` events, retries included) is printed next to it as
-  a cross-check.
+  scored, so the per-test and per-run requests (catalog, class list, keys, listings, state) are included;
+  the email ledger's batches are shown apart.
+  The scorer's own count (its boto3 client's ``before-send`` events and its lean object client's requests,
+  retries included) is printed next to it as a cross-check.
 * Scoring wall time: the scorer's summary reports wall seconds per phase (``timings``); scoring is "prepare"
   (catalog, class list, answer keys, listings) + "scoring" (read every submission, write every score.json),
   without sending. Submissions per second = submissions scored / that time; the 5,000-in-30-s target is
@@ -62,11 +63,9 @@ for entry in (str(ROOT / "lambda_src"), str(ROOT)):
         sys.path.insert(0, entry)
 
 import boto3  # noqa: E402
-from botocore.auth import SigV4Auth  # noqa: E402
-from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.config import Config  # noqa: E402
-from botocore.credentials import Credentials  # noqa: E402
 
+from bench.s3_trail import S3Trail  # noqa: E402
 from tests.integration.harness import LocalAws  # noqa: E402
 from testtime import layout  # noqa: E402
 
@@ -108,6 +107,7 @@ class Figures:
 class Bench:
     def __init__(self, aws: LocalAws, students: int, tests: int) -> None:
         self.aws = aws
+        self.trail = S3Trail(aws)
         self.students = [f"bench{n:05d}" for n in range(1, students + 1)]
         self.tests = [f"test{m:02d}" for m in range(1, tests + 1)]
         self.rng = random.Random(20261123)
@@ -191,61 +191,13 @@ class Bench:
 
     # -- measuring -------------------------------------------------------------------------------------------
 
-    def recording(self, enabled: bool) -> None:
-        body = json.dumps({"cloudtrail._recording_enabled": "true" if enabled else "false"}).encode()
-        request = urllib.request.Request(f"{self.aws.endpoint}/_ministack/config", data=body, method="POST")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            applied = json.loads(response.read()).get("applied", {})
-        if "cloudtrail._recording_enabled" not in applied:
-            raise RuntimeError("MiniStack refused to switch CloudTrail recording: cannot count S3 requests")
-
-    def _lookup(self, start: float, end: float) -> list[dict[str, Any]]:
-        """One LookupEvents page (newest first, at most 50), with the exact float times MiniStack compares to
-        (boto3 would round StartTime/EndTime to whole seconds), so the request is signed by hand."""
-        body = json.dumps(
-            {
-                "StartTime": start,
-                "EndTime": end,
-                "MaxResults": 50,
-                "LookupAttributes": [{"AttributeKey": "EventSource", "AttributeValue": "s3.amazonaws.com"}],
-            }
-        )
-        request = AWSRequest(
-            method="POST",
-            url=self.aws.endpoint + "/",
-            data=body,
-            headers={
-                "Content-Type": "application/x-amz-json-1.1",
-                "X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents",
-            },
-        )
-        SigV4Auth(Credentials("LOCALEMULATORKEY", "local-emulator-secret"), "cloudtrail", self.aws.region).add_auth(
-            request
-        )
-        prepared = request.prepare()
-        http = urllib.request.Request(prepared.url, data=body.encode(), headers=dict(prepared.headers), method="POST")
-        with urllib.request.urlopen(http, timeout=120) as response:
-            return list(json.loads(response.read()).get("Events", []))
-
     def s3_events(self, start: float, end: float) -> Counter[tuple[str, str]]:
         """S3 requests MiniStack served in [start, end], by (operation, request_kind of the object)."""
-        seen: dict[str, tuple[str, str]] = {}
-        cursor = end
-        while True:
-            page = self._lookup(start, cursor)
-            fresh = [event for event in page if event["EventId"] not in seen]
-            for event in fresh:
-                keys = [
-                    r["ResourceName"] for r in event.get("Resources", []) if r.get("ResourceType") == "AWS::S3::Object"
-                ]
-                seen[event["EventId"]] = (
-                    event["EventName"],
-                    request_kind(keys[0]) if keys else "test/run",
-                )
-            if len(page) < 50 or not fresh:
-                break
-            cursor = min(float(event["EventTime"]) for event in page)  # inclusive: de-duplicated above
-        return Counter(seen.values())
+        counted: Counter[tuple[str, str]] = Counter()
+        for event in self.trail.events(start, end):
+            keys = [r["ResourceName"] for r in event.get("Resources", []) if r.get("ResourceType") == "AWS::S3::Object"]
+            counted[(event["EventName"], request_kind(keys[0]) if keys else "test/run")] += 1
+        return counted
 
     def outbox(self, since: float) -> list[dict[str, Any]]:
         with urllib.request.urlopen(f"{self.aws.endpoint}/_ministack/ses/messages", timeout=120) as response:
@@ -292,7 +244,7 @@ class Bench:
         as_of = datetime.now(UTC).isoformat(timespec="seconds")
 
         step(f"invoking {function} (sending {len(self.students) * len(self.tests)} emails takes a while)")
-        self.recording(True)
+        self.trail.switch(True)
         window_start = time.time()
         started = time.monotonic()
         first = self.invoke(function, as_of)
@@ -303,7 +255,7 @@ class Bench:
             self.wait_for_chain(bucket, deadline_s=3600)
         figures.chain_seconds = time.monotonic() - started
         window_end = time.time()
-        self.recording(False)
+        self.trail.switch(False)
         step("counting the S3 requests recorded by the emulator")
         figures.s3_events = self.s3_events(window_start, window_end)
         trainer = "trainer@"
@@ -314,11 +266,11 @@ class Bench:
         )
 
         step("second run (must send nothing)")
-        self.recording(True)
+        self.trail.switch(True)
         window_start = time.time()
         figures.second = self.invoke(function, as_of)
         window_end = time.time()
-        self.recording(False)
+        self.trail.switch(False)
         figures.second_s3 = sum(self.s3_events(window_start, window_end).values())
 
 
