@@ -424,6 +424,8 @@ class ScorerRun:
         self.result = RunResult(to_iso(as_of), self.chain.run_id, self.chain.link)
         self.students: dict[str, Student] = {}
         self._lock = threading.Lock()
+        # Names this invocation's ledger batches apart: a retried asynchronous invocation keeps its request id.
+        self._invocation = uuid.uuid4().hex[:12]
 
     # -- the run ---------------------------------------------------------------------------------------------
 
@@ -768,7 +770,7 @@ class ScorerRun:
             if not records:
                 return
             work.batches += 1
-            batch_id = f"{self.chain.run_id}-{self.chain.link}-{work.batches:05d}"
+            batch_id = f"{self.chain.run_id}-{self.chain.link}-{self._invocation}-{work.batches:05d}"
         key = layout.email_ledger_batch_key(work.info.subject, work.info.test_id, batch_id)
         try:
             written = self.data.put_if_absent(key, {"records": dict(sorted(records.items()))})

@@ -431,3 +431,16 @@ def test_unreadable_batch_holds_the_tests_emails_back(world: Any, ses: Any, cloc
     # Who is in it is unknown: better no email than a second one; the trainer is told which object.
     assert second.emails_sent == 0 and len(student_mails(ses)) == 1
     assert [(f.kind, key in f.error) for f in second.failures] == [("ledger", True)]
+
+
+def test_a_retried_invocation_writes_batches_of_its_own(world: Any, ses: Any, clock: Any) -> None:
+    # Lambda retries an asynchronous invocation with the same request id, which is the run id.
+    world.seed_test()
+    world.submit("student01", "acac")
+    once = runner(world, ses, clock, request_id="retried-request")
+    assert once().emails_sent == 1
+    world.submit("student02", "acac")
+    again = once()
+    assert (again.emails_sent, again.failures) == (1, [])
+    assert len(batch_keys(world)) == 2
+    assert [ledger(world, sid) and ledger(world, sid)["status"] for sid in STUDENTS] == ["sent", "sent", None]

@@ -27,6 +27,7 @@ def runner(
     *,
     budget_ms: float = float("inf"),
     invoke: Callable[[dict[str, Any]], None] | None = None,
+    request_id: str = "",
     **settings: Any,
 ) -> Callable[..., RunResult]:
     """A function doing one run (one invocation) with the fake clock; each call gets a fresh time budget."""
@@ -37,7 +38,10 @@ def runner(
     def one(as_of: datetime = AS_OF, continuation: Continuation | None = None) -> RunResult:
         started = clock.t
         runtime = Runtime(
-            now=clock.now, remaining_ms=lambda: budget_ms - (clock.t - started) * 1000, invoke=invoke, request_id=""
+            now=clock.now,
+            remaining_ms=lambda: budget_ms - (clock.t - started) * 1000,
+            invoke=invoke,
+            request_id=request_id,
         )
         mailer = Mailer(ses, world.sender, clock=clock.monotonic, sleep=clock.sleep)
         return run(config, S3Data(world.bucket), mailer, runtime, as_of, continuation)
