@@ -140,8 +140,9 @@ def email_ledger_prefix(subject: str, test_id: str) -> str:
 
 def read_email_ledger(data: S3Data, subject: str, test_id: str) -> dict[str, Any]:
     """Every email record of one test by student id: those of the batches, overridden by a student's own record
-    (a claim or failure, and its later outcome). For the trainer's tools and tests; a run reads it under the
-    lease in :meth:`ScorerRun._take_lease`."""
+    (a claim or failure, and its later outcome). The ledger's format read in one place for anyone looking at it
+    from outside a run (tests, an operator's script); a run reads it under the lease (:meth:`ScorerRun._take_lease`).
+    """
     prefix = email_ledger_prefix(subject, test_id)
     own: dict[str, Any] = {}
     merged: dict[str, Any] = {}
