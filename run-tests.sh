@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every check and every test, on a fresh machine too: creates .venv from the pinned requirements, installs
 # the system packages the tests drive (tmux, headless chromium), then lints and runs pytest.
-# Extra arguments go to pytest, e.g. ./run-tests.sh tests/unit -k scoring
+# Extra arguments go to pytest, e.g. ./run-tests.sh tests/unit -k scoring (TEST_WORKERS=0 for one process)
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bin/lib/common.sh"
@@ -32,5 +32,8 @@ for playbook in playbooks/*.yml; do
   ansible-playbook --syntax-check "$playbook" >/dev/null
 done
 
-info "pytest"
-python -m pytest --durations=25 "$@"
+# Test files run on TEST_WORKERS processes (pytest-xdist; a file's tests stay together, in order, on one
+# worker): each integration module drives its own emulator on free ports, so they do not meet. TEST_WORKERS=0
+# runs everything in this process.
+info "pytest (${TEST_WORKERS:-2} workers)"
+python -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile --durations=25 "$@"
