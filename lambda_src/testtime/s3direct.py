@@ -13,6 +13,7 @@ embedded AWS, ``AWS_ENDPOINT_URL``) is used path-style and AWS virtual-hosted, a
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -61,6 +62,11 @@ def target_for(bucket: str) -> Target:
     return Target(base, s3.meta.region_name, credentials)
 
 
+def ca_bundle() -> str:
+    """The CA certificates boto3 would verify with: AWS_CA_BUNDLE (a proxy's own CA, say), else botocore's."""
+    return os.environ.get("AWS_CA_BUNDLE") or str(get_cert_path(True))
+
+
 class ObjectClient:
     """GET and PUT of whole objects in one bucket; thread-safe, one connection pool per client."""
 
@@ -70,7 +76,7 @@ class ObjectClient:
         self.requests = 0  # HTTP requests sent, retries included (the scorer reports them)
         self._lock = threading.Lock()
         self._pool = urllib3.PoolManager(
-            maxsize=max_connections, block=True, cert_reqs="CERT_REQUIRED", ca_certs=get_cert_path(True)
+            maxsize=max_connections, block=True, cert_reqs="CERT_REQUIRED", ca_certs=ca_bundle()
         )
 
     def get(self, key: str) -> tuple[bytes, str] | None:

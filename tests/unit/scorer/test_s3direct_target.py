@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from testtime import s3direct, s3io
@@ -30,3 +32,16 @@ def test_a_custom_endpoint_is_addressed_path_style(credentials: None, monkeypatc
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
     target = s3direct.target_for("testtime-data-bucket")
     assert target.base_url == "http://127.0.0.1:4566/testtime-data-bucket/"
+
+
+def test_certificates_are_verified_with_the_bundle_boto3_uses(
+    credentials: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("AWS_CA_BUNDLE", raising=False)
+    default = s3direct.ObjectClient("b")._pool.connection_pool_kw
+    assert default["cert_reqs"] == "CERT_REQUIRED"
+    assert Path(default["ca_certs"]).is_file()
+    bundle = tmp_path / "proxy-ca.pem"
+    bundle.write_text("")
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(bundle))
+    assert s3direct.ObjectClient("b")._pool.connection_pool_kw["ca_certs"] == str(bundle)
