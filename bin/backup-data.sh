@@ -19,9 +19,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 parse_target_options "$@"
-if [[ ${#TT_ARGS[@]} -eq 0 ]]; then
-  print_usage >&2
-  usage_error "name the backup folder (DIR)."
-fi
+[[ ${#TT_ARGS[@]} -gt 0 ]] || missing_argument "name the backup folder (DIR)."
 use_deployed_target
 exec python -m ops.backup --target "$TT_OPT_TARGET" "${TT_ARGS[@]}"

@@ -14,9 +14,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 parse_target_options "$@"
-if [[ ${#TT_ARGS[@]} -eq 0 ]]; then
-  print_usage >&2
-  usage_error "name the function, e.g. bin/logs.sh list-tests"
-fi
+[[ ${#TT_ARGS[@]} -gt 0 ]] || missing_argument "name the function, e.g. bin/logs.sh list-tests"
 use_deployed_target
 exec python -m ops.logs --target "$TT_OPT_TARGET" "${TT_ARGS[@]}"

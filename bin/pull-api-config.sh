@@ -14,8 +14,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 parse_target_options "$@"
 if [[ " ${TT_ARGS[*]-} " != *" --student"* && " ${TT_ARGS[*]-} " != *" --all "* ]]; then
-  print_usage >&2
-  usage_error "say whose key: --student ID, or --all for every student."
+  missing_argument "say whose key: --student ID, or --all for every student."
 fi
 use_deployed_target
 exec python -m ops.pull_api_config --target "$TT_OPT_TARGET" ${TT_ARGS[@]+"${TT_ARGS[@]}"}

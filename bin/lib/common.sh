@@ -144,6 +144,12 @@ usage_error() {
   exit 2
 }
 
+# A required argument is missing: the help text, then the error (exit 2).
+missing_argument() {
+  print_usage >&2
+  usage_error "$@"
+}
+
 # The trainer tools' shared options: --target local|aws and --region R are taken out of the arguments and
 # -h/--help prints the script's header; everything else stays, in order, in TT_ARGS. A bad value exits 2.
 parse_target_options() {

@@ -68,7 +68,7 @@ def ca_bundle() -> str:
 
 
 class ObjectClient:
-    """GET and PUT of whole objects in one bucket; thread-safe, one connection pool per client."""
+    """:class:`testtime.s3io.Objects` over urllib3: thread-safe, one connection pool per client."""
 
     def __init__(self, bucket: str, max_connections: int = 16, target: Target | None = None) -> None:
         self.bucket = bucket
@@ -80,7 +80,6 @@ class ObjectClient:
         )
 
     def get(self, key: str) -> tuple[bytes, str] | None:
-        """The object's body and ETag, or None when there is no such key."""
         status, body, etag = self._send("GET", key, b"", {}, allowed=(200, 404))
         return None if status == 404 else (body, etag)
 
@@ -92,8 +91,6 @@ class ObjectClient:
         if_none_match: bool = False,
         if_match: str | None = None,
     ) -> str | None:
-        """Write the object; its new ETag, or None when a condition refused it: create-only over an existing
-        object, or If-Match over another version or a deleted object."""
         headers = {"Content-Type": content_type}
         refused = (409, 412)
         if if_none_match:

@@ -58,7 +58,6 @@ from testtime.emails import (
     trainer_summary,
 )
 from testtime.mailer import DailyQuotaExceeded, Mailer, SendFailed
-from testtime.s3direct import ObjectClient
 from testtime.scoring import (
     AnswerKey,
     CorruptAnswerKey,
@@ -138,62 +137,61 @@ def email_ledger_prefix(subject: str, test_id: str) -> str:
     return layout.email_ledger_key(subject, test_id, "x").rpartition("/")[0] + "/"
 
 
+def email_ledger_listing(data: S3Data, subject: str, test_id: str) -> tuple[dict[str, str], list[str]]:
+    """One listing of a test's email ledger: the key of each student's own record by student id, and the keys
+    of the batches."""
+    prefix = email_ledger_prefix(subject, test_id)
+    own: dict[str, str] = {}
+    batches: list[str] = []
+    for key in data.list_keys(prefix):
+        name = key[len(prefix) :]
+        if name.startswith("batches/"):
+            batches.append(key)
+        elif "/" not in name:
+            own[name.removesuffix(".json")] = key
+    return own, batches
+
+
+def batch_records(data: S3Data, key: str) -> dict[str, Any] | None:
+    """The records of one ledger batch by student id; None when the batch is unreadable."""
+    found = data.get_json_etag(key)
+    records = found[0].get("records") if found and isinstance(found[0], dict) else None
+    return records if isinstance(records, dict) else None
+
+
 def read_email_ledger(data: S3Data, subject: str, test_id: str) -> dict[str, Any]:
     """Every email record of one test by student id: those of the batches, overridden by a student's own record
     (a claim or failure, and its later outcome). The ledger's format read in one place for anyone looking at it
     from outside a run (tests, an operator's script); a run reads it under the lease (:meth:`ScorerRun._take_lease`).
     """
-    prefix = email_ledger_prefix(subject, test_id)
-    own: dict[str, Any] = {}
+    own, batches = email_ledger_listing(data, subject, test_id)
     merged: dict[str, Any] = {}
-    for key in data.list_keys(prefix):
-        name = key[len(prefix) :]
+    for key in batches:
+        merged.update(batch_records(data, key) or {})
+    for sid, key in own.items():
         found = data.get_json_etag(key)
-        record = found[0] if found else None
-        if name.startswith("batches/"):
-            if isinstance(record, dict) and isinstance(record.get("records"), dict):
-                merged.update(record["records"])
-        elif "/" not in name:
-            own[name.removesuffix(".json")] = record
-    merged.update(own)
+        merged[sid] = found[0] if found else None
     return merged
 
 
-def _error_in(error: ClientError, *codes: str) -> bool:
-    code = error.response.get("Error", {}).get("Code", "")
-    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return code in codes or str(status) in codes
-
-
 class S3Data:
-    """The data bucket: objects through ``objects`` (the scorer's lean client, see testtime.s3direct) when
-    given, else through s3io's boto3 client; listings always through boto3 (paginated)."""
+    """The data bucket as the run uses it: JSON objects through ``objects`` (the scorer's lean client, see
+    testtime.s3direct; by default s3io's boto3 client), listings through boto3 (paginated)."""
 
-    def __init__(self, bucket: str, objects: ObjectClient | None = None) -> None:
+    def __init__(self, bucket: str, objects: s3io.Objects | None = None) -> None:
         self.bucket = bucket
-        self.objects = objects
+        self.objects = objects or s3io.BucketObjects(bucket)
 
     def get(self, key: str) -> bytes | None:
-        if self.objects is None:
-            return s3io.get_bytes(self.bucket, key)
         found = self.objects.get(key)
         return None if found is None else found[0]
 
     def get_json_etag(self, key: str) -> tuple[Any, str] | None:
         """The parsed object (None when not JSON) and its ETag for a conditional overwrite; None when absent."""
-        if self.objects is not None:
-            found = self.objects.get(key)
-            if found is None:
-                return None
-            body, etag = found
-        else:
-            try:
-                response = s3io.client().get_object(Bucket=self.bucket, Key=key)
-            except ClientError as error:
-                if _error_in(error, "NoSuchKey", "404"):
-                    return None
-                raise
-            body, etag = response["Body"].read(), str(response["ETag"])
+        found = self.objects.get(key)
+        if found is None:
+            return None
+        body, etag = found
         try:
             value = json.loads(body)
         except ValueError:
@@ -201,14 +199,9 @@ class S3Data:
         return value, etag
 
     def put_json(self, key: str, value: Any) -> None:
-        if self.objects is None:
-            s3io.put_json(self.bucket, key, value)
-        else:
-            self.objects.put(key, s3io.dumps(value))
+        self.objects.put(key, s3io.dumps(value))
 
     def put_if_absent(self, key: str, value: Any) -> bool:
-        if self.objects is None:
-            return s3io.put_if_absent(self.bucket, key, s3io.dumps(value))
         return self.objects.put(key, s3io.dumps(value), if_none_match=True) is not None
 
     def put_if_match(self, key: str, value: Any, etag: str) -> bool:
@@ -217,18 +210,7 @@ class S3Data:
 
     def put_conditional(self, key: str, value: Any, etag: str | None = None) -> str | None:
         """Create (``etag`` None) or overwrite the version ``etag``; the new ETag, or None when refused."""
-        if self.objects is not None:
-            return self.objects.put(key, s3io.dumps(value), if_none_match=etag is None, if_match=etag) or None
-        condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
-        try:
-            response = s3io.client().put_object(
-                Bucket=self.bucket, Key=key, Body=s3io.dumps(value), ContentType="application/json", **condition
-            )
-        except ClientError as error:
-            if _error_in(error, "PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey", "404"):
-                return None
-            raise
-        return str(response.get("ETag") or "") or None
+        return self.objects.put(key, s3io.dumps(value), if_none_match=etag is None, if_match=etag) or None
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         return s3io.list_keys(self.bucket, prefix)
@@ -812,12 +794,10 @@ class ScorerRun:
             if etag is None:
                 return False  # another invocation took it between our requests
             work.lease_etag = etag
-            prefix = email_ledger_prefix(work.info.subject, work.info.test_id)
-            names = [k[len(prefix) :] for k in self.data.list_keys(prefix)]
-            work.ledgers = {name.removesuffix(".json") for name in names if "/" not in name}
-            for name in names:
-                if name.startswith("batches/"):
-                    self._read_batch(work, prefix + name)
+            own, batches = email_ledger_listing(self.data, work.info.subject, work.info.test_id)
+            work.ledgers = set(own)
+            for batch in batches:
+                self._read_batch(work, batch)
         except (ClientError, BotoCoreError) as error:
             # Without the listing we cannot send; a lease we took expires (its emails wait for the next run).
             work.lease_etag = None
@@ -827,9 +807,8 @@ class ScorerRun:
 
     def _read_batch(self, work: TestWork, key: str) -> None:
         """The students a ledger batch records as sent: emailed, so no longer pending."""
-        found = self.data.get_json_etag(key)
-        records = found[0].get("records") if found and isinstance(found[0], dict) else None
-        if not isinstance(records, dict):
+        records = batch_records(self.data, key)
+        if records is None:
             # Unknown who is in it: hold back this test's emails rather than risk second ones; the trainer is told.
             work.pending = {}
             self._fail(

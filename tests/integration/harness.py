@@ -7,6 +7,9 @@ import json
 import os
 import socket
 import subprocess
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,10 +120,6 @@ def wait_until_listed(aws: LocalAws, student: str, subject: str, test_id: str, t
     Each warm function keeps the catalog for CACHE_TTL_SECONDS (15 s), so a test published a moment ago shows up
     in POST /api/v1/tests within that time, not at once.
     """
-    import time
-    import urllib.error
-    import urllib.request
-
     key = api_key(aws, student)
     deadline = time.monotonic() + timeout
     while True:

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from test_scorer_run import AS_OF, runner, student_mails, summaries
+from test_scorer_run import AS_OF, email_record, runner, student_mails, summaries
 
 from testtime import layout
 from testtime.deadlines import to_iso
-from testtime.scorer_run import Continuation, RunResult, S3Data, email_ledger_prefix, lease_key, read_email_ledger
+from testtime.scorer_run import Continuation, RunResult, S3Data, email_ledger_prefix, lease_key
 
 LEASE = lease_key("os", "test01")
 STUDENTS = ("student01", "student02", "student03")
@@ -61,7 +61,7 @@ def etag_of(world: Any, key: str) -> str:
 
 
 def ledger(world: Any, sid: str) -> Any:
-    return read_email_ledger(S3Data(world.bucket), "os", "test01").get(sid)
+    return email_record(world, "os", "test01", sid)
 
 
 def mails_per_student(ses: Any) -> dict[str, int]:
