@@ -84,6 +84,14 @@ default_region() {
   sed -n 's/^aws_region: *"\{0,1\}\([a-z0-9-]*\)"\{0,1\}.*/\1/p' "${TT_ROOT}/group_vars/all.yml" | head -n 1
 }
 
+# Unset every service-specific endpoint variable (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_API_GATEWAY, ...).
+unset_service_endpoints() {
+  local name
+  while read -r name; do
+    unset "$name"
+  done < <(compgen -e | grep '^AWS_ENDPOINT_URL_' || true)
+}
+
 # THE place where local and AWS differ: endpoint and credentials. Everything downstream (Ansible's amazon.aws
 # modules through module_defaults, boto3 in our scripts) reads the environment set here.
 # $1: local|aws; $2: region (optional).
@@ -91,16 +99,23 @@ select_target() {
   local target="$1" region="${2:-}"
   [[ -n "$region" ]] || region="$(default_region)"
   export TT_TARGET="$target" AWS_REGION="$region" AWS_DEFAULT_REGION="$region"
+  # botocore takes an endpoint from AWS_ENDPOINT_URL_<SERVICE> before AWS_ENDPOINT_URL, and from a profile's
+  # endpoint_url or services section (botocore's ConfiguredEndpointProviderChain; AWS SDKs reference guide,
+  # "Service-specific endpoints"): none of those may choose where a call goes, on either target.
+  unset_service_endpoints
   case "$target" in
     local)
       # Fixed dummy credentials: the emulator accepts any, and a real profile must never be used by mistake.
       export AWS_ENDPOINT_URL
       AWS_ENDPOINT_URL="$(local_aws_endpoint)"
       export AWS_ACCESS_KEY_ID="LOCALEMULATORKEY" AWS_SECRET_ACCESS_KEY="local-emulator-secret"
-      unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE
+      unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
       ;;
     aws)
+      # Real AWS only: no AWS_ENDPOINT_URL, and a profile's endpoint_url (say, one left pointing at LocalStack)
+      # is ignored too.
       unset AWS_ENDPOINT_URL
+      export AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true
       ;;
     *) die "unknown target '$target': use --target local or --target aws" ;;
   esac
