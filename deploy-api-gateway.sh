@@ -64,10 +64,16 @@ else
   python -m ops.deploy_fingerprint save "$fingerprint" "$state_file" "$outputs"
 fi
 
-api_url="$(python -c 'import json,sys; print(json.load(open(sys.argv[1]))["ApiUrl"])' "$outputs")"
+read_output() {
+  python -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$outputs" "$1"
+}
+api_url="$(read_output ApiUrl)"
+portal_url="$(read_output PortalUrl)"
 cat <<EOF
 
-Test Time is deployed (${target}). API: ${api_url}
+Test Time is deployed (${target}).
+  API:    ${api_url}
+  Portal: ${portal_url:-not deployed}
 Next steps:
   1. Publish the tests and the class list:   ./update-subjects-or-students.sh
   2. Hand out each student's key:            bin/pull-api-config.sh --all

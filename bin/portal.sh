@@ -4,7 +4,8 @@
 #   ensure: start it, or restart it when its code or API_URL changed (./deploy-api-gateway.sh runs this)
 # API_URL comes from build/local/stack-outputs.json (run ./deploy-api-gateway.sh first). The session cookie is
 # signed with PORTAL_SECRET_KEY, else with .local/portal-secret (generated on first use, mode 600).
-# pid, log and fingerprint live in PORTAL_STATE_DIR (default .local/portal-<port>/).
+# pid, log, fingerprint and the server-side sessions (sessions/, shared by gunicorn's two workers; the cookie
+# holds only a signed session id) live in PORTAL_STATE_DIR (default .local/portal-<port>/).
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -15,6 +16,7 @@ STATE_DIR="${PORTAL_STATE_DIR:-${TT_LOCAL_DIR}/portal-${PORT}}"
 PID_FILE="${STATE_DIR}/portal.pid"
 LOG_FILE="${STATE_DIR}/portal.log"
 FINGERPRINT_FILE="${STATE_DIR}/fingerprint"
+SESSION_DIR="${STATE_DIR}/sessions"
 SECRET_FILE="${TT_LOCAL_DIR}/portal-secret"
 
 usage() {
@@ -82,10 +84,12 @@ start() {
   api="$(api_url)"
   secret="$(secret_key)"
   mkdir -p "$STATE_DIR"
+  (umask 077 && mkdir -p "$SESSION_DIR")
   (
     cd "$TT_ROOT"
     # Loopback only. The secret reaches gunicorn through its environment, never its command line.
-    API_URL="$api" PORTAL_SECRET_KEY="$secret" PORTAL_TIMEZONE="$(display_timezone)" PYTHONPATH="$TT_ROOT" \
+    API_URL="$api" PORTAL_SECRET_KEY="$secret" PORTAL_TIMEZONE="$(display_timezone)" \
+      PORTAL_SESSION_DIR="$SESSION_DIR" PYTHONPATH="$TT_ROOT" \
       nohup "${TT_VENV}/bin/gunicorn" --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 --timeout 60 \
       --no-control-socket --access-logfile - --error-logfile - 'portal.app:create_app()' >>"$LOG_FILE" 2>&1 &
     echo $! >"$PID_FILE"

@@ -2,14 +2,20 @@
 
 Environment:
     API_URL               the REST API's stage URL (``.../api``); required to sign in (``/healthz`` reports it)
-    PORTAL_SECRET_KEY     signs the session cookie; required (32 characters or more)
+    PORTAL_SECRET_KEY     signs the session id in the cookie; required (32 characters or more)
+    PORTAL_SESSION_DIR    the server-side session store, a folder shared by every worker process; required
+                          (tests: a temporary folder)
     PORTAL_TIMEZONE       the zone deadlines are shown in (default UTC)
     PORTAL_COOKIE_SECURE  ``true`` behind HTTPS: the session cookie is then sent over HTTPS only (default false)
-    PORTAL_PROXY_HOPS     proxies in front (a load balancer: 1) whose X-Forwarded-* headers are trusted (default 0)
+    PORTAL_PROXY_HOPS     proxies in front whose forwarding headers are trusted (default 0)
+    PORTAL_PROXY_HEADER   which headers they set: ``x-forwarded`` (X-Forwarded-For/-Proto/-Host, a load balancer;
+                          the default) or ``forwarded`` (RFC 7239 ``Forwarded``, API Gateway's HTTP API)
     PORTAL_API_TIMEOUT    seconds to wait for the API's answer (default 20)
 
-The signed-in user's API key lives only in the session, a signed HttpOnly SameSite=Lax cookie: never in a URL, a
-page or a log line. Every form carries a CSRF token; debug mode is never switched on here.
+The signed-in user's API key lives only in the server-side session (Flask-Session over cachelib's
+FileSystemCache): the HttpOnly SameSite=Lax cookie holds a random signed session id and nothing else, and signing
+out deletes the stored session, so a saved cookie no longer works. The key is never in a URL, a page or a log
+line. Every form carries a CSRF token; debug mode is never switched on here.
 """
 
 from __future__ import annotations
@@ -17,12 +23,17 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import tempfile
+import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cachelib.file import FileSystemCache
 from flask import Flask, Response, jsonify, render_template, request
+from flask_session import Session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -31,6 +42,11 @@ from portal import views
 from portal.api import DEFAULT_TIMEOUT, ApiClient
 
 MIN_SECRET_LENGTH = 32
+SESSION_LIFETIME = timedelta(hours=8)
+# Stored sessions kept before cachelib prunes the expired, then the oldest ones (an anonymous visit stores one
+# too: its CSRF token). A file is a few hundred bytes.
+SESSION_STORE_THRESHOLD = 5000
+PROXY_HEADERS = ("x-forwarded", "forwarded")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -39,7 +55,9 @@ SECURITY_HEADERS = {
     ),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: over HTTPS Flask-WTF refuses a form POST whose Referer is missing or from
+    # another host (WTF_CSRF_SSL_STRICT), and a browser sends none under no-referrer. Other sites still get none.
+    "Referrer-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
@@ -60,7 +78,9 @@ def _settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "SECRET_KEY": environ.get("PORTAL_SECRET_KEY") or "",
         "DISPLAY_TIMEZONE": environ.get("PORTAL_TIMEZONE") or "UTC",
         "SESSION_COOKIE_SECURE": _flag(environ.get("PORTAL_COOKIE_SECURE")),
+        "SESSION_DIR": (environ.get("PORTAL_SESSION_DIR") or "").strip(),
         "PROXY_HOPS": int(environ.get("PORTAL_PROXY_HOPS") or 0),
+        "PROXY_HEADER": (environ.get("PORTAL_PROXY_HEADER") or "x-forwarded").strip().lower(),
         "API_TIMEOUT": (DEFAULT_TIMEOUT[0], read_timeout),
     }
 
@@ -72,7 +92,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
         SESSION_COOKIE_NAME="tt_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),  # also the signed cookie's maximum age
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,  # the cookie's maximum age and the stored session's
         WTF_CSRF_TIME_LIMIT=3 * 3600,  # a test may take a while to answer
         MAX_CONTENT_LENGTH=256 * 1024,
         TEMPLATES_AUTO_RELOAD=False,
@@ -91,9 +111,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
         app.config["DISPLAY_ZONE"] = ZoneInfo(app.config["DISPLAY_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError):
         raise RuntimeError(f"PORTAL_TIMEZONE {app.config['DISPLAY_TIMEZONE']!r} is not a known timezone.") from None
-    if app.config["PROXY_HOPS"] > 0:
-        hops = app.config["PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    _trust_proxies(app)
+    _server_side_sessions(app)
 
     app.extensions["testtime_api"] = ApiClient(app.config["API_URL"], app.config["API_TIMEOUT"])
     CSRFProtect(app)
@@ -106,6 +125,86 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
     app.jinja_env.filters["when"] = _when
     logging.getLogger("portal").setLevel(logging.INFO)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Take the client's address, scheme and host from the front door's headers (so that ``request.is_secure``
+    is true behind HTTPS, and the cookie, HSTS and the CSRF referrer check see the public https:// address)."""
+    hops, header = app.config["PROXY_HOPS"], app.config["PROXY_HEADER"]
+    if header not in PROXY_HEADERS:
+        raise RuntimeError(f"PORTAL_PROXY_HEADER must be one of {', '.join(PROXY_HEADERS)}, not {header!r}.")
+    if hops <= 0:
+        return
+    if header == "forwarded":
+        app.wsgi_app = ForwardedFix(app.wsgi_app, hops)  # type: ignore[method-assign]
+    else:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
+def _server_side_sessions(app: Flask) -> None:
+    """Sessions kept in files that every gunicorn worker of this container shares; the cookie holds their id."""
+    folder = app.config["SESSION_DIR"]
+    if not folder:
+        if not app.config.get("TESTING"):
+            raise RuntimeError("PORTAL_SESSION_DIR is not set: the portal has nowhere to keep its sessions.")
+        folder = tempfile.mkdtemp(prefix="portal-sessions-")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    app.config.update(
+        SESSION_TYPE="cachelib",
+        # Writes are atomic (a temporary file, then os.replace), so concurrent workers never read half a session.
+        SESSION_CACHELIB=FileSystemCache(folder, threshold=SESSION_STORE_THRESHOLD, mode=0o600),
+        SESSION_PERMANENT=True,
+        SESSION_KEY_PREFIX="testtime:",
+        SESSION_SERIALIZATION_FORMAT="msgpack",
+        # The id is 32 random bytes; the signature on top means a guessed or stolen store file name is no cookie.
+        SESSION_USE_SIGNER=True,
+    )
+    with warnings.catch_warnings():
+        # Flask-Session 0.8 marks the signer as deprecated (the random id alone suffices); it is still supported.
+        warnings.filterwarnings("ignore", message="The 'use_signer' option is deprecated", category=DeprecationWarning)
+        Session(app)
+
+
+class ForwardedFix:
+    """The RFC 7239 ``Forwarded`` header's ``for``, ``proto`` and ``host``, from the element the nearest of
+    ``hops`` trusted proxies added (the rightmost ones; anything to their left came from the client).
+
+    API Gateway's HTTP API sends ``Forwarded: by=...;for=<client>;host=<public host>;proto=https`` to an
+    HTTP_PROXY integration, and no X-Forwarded-* (reserved headers there), which werkzeug's ProxyFix reads.
+    """
+
+    def __init__(self, app: WSGIApplication, hops: int) -> None:
+        self.app = app
+        self.hops = hops
+
+    @staticmethod
+    def parse(value: str) -> list[dict[str, str]]:
+        elements = []
+        for element in value.split(","):
+            pairs: dict[str, str] = {}
+            for pair in element.split(";"):
+                name, _, raw = pair.partition("=")
+                if name.strip() and raw.strip():
+                    pairs[name.strip().lower()] = raw.strip().strip('"')
+            elements.append(pairs)
+        return elements
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Any:
+        elements = self.parse(environ.get("HTTP_FORWARDED", ""))
+        if environ.get("HTTP_FORWARDED") and len(elements) >= self.hops:
+            trusted = elements[-self.hops]
+            client = trusted.get("for", "")
+            if client.startswith("["):  # an IPv6 address, maybe with a port: "[2001:db8::1]:4711"
+                client = client[1:].partition("]")[0]
+            elif client.count(":") == 1:  # an IPv4 address with a port
+                client = client.partition(":")[0]
+            if client:
+                environ["REMOTE_ADDR"] = client
+            if trusted.get("proto") in ("http", "https"):
+                environ["wsgi.url_scheme"] = trusted["proto"]
+            if trusted.get("host"):
+                environ["HTTP_HOST"] = trusted["host"]
+        return self.app(environ, start_response)
 
 
 def _healthz() -> tuple[Response, int]:

@@ -45,6 +45,14 @@ def api() -> ApiClient:
     return cast(ApiClient, current_app.extensions["testtime_api"])
 
 
+def _new_session() -> None:
+    """Drop the stored session and start an empty one under a new id (Flask-Session's ``regenerate``): the old
+    cookie then names nothing, so a saved copy of it signs nobody in, and no id is carried across a sign-in."""
+    # Before clear(): regenerate() leaves an empty session alone.
+    current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
+    session.clear()
+
+
 def _key() -> str:
     return str(session["api_key"])
 
@@ -69,7 +77,7 @@ def signed_in(role: str) -> Callable[[View], View]:
 def failure_page(failure: ApiFailure) -> Response | tuple[str, int]:
     """The API's own message; a key the API no longer accepts ends the session."""
     if failure.status == 403:
-        session.clear()
+        _new_session()
         session["notice"] = failure.message
         return redirect(url_for("portal.sign_in"))
     status = failure.status if 400 <= failure.status < 600 else 502
@@ -100,7 +108,7 @@ def sign_in() -> Response | str | tuple[str, int]:
                 "This API key was not accepted. Check it and try again." if failure.status == 403 else failure.message
             )
         else:
-            session.clear()  # a fresh session (and CSRF token) for the new identity
+            _new_session()  # a fresh session id (and CSRF token) for the new identity
             session.permanent = True
             session.update(api_key=key, role=role, who=who)
             LOG.info("signed in as %s %s", role, who)
@@ -130,7 +138,7 @@ def _identify(key: str) -> tuple[str, str]:
 
 @blueprint.post("/signout")
 def sign_out() -> Response:
-    session.clear()
+    _new_session()
     session["notice"] = "You are signed out."
     return redirect(url_for("portal.sign_in"))
 

@@ -1,6 +1,6 @@
 """The portal stack on the throwaway embedded AWS after a deploy: ECR repository, ECS cluster, Fargate task
-definition and service (no task without an image), the secret kept out of the outputs; and the local portal
-process the deploy starts on the local target."""
+definition and service (no task without an image), the HTTPS front door (HTTP API, Cloud Map), the secret kept out
+of the outputs; and the local portal process the deploy starts on the local target."""
 
 from __future__ import annotations
 
@@ -54,6 +54,41 @@ def test_cluster_task_definition_and_service(deployed: LocalAws) -> None:
     assert outputs["PortalImage"] == "none"
 
     groups = deployed.client("logs").describe_log_groups(logGroupNamePrefix=outputs["PortalLogGroupName"])
+    assert [g.get("retentionInDays") for g in groups["logGroups"]] == [30]
+
+
+def test_the_https_front_door_deploys_with_the_same_template(deployed: LocalAws) -> None:
+    """The HTTP API, its $default stage and route, the private integration and the Cloud Map namespace and
+    service are created by the embedded AWS's CloudFormation too; only the VPC link is left out there (its type
+    is unknown to MiniStack, see docs/emulator-differences.md)."""
+    outputs = deployed.outputs()
+    resources = {
+        res["LogicalResourceId"]: res
+        for res in deployed.client("cloudformation").describe_stack_resources(StackName="testtime-portal")[
+            "StackResources"
+        ]
+    }
+    assert "PortalVpcLink" not in resources
+    apigw = deployed.client("apigatewayv2")
+    api_id = resources["PortalHttpApi"]["PhysicalResourceId"]
+    api = apigw.get_api(ApiId=api_id)
+    assert api["ProtocolType"] == "HTTP"
+    assert outputs["PortalUrl"] == api["ApiEndpoint"]
+    stage = apigw.get_stage(ApiId=api_id, StageName="$default")
+    assert stage["AutoDeploy"] is True
+    assert (
+        stage["AccessLogSettings"]["DestinationArn"]
+        .split(":log-group:")[1]
+        .startswith("/aws/apigateway/testtime-portal-access")
+    )
+    [integration] = apigw.get_integrations(ApiId=api_id)["Items"]
+    assert (integration["IntegrationType"], integration["ConnectionType"]) == ("HTTP_PROXY", "VPC_LINK")
+    discovery = deployed.client("servicediscovery")
+    [service] = [s for s in discovery.list_services()["Services"] if s["Arn"] == integration["IntegrationUri"]]
+    assert [record["Type"] for record in service["DnsConfig"]["DnsRecords"]] == ["SRV"]
+    [route] = apigw.get_routes(ApiId=api_id)["Items"]
+    assert (route["RouteKey"], route["Target"]) == ("$default", f"integrations/{integration['IntegrationId']}")
+    groups = deployed.client("logs").describe_log_groups(logGroupNamePrefix="/aws/apigateway/testtime-portal-access")
     assert [g.get("retentionInDays") for g in groups["logGroups"]] == [30]
 
 

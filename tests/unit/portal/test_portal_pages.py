@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -220,10 +221,11 @@ def test_a_secret_key_is_required_outside_tests() -> None:
         create_app(environ={"API_URL": "http://127.0.0.1:9/api", "PORTAL_SECRET_KEY": "short"})
 
 
-def test_debug_is_never_switched_on(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_debug_is_never_switched_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("FLASK_DEBUG", "1")
     monkeypatch.setenv("FLASK_ENV", "development")
-    app = create_app(environ={"API_URL": "http://127.0.0.1:9/api", "PORTAL_SECRET_KEY": "s" * 48})
+    environ = {"API_URL": "http://127.0.0.1:9/api", "PORTAL_SECRET_KEY": "s" * 48, "PORTAL_SESSION_DIR": str(tmp_path)}
+    app = create_app(environ=environ)
     assert app.debug is False
     assert app.config["TESTING"] is False
     assert app.config["WTF_CSRF_ENABLED"] is not False

@@ -1,5 +1,7 @@
 """The portal stack as Ansible renders it (templates/cfn/portal.yaml.j2): cfn-lint clean with and without the load
-balancer, no NAT, one open port, the circuit breaker, DesiredCount 0 without an image, and no secret in it."""
+balancer, no NAT, one open port reachable from the front door only, the HTTPS front door (an HTTP API with a VPC
+link and Cloud Map by default), a Secure cookie, the circuit breaker, DesiredCount 0 without an image, and no
+secret in it."""
 
 from __future__ import annotations
 
@@ -17,22 +19,30 @@ from tests.cfn_yaml import CfnLoader
 
 ROOT = Path(__file__).resolve().parents[3]
 
-VARIANTS = {
-    "default": {},
-    "alb-https": {
-        "portal_load_balancer": True,
-        "portal_certificate_arn": "arn:aws:acm:eu-central-1:123456789012:certificate/0000",
-    },
+# name: (target, extra variables)
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "default": ("local", {}),
+    "aws": ("aws", {}),
+    "alb-https": (
+        "aws",
+        {
+            "portal_load_balancer": True,
+            "portal_certificate_arn": "arn:aws:acm:eu-central-1:123456789012:certificate/0000",
+        },
+    ),
+    "alb-http": ("aws", {"portal_load_balancer": True}),
 }
+WORLD = {"0.0.0.0/0", "::/0"}
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict[str, Any]]]:
     out: dict[str, tuple[Path, dict[str, Any]]] = {}
-    for name, extra in VARIANTS.items():
+    for name, (target, extra) in VARIANTS.items():
         build = tmp_path_factory.mktemp(name)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TT_"))}
         env.update(TT_BUILD_DIR=str(build), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+        env.update(TT_TARGET=target)
         command = ["ansible-playbook", str(ROOT / "playbooks" / "render-templates.yml")]
         if extra:
             command += ["-e", json.dumps(extra)]
@@ -125,3 +135,89 @@ def test_no_secret_in_outputs_or_template_text(rendered: dict[str, Any]) -> None
         assert not any("Secret" in name for name in template["Outputs"])
         text = path.read_text()
         assert not re.search(r"(?<![A-Za-z])SecretString:", text), "a secret value written into the template"
+
+
+def ingress_rules(template: dict[str, Any]) -> list[dict[str, Any]]:
+    rules = [
+        rule
+        for group in of_type(template, "AWS::EC2::SecurityGroup").values()
+        for rule in group["Properties"].get("SecurityGroupIngress", [])
+    ]
+    return rules + [res["Properties"] for res in of_type(template, "AWS::EC2::SecurityGroupIngress").values()]
+
+
+def test_one_template_for_both_targets(rendered: dict[str, Any]) -> None:
+    assert rendered["default"][0].read_text() == rendered["aws"][0].read_text()
+
+
+def test_nothing_is_open_to_the_world_on_plain_http_in_the_aws_rendering(rendered: dict[str, Any]) -> None:
+    for name in ("aws", "alb-https"):
+        for rule in ingress_rules(rendered[name][1]):
+            if rule.get("CidrIp") in WORLD or rule.get("CidrIpv6") in WORLD:
+                assert (rule["FromPort"], rule["ToPort"]) == (443, 443), f"{name}: world-open {rule}"
+    tasks = rendered["aws"][1]["Resources"]["PortalTaskSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert tasks == [
+        {
+            "Description": "The portal",
+            "IpProtocol": "tcp",
+            "FromPort": 8080,
+            "ToPort": 8080,
+            "SourceSecurityGroupId": {"Ref": "PortalVpcLinkSecurityGroup"},
+        }
+    ]
+    assert not ingress_rules(rendered["aws"][1])[1:], "the VPC link needs no ingress: it opens the connections"
+    link = rendered["aws"][1]["Resources"]["PortalVpcLinkSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    assert [(rule["FromPort"], rule["CidrIp"]) for rule in link] == [(8080, "10.42.0.0/16")]
+
+
+def test_the_cookie_is_secure_and_the_proxy_trusted_behind_https(rendered: dict[str, Any]) -> None:
+    expected = {
+        "aws": ("true", "forwarded"),
+        "alb-https": ("true", "x-forwarded"),
+        "alb-http": ("false", "x-forwarded"),
+    }
+    for name, (secure, header) in expected.items():
+        container = rendered[name][1]["Resources"]["PortalTaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+        env = {item["Name"]: item["Value"] for item in container["Environment"]}
+        assert (env["PORTAL_COOKIE_SECURE"], env["PORTAL_PROXY_HEADER"]) == (secure, header), name
+        assert env["PORTAL_PROXY_HOPS"] == "1", "one proxy in front: the HTTP API or the load balancer"
+        assert env["PORTAL_SESSION_DIR"].startswith("/dev/shm/"), "the one writable place in the container"
+
+
+def test_the_default_front_door_is_an_http_api_through_a_vpc_link_and_cloud_map(rendered: dict[str, Any]) -> None:
+    template = rendered["aws"][1]
+    resources = template["Resources"]
+    api = resources["PortalHttpApi"]["Properties"]
+    assert api["ProtocolType"] == "HTTP"
+    stage = resources["PortalStage"]["Properties"]
+    assert (stage["StageName"], stage["AutoDeploy"]) == ("$default", True)
+    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+    assert stage["AccessLogSettings"]["DestinationArn"] == {"Fn::GetAtt": ["PortalApiAccessLogGroup", "Arn"]}
+    assert resources["PortalApiAccessLogGroup"]["Properties"]["RetentionInDays"] == 30
+    integration = resources["PortalIntegration"]["Properties"]
+    assert (integration["IntegrationType"], integration["ConnectionType"]) == ("HTTP_PROXY", "VPC_LINK")
+    assert integration["IntegrationUri"] == {"Fn::GetAtt": ["PortalDiscoveryService", "Arn"]}
+    assert integration["ConnectionId"] == {"Fn::If": ["HasVpcLink", {"Ref": "PortalVpcLink"}, {"Ref": "AWS::NoValue"}]}
+    assert resources["PortalRoute"]["Properties"]["RouteKey"] == "$default"
+    # The one resource type the embedded AWS lacks is conditional; the deploy sets CreateVpcLink per target.
+    assert resources["PortalVpcLink"]["Condition"] == "HasVpcLink"
+    assert template["Parameters"]["CreateVpcLink"]["Default"] == "true"
+    records = resources["PortalDiscoveryService"]["Properties"]["DnsConfig"]["DnsRecords"]
+    assert [record["Type"] for record in records] == ["SRV"]
+    assert resources["PortalNamespace"]["Type"] == "AWS::ServiceDiscovery::PrivateDnsNamespace"
+    service = resources["PortalService"]["Properties"]
+    registry = {"RegistryArn": {"Fn::GetAtt": ["PortalDiscoveryService", "Arn"]}}
+    assert service["ServiceRegistries"] == [registry | {"ContainerName": "portal", "ContainerPort": 8080}]
+    assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "ENABLED", "outbound, no NAT"
+    assert template["Outputs"]["PortalUrl"]["Value"] == {"Fn::GetAtt": ["PortalHttpApi", "ApiEndpoint"]}
+    kinds = {res["Type"] for res in resources.values()}
+    assert "AWS::EC2::NatGateway" not in kinds
+    assert not any(kind.startswith("AWS::ElasticLoadBalancingV2::") for kind in kinds)
+
+
+def test_the_load_balancer_replaces_the_http_api(rendered: dict[str, Any]) -> None:
+    kinds = {res["Type"] for res in rendered["alb-https"][1]["Resources"].values()}
+    assert not any(kind.startswith(("AWS::ApiGatewayV2::", "AWS::ServiceDiscovery::")) for kind in kinds)
+    assert "CreateVpcLink" not in rendered["alb-https"][1]["Parameters"]
+    url = rendered["alb-https"][1]["Outputs"]["PortalUrl"]["Value"]
+    assert url == {"Fn::Sub": "https://${PortalLoadBalancer.DNSName}"}
