@@ -43,6 +43,14 @@ def _is(error: ClientError, *codes: str) -> bool:
     return code in codes or str(status) in codes
 
 
+def is_access_denied(error: ClientError) -> bool:
+    """S3's 403. For a GetObject or HeadObject it also means "no such key" when the caller lacks s3:ListBucket on
+    the bucket: "If you don't have the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access
+    Denied error" (S3 API reference, GetObject, Permissions). Other 403s (a bad signature, an expired token)
+    are not this: they carry their own code; a HEAD's 403 has no body, so botocore names it by the status."""
+    return error.response.get("Error", {}).get("Code", "") in ("AccessDenied", "403", "Forbidden")
+
+
 def get_bytes(bucket: str, key: str) -> bytes | None:
     """The object's body, or None when there is no such key."""
     try:

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from botocore.exceptions import ClientError
+
 from testtime import catalog as catalog_module
 from testtime import layout, s3io
 from testtime.http import log
@@ -58,11 +60,32 @@ def _cached(key: str, load: Callable[[], T], keep: Callable[[T], bool] = lambda 
     return value
 
 
+def _published_json(key: str) -> Any | None:
+    """A published document the trainer uploads (class list, catalog, questions), or None when it is missing.
+
+    The student functions may read these keys but not list the bucket, so on AWS a missing key answers 403
+    AccessDenied, not 404 (S3 API reference, GetObject, Permissions): without this, a class list or catalog
+    not published yet would be a 500. The 403 cannot tell "missing" from "not allowed", so it is logged as a
+    warning naming the key, never passed over silently; tests/iam proves each role may read the keys it reads.
+    """
+    try:
+        return s3io.get_json(bucket(), key)
+    except ClientError as error:
+        if not s3io.is_access_denied(error):
+            raise
+        log(
+            "WARNING",
+            "published object missing (or not readable by this function's role): S3 answered AccessDenied",
+            key=key,
+        )
+        return None
+
+
 def students(fresh: bool = False) -> list[Any]:
     """The class list (``studentsList.json``); empty when not published yet."""
 
     def load() -> list[Any]:
-        document = s3io.get_json(bucket(), layout.STUDENTS_LIST)
+        document = _published_json(layout.STUDENTS_LIST)
         if document is None:
             return []
         if not isinstance(document, list):
@@ -76,7 +99,7 @@ def catalog(fresh: bool = False) -> catalog_module.Catalog:
     """The parsed ``catalog.json``; skipped entries are logged once per load, not once per request."""
 
     def load() -> catalog_module.Catalog:
-        parsed = catalog_module.parse_catalog(s3io.get_json(bucket(), layout.CATALOG))
+        parsed = catalog_module.parse_catalog(_published_json(layout.CATALOG))
         for problem in parsed.problems:
             log("WARNING", "catalog.json entry skipped", problem=problem)
         return parsed
@@ -87,7 +110,7 @@ def catalog(fresh: bool = False) -> catalog_module.Catalog:
 def questions(subject: str, test_id: str) -> Any | None:
     """The published ``questions.json`` of a test, or None when it is missing (not cached: it may appear soon)."""
     key = layout.questions_key(subject, test_id)
-    return _cached(key, lambda: s3io.get_json(bucket(), key), keep=lambda document: document is not None)
+    return _cached(key, lambda: _published_json(key), keep=lambda document: document is not None)
 
 
 def put_submission(subject: str, test_id: str, student_id: str, document: dict[str, Any]) -> bool:
