@@ -5,8 +5,11 @@
 #   bin/score-now.sh --as-of 2026-11-23T23:30:00+01:00 # as if it were that instant (ISO 8601 with offset)
 #   bin/score-now.sh --target aws [--region R]         # the deployment in a real account
 #   bin/score-now.sh --json                            # the function's summary as JSON
+#   bin/score-now.sh --status                          # only the failed runs of the last 14 days, scoring nothing
+#   bin/score-now.sh --status --dismiss-failures       # ... and forget the ones shown
 #
-# Emails already sent are never sent again, so running it twice is safe. Exit status: 0 when the scorer ran,
+# The summary ends with the scheduled or handed-over runs that failed (kept 14 days in the scorer's failure
+# queue; reading them leaves them there). Emails already sent are never sent again, so running it twice is safe. Exit status: 0 when the scorer ran,
 # 1 when the deployment is missing or the function failed, 2 for a bad option.
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh

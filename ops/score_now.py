@@ -4,6 +4,11 @@ The scorer is the function the weekly schedule invokes; this invokes it with ``{
 waits for its answer, which can take minutes (pacing to the SES send rate). When its time budget runs out the
 function hands the remaining emails over to an asynchronous follow-up invocation and says so.
 
+Asynchronous runs (the schedule's, the hand-overs) that failed after Lambda's retries are recorded in the
+scorer's failure queue; the summary names those of the last 14 days, and ``--status`` lists them without scoring.
+They are read without being consumed: received with a short visibility timeout, then made visible again at once
+(``--dismiss-failures`` deletes the ones shown instead). They expire after the queue's 14 days.
+
 Exit status: 0 when the function ran (failures of single emails are listed, they are part of a run), 1 when the
 deployment is missing or the function errored, 2 for a bad option.
 """
@@ -12,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,14 +30,33 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 
 from ops.deployment import TARGETS, DeploymentError, stack_outputs_path
 from testtime.deadlines import parse_instant, to_iso
+from testtime.handlers.scorer import HAND_OVER_LIMIT
 
 # The scorer's own timeout is 900 s (Lambda's maximum); wait a little longer than that, and never retry an
 # invocation on our side: a second run would be harmless (exactly-once ledger) but doubles the wait.
 INVOKE_CONFIG = Config(connect_timeout=10, read_timeout=960, retries={"total_max_attempts": 1})
+# Failure records are hidden from other readers only while we read them (a crash shows them again this soon).
+FAILURE_PEEK_SECONDS = 30
+MAX_FAILURE_RECORDS = 100
+_BOTOCORE_ERROR = re.compile(r"An error occurred \((\w+)\) when calling the (\w+) operation")
 
 
 class ScoreNowError(Exception):
     """One line for the user; the exit status is 1."""
+
+
+@dataclass(frozen=True)
+class Deployed:
+    function: str
+    region: str | None
+    failure_queue: str | None  # None: deployed before the queue existed
+
+
+def scorer_deployment(target: str) -> Deployed:
+    """The scorer's function name, the deployment's region and the failure queue, from the stack outputs."""
+    function, region = scorer_function(target)
+    outputs = json.loads(stack_outputs_path(target).read_text(encoding="utf-8"))
+    return Deployed(function, region, outputs.get("ScorerFailureQueueUrl") or None)
 
 
 def scorer_function(target: str) -> tuple[str, str | None]:
@@ -115,6 +141,119 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class FailedRun:
+    when: str  # "2026-11-30 22:00 UTC"
+    run: str  # which run, in words
+    why: str  # what went wrong, in words
+
+    def line(self) -> str:
+        return f"    - {self.when}: {self.run}: {self.why}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"when": self.when, "run": self.run, "why": self.why}
+
+
+def _record_when(record: dict[str, Any], sent_ms: str | None) -> str:
+    moment: datetime | None = None
+    try:
+        moment = parse_instant(str(record.get("timestamp")).replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        if sent_ms and sent_ms.isdigit():  # MiniStack's records have no timestamp: when it was queued
+            moment = datetime.fromtimestamp(int(sent_ms) / 1000, UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "at an unknown time"
+
+
+def _record_run(payload: Any) -> str:
+    if not isinstance(payload, dict):
+        return "a scorer run"
+    run = f"the run as of {payload['asOf']}" if payload.get("asOf") else "the scheduled run"
+    chain = payload.get("continuation")
+    if isinstance(chain, dict) and isinstance(chain.get("link"), int):
+        run += f" (its invocation {chain['link'] + 1}, after a hand-over)"
+    return run
+
+
+def _record_why(record: dict[str, Any]) -> str:
+    """What went wrong, in plain words: never the raw record."""
+    context = record.get("requestContext") if isinstance(record.get("requestContext"), dict) else {}
+    response = record.get("responsePayload") if isinstance(record.get("responsePayload"), dict) else {}
+    condition = str(context.get("condition") or "")
+    kind, message = str(response.get("errorType") or ""), str(response.get("errorMessage") or "")
+    if condition == HAND_OVER_LIMIT:
+        return f"the scorer {message}" if message else "the scorer stopped its chain of hand-overs"
+    if condition == "EventAgeExceeded":
+        return "it could not start in time (Lambda was busy or throttled); the next scheduled run catches up"
+    if "Recursive" in kind or "recursive loop" in message.lower():
+        return "AWS stopped its chain of hand-overs as a recursive loop; the next scheduled run sends the rest"
+    if "timed out" in message.lower():
+        why = "it ran out of time"
+    elif "OutOfMemory" in kind or "out of memory" in message.lower():
+        why = "it ran out of memory"
+    else:
+        first = message.strip().splitlines()[0][:160] if message.strip() else ""
+        # A Python exception's class name says something; the runtime's own codes (Runtime.HandlerError, ...) not.
+        named = kind if kind and "." not in kind else ""
+        botocore = _BOTOCORE_ERROR.match(first)
+        if botocore:  # "An error occurred (AccessDenied) when calling the GetObject operation: ..."
+            named, first = "", f"the AWS request {botocore.group(2)} was refused: {botocore.group(1)}"
+        detail = ": ".join(part for part in (named, first) if part) or "no reason given"
+        why = f"it stopped with an error ({detail})"
+    attempts = context.get("approximateInvokeCount")
+    return why + (f", {attempts} attempts" if isinstance(attempts, int) and attempts > 1 else "")
+
+
+def describe_failure(body: str, sent_ms: str | None = None) -> FailedRun:
+    """One failure record (Lambda's on-failure invocation record, or the scorer's own) in words."""
+    try:
+        record = json.loads(body)
+    except ValueError:
+        record = None
+    if not isinstance(record, dict):
+        return FailedRun(_record_when({}, sent_ms), "a scorer run", "an unreadable failure record")
+    return FailedRun(_record_when(record, sent_ms), _record_run(record.get("requestPayload")), _record_why(record))
+
+
+def read_failed_runs(sqs: Any, queue_url: str, dismiss: bool = False) -> list[FailedRun]:
+    """Every record in the queue, oldest first. Each is received with a short visibility timeout (so that one
+    pass sees each once) and then made visible again at once, or deleted when ``dismiss``."""
+    found: dict[str, tuple[str, FailedRun]] = {}
+    receipts: list[str] = []
+    while len(found) < MAX_FAILURE_RECORDS:
+        reply = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=FAILURE_PEEK_SECONDS,
+            WaitTimeSeconds=1,  # a long poll asks every SQS server: a short one may miss a record
+            MessageSystemAttributeNames=["SentTimestamp"],
+        )
+        messages = reply.get("Messages") or []
+        if not messages:
+            break
+        for message in messages:
+            receipts.append(message["ReceiptHandle"])
+            sent = (message.get("Attributes") or {}).get("SentTimestamp")
+            found.setdefault(message["MessageId"], (sent or "", describe_failure(message.get("Body", ""), sent)))
+    for start in range(0, len(receipts), 10):
+        chunk = receipts[start : start + 10]
+        if dismiss:
+            entries = [{"Id": str(n), "ReceiptHandle": handle} for n, handle in enumerate(chunk)]
+            sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries)
+        else:
+            entries = [{"Id": str(n), "ReceiptHandle": h, "VisibilityTimeout": 0} for n, h in enumerate(chunk)]
+            sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries)
+    return [failed for _, failed in sorted(found.values(), key=lambda item: (item[1].when, item[0]))]
+
+
+def failed_run_lines(failed: list[FailedRun] | None) -> list[str]:
+    if failed is None:
+        return ["  failed runs:         unknown (this deployment has no failure queue: deploy again)"]
+    if not failed:
+        return ["  failed runs:         none in the last 14 days"]
+    count = f"{len(failed)} in the last 14 days" + (" (the first 100)" if len(failed) >= MAX_FAILURE_RECORDS else "")
+    return [f"  failed runs:         {count}; details: bin/logs.sh scorer --since 14d"] + [f.line() for f in failed]
+
+
 def _as_of(raw: str | None) -> datetime:
     if raw is None:
         return datetime.now(UTC)
@@ -126,18 +265,37 @@ def _as_of(raw: str | None) -> datetime:
         ) from None
 
 
+def failed_runs(deployed: Deployed, dismiss: bool = False) -> list[FailedRun] | None:
+    """The failure queue's records in words; None when the deployment has no queue. ScoreNowError when the
+    queue cannot be read."""
+    if deployed.failure_queue is None:
+        return None
+    sqs = boto3.client("sqs", region_name=deployed.region)
+    try:
+        return read_failed_runs(sqs, deployed.failure_queue, dismiss)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        raise ScoreNowError(f"the list of failed scorer runs could not be read ({code or 'no reason given'})") from None
+    except BotoCoreError:
+        raise ScoreNowError(
+            "the list of failed scorer runs could not be read (the AWS endpoint did not answer)"
+        ) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bin/score-now.sh", description=__doc__.split("\n\n")[0])
     parser.add_argument("--as-of", help="score as if it were this instant (ISO 8601 with offset; default: now)")
     parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
     parser.add_argument("--json", action="store_true", help="print the function's summary as JSON")
+    parser.add_argument("--status", action="store_true", help="only list the failed runs of the last 14 days")
+    parser.add_argument("--dismiss-failures", action="store_true", help="delete the failed runs listed")
     args = parser.parse_args(argv)
     try:
         as_of = _as_of(args.as_of)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if as_of > datetime.now(UTC):
+    if as_of > datetime.now(UTC) and not args.status:
         # Scoring ahead of time closes nothing: the students who have not answered yet can still submit, and the
         # score emails of the others already name the right answers.
         print(
@@ -146,15 +304,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
     try:
-        function, region = scorer_function(args.target)
-        client = boto3.client("lambda", region_name=region, config=INVOKE_CONFIG)
+        deployed = scorer_deployment(args.target)
+        if args.status:
+            failed = failed_runs(deployed, args.dismiss_failures)
+            if args.json:
+                print(json.dumps({"failedRuns": [f.to_json() for f in failed] if failed is not None else None}))
+            else:
+                print("Scorer status\n" + "\n".join(failed_run_lines(failed)))
+            return 0
+        client = boto3.client("lambda", region_name=deployed.region, config=INVOKE_CONFIG)
         if not args.json:
-            print(f"==> invoking {function} as of {to_iso(as_of)} (this can take minutes)", flush=True)
-        summary = invoke(client, function, as_of, args.target)
+            print(f"==> invoking {deployed.function} as of {to_iso(as_of)} (this can take minutes)", flush=True)
+        summary = invoke(client, deployed.function, as_of, args.target)
     except (DeploymentError, ScoreNowError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(json.dumps(summary, indent=2) if args.json else "\n".join(summary_lines(summary)))
+    try:
+        failed = failed_runs(deployed, args.dismiss_failures)
+        failed_lines = failed_run_lines(failed)
+    except ScoreNowError as error:  # the run itself went well: say so, and what could not be read
+        failed, failed_lines = None, [f"  failed runs:         unknown: {error}"]
+    if args.json:
+        summary["failedRuns"] = [f.to_json() for f in failed] if failed is not None else None
+        print(json.dumps(summary, indent=2))
+    else:
+        print("\n".join(summary_lines(summary) + failed_lines))
     return 0
 
 

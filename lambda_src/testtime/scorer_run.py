@@ -104,7 +104,10 @@ class Settings:
     read_concurrency: int = 16
     send_concurrency: int = 4
     claim_timeout_s: int = 900  # Lambda's maximum timeout: an older "sending" claim belongs to a dead invocation
-    max_links: int = 50  # hand-overs per run, a stop against endless chains
+    # Invocations per run (the first and its hand-overs). Lambda's recursive loop detection stops a chain of
+    # direct Invokes of one function at about 16 (Lambda guide, "Use Lambda recursive loop detection"): stay
+    # well below it, and stop the chain ourselves, loudly, instead of having it dropped.
+    max_links: int = 10
     ledger_batch: int = 20  # records of fresh sends written together (see the module docstring)
     ledger_batch_s: float = 1.0  # ... or after this long, whichever comes first
 
@@ -223,6 +226,7 @@ class Runtime:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     remaining_ms: Callable[[], float] = lambda: float("inf")
     invoke: Callable[[dict[str, Any]], None] | None = None  # asynchronous self-invocation for the hand-over
+    report_failure: Callable[[str], None] | None = None  # records a run the scorer had to stop (failure queue)
     request_id: str = ""
 
 
@@ -883,6 +887,11 @@ class ScorerRun:
             why = "no way to invoke a follow-up" if self.runtime.invoke is None else "too many hand-overs"
             self._fail(Failure("handover", f"{pending} emails left for the next run: {why}"), chain=True)
             self.result.emails_deferred += pending
+            if self.runtime.invoke is not None and self.runtime.report_failure is not None:
+                self.runtime.report_failure(
+                    f"stopped after {self.chain.link + 1} invocations (the most one run may chain) with {pending} "
+                    "emails still to send; the next scheduled run sends them"
+                )
             return False
         following = Continuation(
             self.chain.run_id,

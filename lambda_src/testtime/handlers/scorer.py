@@ -3,6 +3,10 @@
 Event (all optional): ``{"asOf": "<ISO 8601>", "continuation": {...}}``. ``asOf`` defaults to now; a
 continuation is what a previous invocation handed over when its time budget ran out (same ``asOf``).
 Returns the run's JSON summary (see :meth:`testtime.scorer_run.RunResult.to_json`).
+
+A run that fails after Lambda's retries reaches ``FAILURE_QUEUE_URL`` as Lambda's on-failure invocation record;
+a chain the scorer stops itself at its hand-over bound is recorded there too, in the same shape, with the
+condition :data:`HAND_OVER_LIMIT` (``bin/score-now.sh`` lists both).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from testtime import s3io
 from testtime.deadlines import parse_instant
@@ -83,6 +88,48 @@ def _invoker(context: Any) -> Any:
     return invoke
 
 
+HAND_OVER_LIMIT = "HandOverLimit"  # requestContext.condition of the record of a chain the scorer stopped
+
+
+def _sqs_client() -> Any:
+    return boto3.client("sqs")
+
+
+def failure_record(event: dict[str, Any], context: Any, reason: str, now: datetime) -> dict[str, Any]:
+    """A record shaped as Lambda's on-failure invocation record (Lambda guide, "Capturing records of Lambda
+    asynchronous invocations"), so that one reader serves both."""
+    arn = str(getattr(context, "invoked_function_arn", "") or "")
+    parts = arn.split(":")  # arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+    return {
+        "version": "1.0",
+        "timestamp": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "requestContext": {
+            "requestId": str(getattr(context, "aws_request_id", "") or ""),
+            "functionArn": arn,
+            "condition": HAND_OVER_LIMIT,
+            "approximateInvokeCount": 1,
+        },
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": parts[7] if len(parts) > 7 else "$LATEST"},
+        "responsePayload": {"errorType": HAND_OVER_LIMIT, "errorMessage": reason},
+    }
+
+
+def _failure_reporter(event: dict[str, Any], context: Any) -> Any:
+    queue_url = os.environ.get("FAILURE_QUEUE_URL")
+    if not queue_url:
+        return None
+
+    def report(reason: str) -> None:
+        record = failure_record(event, context, reason, datetime.now(UTC))
+        try:
+            _sqs_client().send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
+        except (ClientError, BotoCoreError) as error:  # the trainer's summary names the stop all the same
+            LOG.error("could not record the stopped run in %s: %s", queue_url, error)
+
+    return report
+
+
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     event = event if isinstance(event, dict) else {}
     settings = Settings.from_env(os.environ)
@@ -93,6 +140,7 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
         remaining_ms=(lambda: float(remaining())) if callable(remaining) else (lambda: float("inf")),
         invoke=_invoker(context),
         request_id=str(getattr(context, "aws_request_id", "") or ""),
+        report_failure=_failure_reporter(event, context),
     )
     continuation = None
     if event.get("continuation"):
