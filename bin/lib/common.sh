@@ -133,13 +133,18 @@ except Exception as error:
     sys.exit(f"error: no usable AWS credentials for --target aws ({type(error).__name__}): run `aws configure` or set AWS_PROFILE.")'
 }
 
-# What the tests drive besides Python: tmux (the terminal client) and headless chromium (the portal).
-# Installed from Debian's packages when missing; needs root (CI runs as root).
+# What the tests drive besides Python: tmux (the terminal client), headless chromium (the portal), and buildah,
+# podman, runc, debootstrap, slirp4netns (the portal's container, built and run without a Docker daemon: see
+# tests/container). Installed from Debian's packages when missing; needs root (CI runs as root).
 ensure_test_system_packages() {
-  local missing=()
+  local missing=() command
   command -v tmux >/dev/null 2>&1 || missing+=(tmux)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # Each of these commands comes in the Debian package of the same name.
+  for command in buildah podman runc debootstrap slirp4netns; do
+    command -v "$command" >/dev/null 2>&1 || missing+=("$command")
+  done
   [[ ${#missing[@]} -gt 0 ]] || return 0
   if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
     die "the tests need: ${missing[*]}. Install them (e.g. sudo apt-get install ${missing[*]}) and run again."
