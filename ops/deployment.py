@@ -76,7 +76,11 @@ class Settings:
 
 
 def project_name(settings: Path = SETTINGS_FILE) -> str:
-    """group_vars/all.yml's project_name, the prefix of every stack and function (<project_name>-data, ...)."""
+    """group_vars/all.yml's project_name, the prefix of every stack and function (<project_name>-data, ...);
+    TT_PROJECT_NAME wins: a throwaway copy's own name (bin/smoke-test.sh), which it gives Ansible as -e project_name."""
+    override = os.environ.get("TT_PROJECT_NAME", "").strip()
+    if override:
+        return override
     values = yaml.safe_load(settings.read_text(encoding="utf-8")) if settings.is_file() else None
     return str((values or {}).get("project_name") or "testtime")
 
