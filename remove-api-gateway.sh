@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Remove Test Time from a target: the portal and service stacks, the artifacts bucket, the project's log groups
 # and the local stack outputs. The data stays: the data stack and its bucket (class list, tests, submissions,
-# scores) are kept, and a later ./deploy-api-gateway.sh serves them again.
+# scores) are kept, and a later ./deploy-api-gateway.sh serves them again. The sender's and the trainer's SES
+# identities stay verified. Account-wide settings other projects share are never removed: API Gateway's logging
+# role and the ECS service-linked role.
 #
 #   ./remove-api-gateway.sh                          # the local deployment
 #   ./remove-api-gateway.sh --target aws [--region R]
 #   ./remove-api-gateway.sh --check                  # list what would be removed; change nothing
 #   ./remove-api-gateway.sh --purge-data             # ALSO delete the data stack and bucket, every version of every
-#                                                    # submission and score: asks to type the bucket name or "delete"
+#                                                    # submission and score, and the SES identities of sender_email
+#                                                    # and trainer_email (verify again after a new deploy): asks
+#                                                    # to type the bucket name or "delete"
 #   ./remove-api-gateway.sh --purge-data --yes       # the same without asking (for scripts)
 #
 # Options: -v (more Ansible output), -h, -e VARS (extra Ansible variables: for advanced use and tests).
@@ -81,6 +85,7 @@ confirm_purge() {
   [[ -n "$bucket" ]] || return 0 # no data bucket: nothing to lose
   echo "--purge-data deletes the data bucket ${bucket} (${target}, ${AWS_REGION}) with EVERY version of the" >&2
   echo "class list, the tests, the submissions and the scores. It cannot be undone (backup: bin/backup-data.sh DIR)." >&2
+  echo "It also deletes the SES identities of sender_email and trainer_email (they must be verified again)." >&2
   printf 'Type the bucket name or the word "delete" to confirm: ' >&2
   read -r answer || true
   if [[ "$answer" != "$bucket" && "$answer" != delete ]]; then

@@ -44,10 +44,6 @@ LIST, GET, SUBMIT, RESULTS, SCORER = (
 )
 # Grants no code of ours exercises, each with the reason it stays.
 USED_BY_LAMBDA_ITSELF = {"OwnLogs": "the Lambda service writes the function's logs with the role, not our code"}
-# Grants to remove in a statement this test's author does not own (reported to the lead): (function, action).
-KNOWN_UNUSED = {
-    (SCORER, "ses:SendRawEmail"): "the mailer calls SendEmail only (testtime/mailer.py); SendRawEmail is not needed",
-}
 
 
 class FakeClock:
@@ -197,13 +193,5 @@ def test_no_role_grants_what_its_function_never_needed(week: Week, roles: dict[s
     problems = []
     for function, role in roles.items():
         for sid, action, resource in _unused_grants(role, week.judged(function)):
-            if (function, action) not in KNOWN_UNUSED:
-                problems.append(f"{function} ({sid}): {action} on {resource}")
+            problems.append(f"{function} ({sid}): {action} on {resource}")
     assert not problems, "granted but never needed:\n" + "\n".join(problems)
-
-
-def test_the_known_unused_grants_are_still_granted_and_unused(week: Week, roles: dict[str, FunctionRole]) -> None:
-    """Keeps KNOWN_UNUSED honest: an entry whose grant was removed (or became needed) must go."""
-    for function, action in KNOWN_UNUSED:
-        unused = {grant_action for _, grant_action, _ in _unused_grants(roles[function], week.judged(function))}
-        assert action in unused, f"{function}: {action} is no longer an unused grant; remove it from KNOWN_UNUSED"
