@@ -62,18 +62,19 @@ fi
 
 # The data bucket as the data stack names it (once the stack is gone: its saved outputs); empty when none.
 find_data_bucket() {
-  python - "${TT_ROOT}/group_vars/all.yml" "${TT_BUILD_DIR}/stacks" <<'PY'
+  python - "${TT_BUILD_DIR}/stacks" <<'PY'
 import json, pathlib, sys
 
-import boto3, yaml
+import boto3
 
-project = (yaml.safe_load(open(sys.argv[1], encoding="utf-8")) or {}).get("project_name", "testtime")
-stack = f"{project}-data"
+from ops.deployment import project_name
+
+stack = f"{project_name()}-data"
 try:
     found = boto3.client("cloudformation").describe_stack_resource(StackName=stack, LogicalResourceId="DataBucket")
     print(found["StackResourceDetail"]["PhysicalResourceId"])
 except Exception:
-    saved = pathlib.Path(sys.argv[2]) / f"{stack}.json"
+    saved = pathlib.Path(sys.argv[1]) / f"{stack}.json"
     print(json.loads(saved.read_text()).get("DataBucketName", "") if saved.is_file() else "")
 PY
 }

@@ -35,5 +35,9 @@ done
 # Test files run on TEST_WORKERS processes (pytest-xdist; a file's tests stay together, in order, on one
 # worker): each integration module drives its own emulator on free ports, so they do not meet. TEST_WORKERS=0
 # runs everything in this process.
+# checkov lives in a venv of its own (its pins conflict with ours): installed here once, not inside a test's timeout.
+info "checkov's venv"
+tests/static/ensure-checkov.sh >/dev/null
+
 info "pytest (${TEST_WORKERS:-2} workers)"
 python -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile --durations=25 "$@"
