@@ -30,8 +30,15 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.apikeys import KEY_PREFIX, key_name
-from ops.deployment import TARGETS, DeploymentError, StackOutputs, load_stack_outputs, stack_outputs_path
+from ops.apikeys import is_projects_key, key_name, key_prefix
+from ops.deployment import (
+    TARGETS,
+    DeploymentError,
+    StackOutputs,
+    load_stack_outputs,
+    project_name,
+    stack_outputs_path,
+)
 from testtime import layout
 
 DEFAULT_CONFIG = "~/.trainings/config"
@@ -69,13 +76,16 @@ def _created(item: dict[str, Any]) -> datetime:
 
 
 def api_keys(apigateway: Any, name_query: str) -> dict[str, ApiKey]:
-    """Keys whose name starts with ``name_query``, by exact name; the oldest wins should a name repeat."""
+    """This project's keys whose name starts with ``name_query``, by exact name; the oldest wins should a name
+    repeat. Another deployment's keys (a smoke-test copy's) never count, even where the names overlap."""
+    project = project_name()
     pages = apigateway.get_paginator("get_api_keys").paginate(nameQuery=name_query, includeValues=True)
     items = sorted((item for page in pages for item in page.get("items", [])), key=_created)
     keys: dict[str, ApiKey] = {}
     for item in items:
         name = item.get("name")
-        if isinstance(name, str) and name.startswith(name_query) and name not in keys:
+        ours = isinstance(name, str) and name.startswith(name_query) and is_projects_key(item, project)
+        if ours and name not in keys:
             keys[name] = ApiKey(name=name, value=str(item.get("value") or ""), enabled=_enabled(item))
     return keys
 
@@ -122,7 +132,7 @@ def student_key(apigateway: Any, s3: Any, outputs: StackOutputs, student_id: str
 
 def all_keys(apigateway: Any, s3: Any, outputs: StackOutputs) -> tuple[list[tuple[str, str, str]], list[str]]:
     """Rows ``(student_id, email, key)`` of the class list, and the students skipped (no enabled key)."""
-    keys = api_keys(apigateway, KEY_PREFIX)
+    keys = api_keys(apigateway, key_prefix())
     rows, skipped = [], []
     for entry in class_list(s3, outputs.data_bucket):
         key = keys.get(key_name(entry["student_id"]))

@@ -1,11 +1,13 @@
 """The students' and the trainer's API keys, for ``./remove-api-gateway.sh --purge-data`` (roles/teardown).
 
-The keys are no stack's: ``ops.apikeys`` creates them when publishing and tags them (``testtime:role``). A remove
-that keeps the data keeps them too, since ``studentsList.json`` identifies each student by their key's digest; a
-purge deletes them with the class list. Only tagged keys named ``testtime-*`` are touched, never a value printed.
+The keys are no stack's: ``ops.apikeys`` creates them when publishing and tags them with their role and project.
+A remove that keeps the data keeps them too, since ``studentsList.json`` identifies each student by their key's
+digest; a purge deletes them with the class list. Only this project's keys are touched (``ops.apikeys``'s
+``testtime:project`` tag, so a copy named ``testtime-smoke-x`` never deletes the trainer's ``testtime-*`` keys),
+never a value printed. DeleteApiKey's quota is 5 a second (ops.aws_clients paces it): 500 keys take ~100 s.
 
-    python -m ops.teardown_api_keys            # list them as JSON: {"keys": [names]}
-    python -m ops.teardown_api_keys --delete   # delete them:         {"keys": [names], "deleted": n}
+    python -m ops.teardown_api_keys [--project NAME]            # list them as JSON: {"keys": [names]}
+    python -m ops.teardown_api_keys [--project NAME] --delete   # delete them:         {"keys": [names], "deleted": n}
 """
 
 from __future__ import annotations
@@ -16,28 +18,22 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
-from ops.apikeys import KEY_PREFIX, ROLE_TAG
+from ops import aws_clients
+from ops.apikeys import project_keys
+from ops.deployment import project_name
+from ops.progress import Progress, Say, to_stderr
 
 
-def managed_keys(apigateway: Any) -> list[dict[str, Any]]:
-    """The keys ops.apikeys made: named testtime-*, tagged with their role."""
-    pages = apigateway.get_paginator("get_api_keys").paginate(nameQuery=KEY_PREFIX)
-    return sorted(
-        (
-            item
-            for page in pages
-            for item in page.get("items", [])
-            if item.get("name", "").startswith(KEY_PREFIX) and ROLE_TAG in (item.get("tags") or {})
-        ),
-        key=lambda item: item["name"],
-    )
+def managed_keys(apigateway: Any, project: str | None = None) -> list[dict[str, Any]]:
+    """The keys ops.apikeys made for ``project`` (default: project_name), by name."""
+    return sorted(project_keys(apigateway, project or project_name()), key=lambda item: item["name"])
 
 
-def delete_keys(apigateway: Any, keys: Sequence[dict[str, Any]]) -> int:
+def delete_keys(apigateway: Any, keys: Sequence[dict[str, Any]], *, say: Say = to_stderr) -> int:
     deleted = 0
+    progress = Progress("API keys deleted", len(keys), say)
     for key in keys:
         try:
             apigateway.delete_api_key(apiKey=key["id"])
@@ -45,15 +41,17 @@ def delete_keys(apigateway: Any, keys: Sequence[dict[str, Any]]) -> int:
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "NotFoundException":  # gone meanwhile
                 raise
+        progress.step()
     return deleted
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.teardown_api_keys", description=__doc__.split("\n\n")[0])
     parser.add_argument("--delete", action="store_true", help="delete the keys (default: only list them)")
+    parser.add_argument("--project", help="the deployment's project_name (default: group_vars/all.yml's)")
     args = parser.parse_args(argv)
-    apigateway = boto3.client("apigateway")
-    keys = managed_keys(apigateway)
+    apigateway = aws_clients.client("apigateway")
+    keys = managed_keys(apigateway, args.project)
     result: dict[str, Any] = {"keys": [key["name"] for key in keys]}
     if args.delete:
         result["deleted"] = delete_keys(apigateway, keys)

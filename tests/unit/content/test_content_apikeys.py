@@ -21,8 +21,8 @@ def test_a_second_sync_changes_nothing(aws: FakeDeployment) -> None:
     assert first.student_digests == {
         s: hashlib.sha256(keys[f"testtime-{s}"]["value"].encode()).hexdigest() for s in ("s1", "s2")
     }
-    assert keys["testtime-s1"]["tags"] == {"testtime:role": "student"}
-    assert keys["testtime-trainer"]["tags"] == {"testtime:role": "trainer"}
+    assert keys["testtime-s1"]["tags"] == {"testtime:role": "student", "testtime:project": "testtime"}
+    assert keys["testtime-trainer"]["tags"] == {"testtime:role": "trainer", "testtime:project": "testtime"}
 
 
 def test_the_plan_changes_nothing_and_has_no_digest_for_keys_not_yet_made(aws: FakeDeployment) -> None:
