@@ -26,6 +26,14 @@ NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # the API calls happen before t
 DUE = "2026-11-23T22:00:00+00:00"
 AS_OF = "2026-11-24T06:00:00+00:00"  # ...the scorer runs after it
 SUBJECT, TEST_ID = "os", "test01"
+# The functions, by their deployed names.
+LIST, GET, SUBMIT, RESULTS, SCORER = (
+    "testtime-list-tests",
+    "testtime-get-test",
+    "testtime-submit-test",
+    "testtime-results",
+    "testtime-scorer",
+)
 KEYS = {f"student0{n}": f"key-of-student-0{n}" for n in (1, 2, 3)}
 TRAINER_KEY = "key-of-the-trainer"
 ANSWER_KEY = [{"questionId": "1", "answer": "a"}, {"questionId": "2", "answer": "b"}]

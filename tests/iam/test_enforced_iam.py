@@ -21,8 +21,13 @@ import pytest
 from tests.iam import policy_eval
 from tests.iam.deployment import (
     AS_OF,
+    GET,
     KEYS,
+    LIST,
+    RESULTS,
+    SCORER,
     SUBJECT,
+    SUBMIT,
     TEST_ID,
     TRAINER_KEY,
     ClientRecord,
@@ -35,13 +40,6 @@ from tests.iam.rendered_policies import FunctionRole
 from testtime.handlers import get_test, list_tests, results, scorer, submit_test
 from testtime.mailer import Mailer
 
-LIST, GET, SUBMIT, RESULTS, SCORER = (
-    "testtime-list-tests",
-    "testtime-get-test",
-    "testtime-submit-test",
-    "testtime-results",
-    "testtime-scorer",
-)
 # Grants no code of ours exercises, each with the reason it stays.
 USED_BY_LAMBDA_ITSELF = {"OwnLogs": "the Lambda service writes the function's logs with the role, not our code"}
 

@@ -15,9 +15,14 @@ from botocore.exceptions import ClientError
 
 from tests.iam.deployment import (
     BUCKET,
+    GET,
     KEYS,
+    LIST,
     REGION,
+    RESULTS,
+    SCORER,
     SUBJECT,
+    SUBMIT,
     TEST_ID,
     TRAINER_KEY,
     Deployment,
@@ -26,13 +31,6 @@ from tests.iam.deployment import (
 )
 from testtime.handlers import get_test, list_tests, results, submit_test
 
-LIST, GET, SUBMIT, RESULTS, SCORER = (
-    "testtime-list-tests",
-    "testtime-get-test",
-    "testtime-submit-test",
-    "testtime-results",
-    "testtime-scorer",
-)
 TEST = {"subjectName": SUBJECT, "testId": TEST_ID}
 
 

@@ -42,6 +42,20 @@ class LocalAws:
     def build_dir(self) -> Path:
         return self.workdir / "build" / "local"
 
+    def playbook_env(self) -> dict[str, str]:
+        """What bin/lib/common.sh's select_target would export for this emulator: for running one playbook
+        straight, without the trainer scripts around it."""
+        return self.env(
+            TT_TARGET="local",
+            AWS_ENDPOINT_URL=self.endpoint,
+            AWS_ACCESS_KEY_ID="LOCALEMULATORKEY",
+            AWS_SECRET_ACCESS_KEY="local-emulator-secret",
+            AWS_REGION=self.region,
+            TT_BUILD_DIR=str(self.build_dir),
+            ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+            PATH=os.environ["PATH"],
+        )
+
     def env(self, **extra: str) -> dict[str, str]:
         """The environment of a trainer's shell, for this emulator; scripts select the target themselves."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TT_"))}

@@ -4,7 +4,6 @@ reason from the stack events and fails the run; the stack is left as it was befo
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -18,16 +17,7 @@ PLAYBOOK = Path(__file__).parent / "cfn_stack_role" / "playbook.yml"
 
 
 def run_role(aws: LocalAws, **extra_vars: object) -> subprocess.CompletedProcess[str]:
-    env = aws.env(
-        TT_TARGET="local",
-        AWS_ENDPOINT_URL=aws.endpoint,
-        AWS_ACCESS_KEY_ID="LOCALEMULATORKEY",
-        AWS_SECRET_ACCESS_KEY="local-emulator-secret",
-        AWS_REGION=aws.region,
-        TT_BUILD_DIR=str(aws.build_dir),
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        PATH=os.environ["PATH"],
-    )
+    env = aws.playbook_env()
     variables = {"probe_stack": "probe-stack", "probe_bucket": "probe-artifacts", "aws_region": aws.region}
     variables.update(extra_vars)
     return subprocess.run(

@@ -4,7 +4,6 @@ data bucket's aws:SecureTransport deny), the lifecycle its defaults name, and a 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -18,16 +17,7 @@ PLAYBOOK = Path(__file__).parent / "artifacts_bucket" / "playbook.yml"
 
 
 def run_role(aws: LocalAws, *options: str) -> subprocess.CompletedProcess[str]:
-    env = aws.env(
-        TT_TARGET="local",
-        AWS_ENDPOINT_URL=aws.endpoint,
-        AWS_ACCESS_KEY_ID="LOCALEMULATORKEY",
-        AWS_SECRET_ACCESS_KEY="local-emulator-secret",
-        AWS_REGION=aws.region,
-        TT_BUILD_DIR=str(aws.build_dir),
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        PATH=os.environ["PATH"],
-    )
+    env = aws.playbook_env()
     command = ["ansible-playbook", str(PLAYBOOK), "-e", json.dumps({"aws_region": aws.region}), *options]
     proc = subprocess.run(command, cwd=ROOT, env=env, text=True, capture_output=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
