@@ -33,7 +33,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cachelib.file import FileSystemCache
 from flask import Flask, Response, jsonify, render_template, request
-from flask_session import Session
+from flask_session.base import ServerSideSession
+from flask_session.cachelib import CacheLibSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -46,6 +47,8 @@ SESSION_LIFETIME = timedelta(hours=8)
 # Stored sessions kept before cachelib prunes the expired, then the oldest ones (an anonymous visit stores one
 # too: its CSRF token). A file is a few hundred bytes.
 SESSION_STORE_THRESHOLD = 5000
+# A visitor who has not signed in keeps a session only for the sign-in form's CSRF token: it lives this long.
+ANONYMOUS_SESSION_LIFETIME = timedelta(minutes=30)
 PROXY_HEADERS = ("x-forwarded", "forwarded")
 
 SECURITY_HEADERS = {
@@ -149,20 +152,29 @@ def _server_side_sessions(app: Flask) -> None:
             raise RuntimeError("PORTAL_SESSION_DIR is not set: the portal has nowhere to keep its sessions.")
         folder = tempfile.mkdtemp(prefix="portal-sessions-")
     os.makedirs(folder, mode=0o700, exist_ok=True)
-    app.config.update(
-        SESSION_TYPE="cachelib",
-        # Writes are atomic (a temporary file, then os.replace), so concurrent workers never read half a session.
-        SESSION_CACHELIB=FileSystemCache(folder, threshold=SESSION_STORE_THRESHOLD, mode=0o600),
-        SESSION_PERMANENT=True,
-        SESSION_KEY_PREFIX="testtime:",
-        SESSION_SERIALIZATION_FORMAT="msgpack",
-        # The id is 32 random bytes; the signature on top means a guessed or stolen store file name is no cookie.
-        SESSION_USE_SIGNER=True,
-    )
+    # Writes are atomic (a temporary file, then os.replace), so concurrent workers never read half a session.
+    app.config["SESSION_CACHELIB"] = FileSystemCache(folder, threshold=SESSION_STORE_THRESHOLD, mode=0o600)
     with warnings.catch_warnings():
         # Flask-Session 0.8 marks the signer as deprecated (the random id alone suffices); it is still supported.
         warnings.filterwarnings("ignore", message="The 'use_signer' option is deprecated", category=DeprecationWarning)
-        Session(app)
+        app.session_interface = SignedInFirstSessions(
+            client=app.config["SESSION_CACHELIB"],
+            key_prefix="testtime:",
+            # The id is 32 random bytes; the signature on top means a guessed or stolen store file name is no cookie.
+            use_signer=True,
+            permanent=True,
+            serialization_format="msgpack",
+        )
+
+
+class SignedInFirstSessions(CacheLibSessionInterface):
+    """Sessions of visitors who have not signed in expire after ANONYMOUS_SESSION_LIFETIME, students' after the
+    app's lifetime, renewed on every request. When the store is full, cachelib drops the sessions that expire
+    first: so a flood of anonymous visits to the sign-in page evicts anonymous sessions, not signed-in students."""
+
+    def _upsert_session(self, session_lifetime: timedelta, session: ServerSideSession, store_id: str) -> None:
+        lifetime = session_lifetime if "api_key" in session else min(session_lifetime, ANONYMOUS_SESSION_LIFETIME)
+        super()._upsert_session(lifetime, session, store_id)
 
 
 class ForwardedFix:

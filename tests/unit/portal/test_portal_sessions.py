@@ -231,3 +231,18 @@ def test_every_worker_process_sees_the_session_and_its_revocation(gunicorn_porta
     served = re.findall(r"pid=<?(\d+)>? GET /results HTTP/1.1 (\d+)", log.read_text())
     assert len({pid for pid, status in served if status == "200"}) == 2, "both workers served the signed-in pages"
     assert len({pid for pid, status in served if status == "302"}) == 2, "both workers refused the saved cookie"
+
+
+def test_a_flood_of_anonymous_visits_leaves_a_signed_in_student_signed_in(
+    fake_api: FakeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store holds a bounded number of sessions and drops those that expire first when full: a visitor who
+    never signs in (a session for the sign-in form's CSRF token) must be dropped before any student."""
+    monkeypatch.setattr("portal.app.SESSION_STORE_THRESHOLD", 20)
+    app = create_app({"TESTING": True}, environ={"API_URL": fake_api.url, "PORTAL_SECRET_KEY": "s" * 48})
+    student = app.test_client()
+    assert sign_in(student, STUDENT_KEY).status_code == 302
+    time.sleep(1.1)  # the store's expiry times have whole seconds: the visitors' sessions are all newer
+    for _ in range(60):
+        assert app.test_client().get("/signin").status_code == 200
+    assert student.get("/tests").status_code == 200, "the student was signed out by anonymous visits"
