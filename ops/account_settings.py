@@ -101,9 +101,10 @@ def ensure_service_linked_role(
     return Outcome(True, f"Created the {service} service-linked role {role_name}.", {"role": arn})
 
 
-def _trust_policy(account_id: str) -> str:
-    # aws:SourceAccount keeps another account's API Gateway from using the role (confused deputy; IAM User
-    # Guide, "The confused deputy problem").
+def _trust_policy() -> str:
+    # Exactly AWS's documented trust policy for this role (API Gateway guide, "Set up CloudWatch logging for REST
+    # APIs"): API Gateway is not documented to send aws:SourceAccount when it assumes the account's logging role,
+    # and a condition it does not meet would leave UpdateAccount refusing the role for ever.
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -112,14 +113,13 @@ def _trust_policy(account_id: str) -> str:
                     "Effect": "Allow",
                     "Principal": {"Service": "apigateway.amazonaws.com"},
                     "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
                 }
             ],
         }
     )
 
 
-def _ensure_log_role(iam: Any, role_name: str, account_id: str, partition: str, patience: Patience) -> str:
+def _ensure_log_role(iam: Any, role_name: str, partition: str, patience: Patience) -> str:
     """Our own log role, outside any stack (so no remove deletes it); reused when it exists already."""
     policy_arn = f"arn:{partition}:iam::aws:{PUSH_TO_LOGS_POLICY}"
     try:
@@ -130,7 +130,7 @@ def _ensure_log_role(iam: Any, role_name: str, account_id: str, partition: str, 
         arn = str(
             iam.create_role(
                 RoleName=role_name,
-                AssumeRolePolicyDocument=_trust_policy(account_id),
+                AssumeRolePolicyDocument=_trust_policy(),
                 Description="Lets API Gateway write access logs to CloudWatch Logs (the account setting).",
             )["Role"]["Arn"]
         )
@@ -139,6 +139,17 @@ def _ensure_log_role(iam: Any, role_name: str, account_id: str, partition: str, 
     if policy_arn not in [policy["PolicyArn"] for policy in attached]:
         iam.attach_role_policy(RoleName=role_name, PolicyArn=policy_arn)
     return arn
+
+
+def _role_exists(iam: Any, role_name: str) -> bool:
+    """A setting that names a deleted role (say, removed with an older stack) logs nothing: treated as unset."""
+    try:
+        iam.get_role(RoleName=role_name)
+    except ClientError as error:
+        if _code(error) != "NoSuchEntity":
+            raise
+        return False
+    return True
 
 
 def _set_account_role(apigateway: Any, arn: str, patience: Patience) -> None:
@@ -173,18 +184,23 @@ def ensure_apigateway_log_role(
     next stack update deletes; an account setting pointing at one of them is moved to our kept role."""
     current = apigateway.get_account().get("cloudwatchRoleArn") or ""
     current_name = current.rsplit("/", 1)[-1] if current else ""
-    if current and current_name not in replaceable_role_names:
+    if not current:
+        reason = "none is set"
+    elif current_name in replaceable_role_names:
+        reason = "the role our earlier service stack set goes with it"
+    elif not _role_exists(iam, current_name):
+        reason = f"the role it was set to, {current}, no longer exists"
+    else:
         return Outcome(
             False,
             f"API Gateway already writes logs with {current} (set for the whole account and region): left as it is.",
             {"role": current},
         )
-    reason = "the role our earlier service stack set goes with it" if current else "none is set"
     if not apply:
         return Outcome(True, f"Would create the role {role_name} and make it API Gateway's logging role ({reason}).")
     caller = sts.get_caller_identity()
     partition = str(caller["Arn"]).split(":")[1]
-    arn = _ensure_log_role(iam, role_name, str(caller["Account"]), partition, patience)
+    arn = _ensure_log_role(iam, role_name, partition, patience)
     _set_account_role(apigateway, arn, patience)
     return Outcome(True, f"API Gateway now writes logs with {arn} ({reason}); it is kept on remove.", {"role": arn})
 

@@ -146,8 +146,18 @@ def test_a_new_role_is_waited_for_until_get_role_finds_it() -> None:
 # ---------------------------------------------------------------- API Gateway's account logging role
 
 
+def someone_elses_role(iam: Any) -> None:
+    trust = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ]
+    }
+    iam.create_role(RoleName=OTHER_ROLE.rsplit("/", 1)[-1], AssumeRolePolicyDocument=json.dumps(trust))
+
+
 def test_a_logging_role_someone_else_set_is_left_untouched(aws: None) -> None:
     apigateway, iam = client("apigateway"), client("iam")
+    someone_elses_role(iam)
     apigateway.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": OTHER_ROLE}])
     updates, created = calls_of(apigateway, "UpdateAccount"), calls_of(iam, "CreateRole")
     for apply in (False, True):
@@ -180,7 +190,6 @@ def test_without_a_logging_role_ours_is_created_set_and_then_left_alone(aws_poli
             "Effect": "Allow",
             "Principal": {"Service": "apigateway.amazonaws.com"},
             "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
         }
     ]
     attached = iam.list_attached_role_policies(RoleName="tt-logs")["AttachedPolicies"]
@@ -189,6 +198,14 @@ def test_without_a_logging_role_ours_is_created_set_and_then_left_alone(aws_poli
     updates = calls_of(apigateway, "UpdateAccount")
     again = account_settings.ensure_apigateway_log_role(apigateway, iam, client("sts"), role_name="tt-logs")
     assert not again.changed and updates == []
+
+
+def test_a_setting_that_names_a_deleted_role_is_set_to_ours(aws_policies: None) -> None:
+    apigateway, iam = client("apigateway"), client("iam")
+    apigateway.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": OTHER_ROLE}])
+    outcome = account_settings.ensure_apigateway_log_role(apigateway, iam, client("sts"), role_name="tt-logs")
+    assert outcome.changed and "no longer exists" in outcome.message
+    assert apigateway.get_account()["cloudwatchRoleArn"] == iam.get_role(RoleName="tt-logs")["Role"]["Arn"]
 
 
 def test_the_role_an_earlier_service_stack_set_is_replaced_by_our_kept_role(aws_policies: None) -> None:

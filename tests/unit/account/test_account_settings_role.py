@@ -5,6 +5,7 @@ and that deploy.yml refuses placeholder addresses on the aws target before anyth
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -152,6 +153,13 @@ def test_a_fresh_account_gets_its_roles_and_identities_once(account: MotoAccount
 
 def test_a_logging_role_set_by_someone_else_is_left_as_it_is(account: MotoAccount) -> None:
     apigateway = account.client("apigateway")
+    trust = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ]
+    }
+    iam = account.client("iam")
+    iam.create_role(RoleName=OTHER_ROLE.rsplit("/", 1)[-1], AssumeRolePolicyDocument=json.dumps(trust))
     apigateway.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": OTHER_ROLE}])
     out = ok(account.play())
     assert f"API Gateway already writes logs with {OTHER_ROLE}" in out

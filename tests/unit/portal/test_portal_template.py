@@ -93,6 +93,9 @@ def test_service_has_the_circuit_breaker_and_no_task_without_an_image(rendered: 
     service = template["Resources"]["PortalService"]["Properties"]
     breaker = service["DeploymentConfiguration"]["DeploymentCircuitBreaker"]
     assert breaker == {"Enable": True, "Rollback": True}
+    # Sessions live in the task: never two tasks at once, or a student's requests would alternate between them.
+    deployment = service["DeploymentConfiguration"]
+    assert (deployment["MaximumPercent"], deployment["MinimumHealthyPercent"]) == (100, 0)
     assert service["DesiredCount"] == {"Fn::If": ["HasImage", 1, 0]}
     assert template["Conditions"]["HasImage"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ImageUri"}, ""]}]}
     assert template["Parameters"]["ImageUri"]["Default"] == ""
