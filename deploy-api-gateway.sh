@@ -68,7 +68,13 @@ read_output() {
   python -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$outputs" "$1"
 }
 api_url="$(read_output ApiUrl)"
-portal_url="$(read_output PortalUrl)"
+# On AWS the portal's HTTPS front door; locally a process on this machine (bin/portal.sh): the HTTP API endpoint
+# the emulator reports routes nowhere.
+if [[ "$target" == local ]]; then
+  portal_url="http://127.0.0.1:${PORTAL_PORT:-8080} (bin/portal.sh)"
+else
+  portal_url="$(read_output PortalUrl)"
+fi
 cat <<EOF
 
 Test Time is deployed (${target}).
