@@ -3,12 +3,14 @@ HTTP, and what is left of the copy after its removal. Each check raises StepFail
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ops import outbox
@@ -87,6 +89,54 @@ def check_portal(base_url: str, wait_seconds: float) -> str:
         if time.monotonic() > deadline:
             raise StepFailed(f"the portal at {base_url} does not answer properly: {problem}")
         time.sleep(5)
+
+
+_CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+SESSION_COOKIE = "tt_session"
+
+
+def _csrf(page: str, where: str) -> str:
+    found = _CSRF_FIELD.search(page)
+    if not found:
+        raise StepFailed(f"the portal's {where} page has no form token")
+    return found.group(1)
+
+
+def portal_sign_in_and_out(base_url: str, api_key: str, *, secure: bool) -> str:
+    """A student signs in to the portal with their key, sees their tests, signs out; then the cookie they had
+    no longer signs anybody in. Behind HTTPS the session cookie must be Secure; it is always HttpOnly."""
+    browser = requests.Session()
+    page = browser.get(f"{base_url}/signin", timeout=20)
+    form = {"csrf_token": _csrf(page.text, "sign-in"), "api_key": api_key}
+    # A browser sends the page it posts from (Referrer-Policy same-origin); over HTTPS the form check needs it.
+    signed_in = browser.post(
+        f"{base_url}/signin", data=form, headers={"Referer": f"{base_url}/signin"}, allow_redirects=False, timeout=20
+    )
+    if signed_in.status_code != 302:
+        raise StepFailed(f"signing in to the portal did not go through (answer {signed_in.status_code})")
+    set_cookie = signed_in.headers.get("Set-Cookie", "")
+    flags = {part.strip().lower() for part in set_cookie.split(";")}
+    if "httponly" not in flags or (secure and "secure" not in flags):
+        raise StepFailed(f"the session cookie lacks {'Secure and ' if secure else ''}HttpOnly: {set_cookie!r}")
+    saved = browser.cookies.get(SESSION_COOKIE)
+    tests = browser.get(f"{base_url}/tests", allow_redirects=False, timeout=20)
+    if tests.status_code != 200 or "Signed in as" not in tests.text:
+        raise StepFailed(f"after signing in, the portal's test list did not show (answer {tests.status_code})")
+    signed_out = browser.post(
+        f"{base_url}/signout",
+        data={"csrf_token": _csrf(tests.text, "test list")},
+        headers={"Referer": f"{base_url}/tests"},
+        allow_redirects=False,
+        timeout=20,
+    )
+    if signed_out.status_code != 302:
+        raise StepFailed(f"signing out of the portal did not go through (answer {signed_out.status_code})")
+    replay = requests.Session()
+    replay.cookies.set(SESSION_COOKIE, saved or "")
+    again = replay.get(f"{base_url}/tests", allow_redirects=False, timeout=20)
+    if again.status_code != 302 or not again.headers.get("Location", "").endswith("/signin"):
+        raise StepFailed("after signing out, the saved session cookie still opens the student's test list")
+    return "signed in with the student's key, saw the tests, signed out; the old cookie no longer works"
 
 
 def leftovers(session: Any, project: str, key_names: set[str]) -> list[str]:

@@ -84,6 +84,7 @@ class SmokeCopy:
         self.portal_port = _free_port()
         self.deploy_started = False
         self.portal_started = False
+        self.student_key = ""
         self.outputs: dict[str, Any] = {}
         self.key_names: set[str] = set()
         self.due = datetime.now(UTC).replace(second=0, microsecond=0) + ANSWER_WINDOW
@@ -214,8 +215,9 @@ class SmokeCopy:
         found = _KEY_LINE.search(pulled)
         if not found:
             raise StepFailed("bin/pull-api-config.sh printed no API key for the student")
+        self.student_key = found.group(1)
         client = _student_client()
-        api = client.Api(str(self.outputs["ApiUrl"]), found.group(1))
+        api = client.Api(str(self.outputs["ApiUrl"]), self.student_key)
         self._wait_until_listed(client, api)
         try:
             test = api.get_test(SUBJECT, TEST_ID)
@@ -228,6 +230,11 @@ class SmokeCopy:
         if reply.get("status") != "stored":
             raise StepFailed(f"the API did not store the answers: {reply}")
         return f"{STUDENT_ID} listed the test, read it and submitted the answer over HTTP"
+
+    def portal_session(self) -> str:
+        if self.target == "local":
+            return checks.portal_sign_in_and_out(f"http://127.0.0.1:{self.portal_port}", self.student_key, secure=False)
+        return checks.portal_sign_in_and_out(str(self.outputs["PortalUrl"]).rstrip("/"), self.student_key, secure=True)
 
     def _wait_until_listed(self, client: ModuleType, api: Any) -> None:
         """A fresh key and a fresh catalog take a moment (usage plan, the functions' 15 s cache)."""
@@ -314,6 +321,7 @@ class SmokeCopy:
             Step("publish a one-question test", self.publish),
             Step("the portal answers over its URL", self.check_portal),
             Step("the student takes the test", self.take_test),
+            Step("the student signs in to the portal and out again", self.portal_session),
             Step("score it after the deadline", self.score),
             Step("SES accepted both emails", self.check_emails),
         ]

@@ -25,6 +25,7 @@ STEPS = [
     "publish a one-question test",
     "the portal answers over its URL",
     "the student takes the test",
+    "the student signs in to the portal and out again",
     "score it after the deadline",
     "SES accepted both emails",
     "stop the copy's local portal",
@@ -109,7 +110,7 @@ def test_smoke_test_passes_and_leaves_the_trainers_deployment_untouched(tmp_path
         assert smoke.returncode == 0, f"{report}\n{smoke.stderr[-3000:]}"
         for title in STEPS:
             assert re.search(rf"^passed +{re.escape(title)}\b", report, re.MULTILINE), f"{title}:\n{report}"
-        assert re.search(r"^Smoke test passed: all 10 steps passed in ", report, re.MULTILINE), report
+        assert re.search(r"^Smoke test passed: all 11 steps passed in ", report, re.MULTILINE), report
         name = re.search(r"testtime-smoke-[0-9a-f]{6}", report)
         assert name, report
 
@@ -211,7 +212,7 @@ def test_the_command_exits_non_zero_when_a_step_fails(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = [line for line in proc.stdout.splitlines() if line.split(" ", 1)[0] in ("passed", "FAILED", "skipped")]
     first_failure = next(i for i, line in enumerate(lines) if line.startswith("FAILED"))
-    main_steps = 7
+    main_steps = 8
     assert all(line.startswith("skipped") for line in lines[first_failure + 1 : main_steps]), proc.stdout
     assert len(lines) == len(STEPS), "every clean-up step reports a line too"
     assert proc.stdout.strip().splitlines()[-1].startswith("Smoke test FAILED"), proc.stdout
