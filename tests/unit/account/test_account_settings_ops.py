@@ -91,16 +91,20 @@ def test_check_mode_says_the_role_would_be_created_and_creates_nothing(aws: None
     assert iam.list_roles(PathPrefix="/aws-service-role/")["Roles"] == []
 
 
+# AWS's answer for the ECS service-linked role (GetRole / ListRoles), as the Stubber tests replay it.
+ECS_ROLE = {
+    "Path": "/aws-service-role/ecs.amazonaws.com/",
+    "RoleName": "AWSServiceRoleForECS",
+    "RoleId": "AROAEXAMPLEEXAMPLE01",
+    "Arn": "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+    "CreateDate": "2026-01-01T00:00:00Z",
+}
+
+
 def test_a_role_created_meanwhile_counts_as_there() -> None:
     """Listed as absent, then IAM answers "has been taken": the role exists (ECS created it meanwhile)."""
     iam = boto3.client("iam", region_name=REGION, aws_access_key_id="a", aws_secret_access_key="b")
-    role = {
-        "Path": "/aws-service-role/ecs.amazonaws.com/",
-        "RoleName": "AWSServiceRoleForECS",
-        "RoleId": "AROAEXAMPLEEXAMPLE01",
-        "Arn": "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
-        "CreateDate": "2026-01-01T00:00:00Z",
-    }
+    role = ECS_ROLE
     with Stubber(iam) as stub:
         stub.add_response("list_roles", {"Roles": [], "IsTruncated": False})
         stub.add_client_error(
@@ -119,13 +123,7 @@ def test_a_role_created_meanwhile_counts_as_there() -> None:
 
 def test_a_new_role_is_waited_for_until_get_role_finds_it() -> None:
     iam = boto3.client("iam", region_name=REGION, aws_access_key_id="a", aws_secret_access_key="b")
-    role = {
-        "Path": "/aws-service-role/ecs.amazonaws.com/",
-        "RoleName": "AWSServiceRoleForECS",
-        "RoleId": "AROAEXAMPLEEXAMPLE01",
-        "Arn": "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
-        "CreateDate": "2026-01-01T00:00:00Z",
-    }
+    role = ECS_ROLE
     patience, sleeps = quick()
     with Stubber(iam) as stub:
         stub.add_response("list_roles", {"Roles": [], "IsTruncated": False})
