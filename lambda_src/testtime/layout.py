@@ -13,6 +13,8 @@ CATALOG = "catalog.json"
 TRAINER = "trainer.json"
 SUBMITTED_PREFIX = "submitted/"
 SCORER_PREFIX = "scorer/"
+SUBMISSION_FILE = "testResult.json"
+SCORE_FILE = "score.json"
 
 # Ids become S3 key parts and email subjects: keep them to a safe, readable alphabet.
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -20,7 +22,7 @@ SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 def is_safe_id(value: object) -> bool:
     """Whether ``value`` can be used as one S3 key part (subject, test or student id)."""
-    return isinstance(value, str) and bool(SAFE_ID.match(value)) and ".." not in value
+    return isinstance(value, str) and bool(SAFE_ID.fullmatch(value)) and ".." not in value
 
 
 def test_prefix(subject: str, test_id: str) -> str:
@@ -36,11 +38,24 @@ def answer_key_key(subject: str, test_id: str) -> str:
 
 
 def submission_key(subject: str, test_id: str, student_id: str) -> str:
-    return f"{subject}/{test_id}/{student_id}/testResult.json"
+    return f"{subject}/{test_id}/{student_id}/{SUBMISSION_FILE}"
 
 
 def score_key(subject: str, test_id: str, student_id: str) -> str:
-    return f"{subject}/{test_id}/{student_id}/score.json"
+    return f"{subject}/{test_id}/{student_id}/{SCORE_FILE}"
+
+
+def parse_test_folder_key(subject: str, test_id: str, key: str) -> tuple[str, str] | None:
+    """``(student_id, leaf)`` of a key listed under :func:`test_prefix`, where leaf is :data:`SUBMISSION_FILE` or
+    :data:`SCORE_FILE`; None for any other key (the test's own files, a deeper key). The student id is returned as
+    listed: whether it is usable (:func:`is_safe_id`) is the caller's to judge and report."""
+    prefix = test_prefix(subject, test_id)
+    if not key.startswith(prefix):
+        return None
+    parts = key[len(prefix) :].split("/")
+    if len(parts) != 2 or parts[1] not in (SUBMISSION_FILE, SCORE_FILE) or not parts[0]:
+        return None
+    return parts[0], parts[1]
 
 
 def submitted_marker_prefix(student_id: str) -> str:
@@ -61,22 +76,44 @@ def parse_submitted_marker(key: str) -> tuple[str, str, str] | None:
     return parts[0], parts[1], parts[2]
 
 
-def parse_submission_key(key: str) -> tuple[str, str, str] | None:
-    """``(subject, test_id, student_id)`` of a ``testResult.json`` key, or None for any other key."""
-    parts = key.split("/")
-    if len(parts) != 4 or parts[3] != "testResult.json" or not all(parts[:3]):
-        return None
-    return parts[0], parts[1], parts[2]
+def email_ledger_prefix(subject: str, test_id: str) -> str:
+    """The folder of one test's email ledger: each student's own record and the batches."""
+    return f"{SCORER_PREFIX}emails/{subject}/{test_id}/"
+
+
+def email_ledger_batch_prefix(subject: str, test_id: str) -> str:
+    return f"{email_ledger_prefix(subject, test_id)}batches/"
 
 
 def email_ledger_key(subject: str, test_id: str, recipient_id: str) -> str:
     """Where the scorer records that the score email of one student for one test was sent."""
-    return f"{SCORER_PREFIX}emails/{subject}/{test_id}/{recipient_id}.json"
+    return f"{email_ledger_prefix(subject, test_id)}{recipient_id}.json"
 
 
 def email_ledger_batch_key(subject: str, test_id: str, batch_id: str) -> str:
     """A batch of ledger records (emails sent by the holder of the test's sending lease, recorded together)."""
-    return f"{SCORER_PREFIX}emails/{subject}/{test_id}/batches/{batch_id}.json"
+    return f"{email_ledger_batch_prefix(subject, test_id)}{batch_id}.json"
+
+
+def parse_email_ledger_key(subject: str, test_id: str, key: str) -> tuple[str, str] | None:
+    """``("own", student_id)`` for a student's own record, ``("batch", batch_id)`` for a batch, None otherwise."""
+    prefix, batches = email_ledger_prefix(subject, test_id), email_ledger_batch_prefix(subject, test_id)
+    if key.startswith(batches):
+        name = key[len(batches) :]
+        kind = "batch"
+    elif key.startswith(prefix):
+        name = key[len(prefix) :]
+        kind = "own"
+    else:
+        return None
+    if "/" in name or not name.endswith(".json") or not name.removesuffix(".json"):
+        return None
+    return kind, name.removesuffix(".json")
+
+
+def lease_key(subject: str, test_id: str) -> str:
+    """The test's sending lease: who may send its score emails now (testtime.scorer's ledger)."""
+    return f"{SCORER_PREFIX}leases/{subject}/{test_id}.json"
 
 
 def summary_ledger_key(subject: str, test_id: str) -> str:

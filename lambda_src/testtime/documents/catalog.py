@@ -1,0 +1,162 @@
+"""``catalog.json``: the metadata of every test ever published, and which of them are open or due.
+
+One rule for every reader (the API, the scorer, the publisher): a document that is not an object with a ``tests``
+list, or of another ``version``, is malformed as a whole; an entry that cannot be read (ids, ``due``,
+``questionCount``) is skipped and named in ``problems``, so one bad test does not take the others down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from testtime.deadlines import parse_instant, to_iso
+from testtime.documents.codec import MalformedDocument, dumps, is_count, loads
+from testtime.layout import is_safe_id
+
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class CatalogTest:
+    __test__ = False  # a domain class, not a pytest test case
+
+    subject: str
+    test_id: str
+    title: str
+    due: datetime
+    question_count: int
+    closed_at: datetime | None = None
+    first_published: datetime | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.subject}/{self.test_id}"
+
+    @property
+    def deadline(self) -> datetime:
+        """The effective deadline: the due time, or earlier when the trainer closed the test."""
+        return self.due if self.closed_at is None else min(self.due, self.closed_at)
+
+    def is_open(self, now: datetime) -> bool:
+        return now < self.deadline
+
+    def summary(self) -> dict[str, Any]:
+        """The test as ``POST /api/v1/tests`` lists it."""
+        return {
+            "testId": self.test_id,
+            "title": self.title,
+            "deadline": to_iso(self.deadline),
+            "questionCount": self.question_count,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as ``catalog.json`` stores it."""
+        return {
+            "subject": self.subject,
+            "testId": self.test_id,
+            "title": self.title,
+            "due": to_iso(self.due),
+            "firstPublished": None if self.first_published is None else to_iso(self.first_published),
+            "questionCount": self.question_count,
+            "closedAt": None if self.closed_at is None else to_iso(self.closed_at),
+        }
+
+
+@dataclass(frozen=True)
+class Catalog:
+    tests: dict[tuple[str, str], CatalogTest]
+    problems: list[str] = field(default_factory=list)  # skipped entries, in words, for the reader to log
+
+    def find(self, subject: str, test_id: str) -> CatalogTest | None:
+        return self.tests.get((subject, test_id))
+
+    def has_subject(self, subject: str) -> bool:
+        return any(key[0] == subject for key in self.tests)
+
+    def due_by(self, as_of: datetime) -> list[CatalogTest]:
+        """The tests whose deadline is at or before ``as_of`` (what the scorer scores), in catalog order."""
+        return [test for test in self.tests.values() if test.deadline <= as_of]
+
+    def open_tests(
+        self, submitted: Iterable[tuple[str, str]], now: datetime, subject: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The tests ``now`` still open and not in ``submitted``, grouped by subject.
+
+        Tests are sorted by deadline then id, subjects by their most urgent test then name: what is due first
+        comes first.
+        """
+        done = set(submitted)
+        by_subject: dict[str, list[CatalogTest]] = {}
+        for key, test in self.tests.items():
+            if (subject is None or test.subject == subject) and key not in done and test.is_open(now):
+                by_subject.setdefault(test.subject, []).append(test)
+        groups = [sorted(tests, key=lambda t: (t.deadline, t.test_id)) for tests in by_subject.values()]
+        groups.sort(key=lambda tests: (tests[0].deadline, tests[0].subject))
+        return [{"subjectName": tests[0].subject, "tests": [t.summary() for t in tests]} for tests in groups]
+
+
+def _instant(entry: dict[str, Any], name: str, required: bool = False) -> datetime | None:
+    value = entry.get(name)
+    if value in (None, "") and not required:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError as error:
+        raise ValueError(f"{name} {value!r} is not an ISO 8601 date-time with an offset ({error})") from None
+
+
+def _parse_entry(entry: Any) -> CatalogTest:
+    if not isinstance(entry, dict):
+        raise ValueError("is not an object")
+    subject, test_id = entry.get("subject"), entry.get("testId")
+    if not is_safe_id(subject) or not is_safe_id(test_id):
+        raise ValueError(f"has an invalid subject or testId ({subject!r}, {test_id!r})")
+    assert isinstance(subject, str) and isinstance(test_id, str)
+    count = entry.get("questionCount")
+    if not is_count(count):
+        raise ValueError(f"questionCount {count!r} is not a non-negative integer")
+    title = entry.get("title")
+    due = _instant(entry, "due", required=True)
+    assert due is not None
+    return CatalogTest(
+        subject=subject,
+        test_id=test_id,
+        title=title if isinstance(title, str) and title else test_id,
+        due=due,
+        question_count=count,
+        closed_at=_instant(entry, "closedAt"),
+        first_published=_instant(entry, "firstPublished"),
+    )
+
+
+def parse_catalog(key: str, body: bytes | None) -> Catalog:
+    """The parsed catalog; a missing one is empty (nothing was published yet)."""
+    if body is None:
+        return Catalog(tests={})
+    document = loads(key, body)
+    if not isinstance(document, dict) or not isinstance(document.get("tests"), list):
+        raise MalformedDocument(key, "is not an object with a 'tests' list")
+    # The integer 1 only: Python's `True == 1` and `1.0 == 1` would let another document through.
+    if not is_count(document.get("version")) or document.get("version") != VERSION:
+        raise MalformedDocument(key, f"has version {document.get('version')!r}; this service reads version {VERSION}")
+    tests: dict[tuple[str, str], CatalogTest] = {}
+    problems: list[str] = []
+    for index, entry in enumerate(document["tests"]):
+        try:
+            test = _parse_entry(entry)
+        except ValueError as error:
+            problems.append(f"tests[{index}] {error}")
+            continue
+        if (test.subject, test.test_id) in tests:
+            problems.append(f"tests[{index}] repeats {test.name}; the later entry wins")
+        tests[(test.subject, test.test_id)] = test
+    return Catalog(tests=tests, problems=problems)
+
+
+def catalog_document(tests: Iterable[CatalogTest]) -> bytes:
+    """``catalog.json`` with its tests sorted by (subject, testId), so equal catalogs give equal bytes."""
+    ordered = sorted(tests, key=lambda test: (test.subject, test.test_id))
+    return dumps({"version": VERSION, "tests": [test.to_json() for test in ordered]})
