@@ -5,8 +5,10 @@
 FUNCTION is a short name (list-tests, get-test, submit-test, scorer, results: the log group
 ``/aws/lambda/<project_name>-<name>``), a full function name, or a log group name starting with ``/``.
 --since takes 30s, 30m, 1h, 2d, 1w, or an ISO 8601 instant (without an offset: the machine's local time).
---follow keeps polling every 2 seconds until Ctrl-C. The functions log in JSON (LoggingConfig LogFormat JSON):
-each line shows its level and message; --raw prints the events as CloudWatch holds them.
+--follow keeps polling every 2 seconds until Ctrl-C. The functions log one JSON object per line (LoggingConfig
+LogFormat JSON, testtime/log.py): each shows its time, level, message, the ids (subject, testId, studentId,
+runId), the other fields as key=value, and the first 8 characters of the Lambda request id; Lambda's own
+start and report lines likewise. --raw prints the events as CloudWatch holds them (tracebacks included).
 
 Exit status: 0 done (also on Ctrl-C), 1 no such log group or an AWS problem, 2 usage error.
 """
@@ -82,12 +84,53 @@ def event_key(event: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def format_event(event: dict[str, Any], *, raw: bool = False) -> str:
-    """One line: local time, and the message; a JSON log line as its level and message."""
+    """One line: local time, and the message; a JSON log line as its level, message and fields."""
     when = datetime.fromtimestamp(event["timestamp"] / 1000).astimezone().isoformat(timespec="milliseconds")
     message = str(event.get("message", "")).rstrip("\n")
     if not raw:
         message = _readable(message)
     return f"{when} {message}"
+
+
+# The ids a trainer searches by come first, in this order; then any other field, as key=value.
+ID_FIELDS = ("subject", "testId", "studentId", "runId")
+# Shown elsewhere on the line, or too long for one line (--raw prints them).
+HIDDEN_FIELDS = frozenset(
+    {"timestamp", "time", "level", "log_level", "message", "logger", "requestId", "apiRequestId", "route"}
+    | {"traceback", "stackTrace", "location"}
+)
+
+
+def _value(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(text, ensure_ascii=False) if not text or any(c.isspace() for c in text) else text
+
+
+def _fields(record: dict[str, Any], keys: Sequence[str]) -> str:
+    shown = [f"{key}={_value(record[key])}" for key in keys if key in record]
+    return "  " + " ".join(shown) if shown else ""
+
+
+def _short_id(request_id: Any) -> str:
+    return f"  request={str(request_id)[:8]}" if request_id else ""
+
+
+def _application_line(record: dict[str, Any]) -> str:
+    """{"timestamp", "level", "message", "logger", "requestId", <fields>}: Lambda's JSON format and testtime.log's."""
+    text = record["message"] if isinstance(record["message"], str) else json.dumps(record["message"])
+    others = [key for key in record if key not in HIDDEN_FIELDS and key not in ID_FIELDS]
+    fields = _fields(record, [*ID_FIELDS, *others])
+    return f"{record.get('level', 'INFO'):<7} {text}{fields}{_short_id(record.get('requestId'))}"
+
+
+def _platform_line(record: dict[str, Any]) -> str:
+    """{"time", "type": "platform.report", "record": {...}}: Lambda's own lines in the JSON format."""
+    kind = str(record["type"])
+    details = record.get("record") if isinstance(record.get("record"), dict) else {}
+    label = kind.removeprefix("platform.").upper() if kind in ("platform.start", "platform.report") else kind
+    flat = {key: value for key, value in details.items() if key not in ("requestId", "metrics", "tracing", "spans")}
+    flat.update(details.get("metrics") or {})
+    return f"{label:<7} {_fields(flat, list(flat)).lstrip()}{_short_id(details.get('requestId'))}"
 
 
 def _readable(message: str) -> str:
@@ -97,11 +140,13 @@ def _readable(message: str) -> str:
         return message
     if not isinstance(record, dict):
         return message
-    if "message" in record:  # an application log line: {"timestamp", "level", "message", "requestId", ...}
-        text = record["message"] if isinstance(record["message"], str) else json.dumps(record["message"])
-        return f"{record.get('level', 'INFO'):<7} {text}"
-    if "type" in record:  # a platform line: {"time", "type": "platform.report", "record": {...}}
-        return f"{record['type']:<7} {json.dumps(record.get('record', {}), separators=(',', ':'))}"
+    if "message" in record:
+        return _application_line(record)
+    if "errorMessage" in record:  # the runtime's line for an unhandled exception: {"log_level", "errorType", ...}
+        text = f"{record.get('errorType', 'Error')}: {record['errorMessage']}"
+        return f"{record.get('log_level', 'ERROR'):<7} {text}{_short_id(record.get('requestId'))}"
+    if "type" in record:
+        return _platform_line(record)
     return message
 
 

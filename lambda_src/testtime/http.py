@@ -1,6 +1,7 @@
-"""Lambda proxy integration plumbing: request parsing, JSON responses, error rendering and JSON logging.
+"""Lambda proxy integration plumbing: request parsing, JSON responses, error rendering.
 
 Pure (no boto3). Nothing here ever reads or logs the ``x-api-key`` header's value beyond handing it to the caller.
+Log lines go through :func:`testtime.log.log`, with the invocation's ids bound by :func:`api_handler`.
 """
 
 from __future__ import annotations
@@ -9,27 +10,17 @@ import base64
 import binascii
 import functools
 import json
-import sys
 import traceback
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
 from typing import Any
 
 from testtime.errors import ApiError
+from testtime.log import bound, bound_ids, lambda_request_id, log
 
 MAX_BODY_BYTES = 65536
 JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-
-# The ids of the request being served, added to every log line; one request at a time per Lambda container.
-_REQUEST_IDS: ContextVar[dict[str, str | None] | None] = ContextVar("request_ids", default=None)
-
-
-def log(level: str, message: str, **fields: Any) -> None:
-    """One JSON object per line on stdout, which CloudWatch Logs keeps as one event (and can query by field)."""
-    record = {"level": level, "message": message, **(_REQUEST_IDS.get() or {}), **fields}
-    print(json.dumps(record, default=str, ensure_ascii=False), file=sys.stdout, flush=True)
 
 
 def header(event: Mapping[str, Any], name: str) -> str | None:
@@ -112,12 +103,11 @@ def error_response(error: ApiError) -> dict[str, Any]:
     return json_response(error.status, error.to_body())
 
 
-def _request_ids(event: Any, context: Any) -> dict[str, str | None]:
+def _api_request_id(event: Any) -> str | None:
+    """API Gateway's id of the request (``requestContext.requestId``), which its access log shows too."""
     request_context = event.get("requestContext") if isinstance(event, dict) else None
-    return {
-        "requestId": request_context.get("requestId") if isinstance(request_context, dict) else None,
-        "awsRequestId": getattr(context, "aws_request_id", None),
-    }
+    value = request_context.get("requestId") if isinstance(request_context, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 def _route(event: Any) -> str:
@@ -126,44 +116,52 @@ def _route(event: Any) -> str:
     return f"{event.get('httpMethod', '?')} {event.get('resource') or event.get('path') or '?'}"
 
 
+# Codes whose message quotes what the student sent as an answer: their log line keeps only the field named.
+_ANSWER_ECHOING_CODES = frozenset({"invalid_answer"})
+
+
+def _loggable_message(error: ApiError) -> str:
+    if error.code in _ANSWER_ECHOING_CODES:
+        return f"{error.message.split(':', 1)[0]}: not a question or choice of the test (the answer is not logged)"
+    return error.message
+
+
 def api_handler(function: Handler) -> Handler:
-    """Wrap a handler: ApiError becomes its JSON response, anything else a 500 without internals; all are logged."""
+    """Wrap a handler: ApiError becomes its JSON response, anything else a 500 without internals; all are logged.
+
+    Every line logged while the handler runs carries the Lambda request id (``requestId``), API Gateway's
+    (``apiRequestId``), the route, and the ids the handler binds (``testtime.log.bind``) as it learns them.
+    """
 
     @functools.wraps(function)
     def wrapper(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        token = _REQUEST_IDS.set(_request_ids(event, context))
-        try:
-            return function(event, context)
-        except ApiError as error:
-            log(
-                "WARNING" if error.status < 500 else "ERROR",
-                error.message,
-                route=_route(event),
-                status=error.status,
-                error=error.code,
-            )
-            return error_response(error)
-        except Exception as error:  # the last line of defence: the client gets a clean 500
-            # The traceback goes to the log only; the response says nothing about the code.
-            log(
-                "ERROR",
-                "unhandled exception",
-                route=_route(event),
-                status=500,
-                error="internal_error",
-                exception=type(error).__name__,
-                detail=str(error)[:2000],
-                traceback=traceback.format_exc(limit=20)[-8000:],
-            )
-            ids = _REQUEST_IDS.get() or {}
-            request_id = ids.get("requestId") or ids.get("awsRequestId")
-            suffix = f" (request id {request_id})" if request_id else ""
-            return error_response(
-                ApiError(
-                    500, "internal_error", f"The server could not handle the request; please try again later{suffix}."
+        with bound(requestId=lambda_request_id(context), apiRequestId=_api_request_id(event), route=_route(event)):
+            try:
+                return function(event, context)
+            except ApiError as error:
+                level = "WARNING" if error.status < 500 else "ERROR"
+                log(level, _loggable_message(error), status=error.status, error=error.code)
+                return error_response(error)
+            except Exception as error:  # the last line of defence: the client gets a clean 500
+                # The traceback goes to the log only; the response says nothing about the code.
+                log(
+                    "ERROR",
+                    "unhandled exception",
+                    status=500,
+                    error="internal_error",
+                    exception=type(error).__name__,
+                    detail=str(error)[:2000],
+                    traceback=traceback.format_exc(limit=20)[-8000:],
                 )
-            )
-        finally:
-            _REQUEST_IDS.reset(token)
+                ids = bound_ids()
+                request_id = ids.get("apiRequestId") or ids.get("requestId")
+                suffix = f" (request id {request_id})" if request_id else ""
+                return error_response(
+                    ApiError(
+                        500,
+                        "internal_error",
+                        f"The server could not handle the request; please try again later{suffix}.",
+                    )
+                )
 
     return wrapper

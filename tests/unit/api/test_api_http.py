@@ -1,4 +1,4 @@
-"""http: body parsing, headers, responses, and the error wrapper with its JSON log lines."""
+"""http: body parsing, headers, responses, and the error wrapper with its JSON log lines and bound ids."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from testtime import http
 from testtime.errors import ApiError
+from testtime.log import bind, log
+from testtime.submission import invalid_answer
 
 
 def error_of(event: dict[str, Any], required: bool = True) -> ApiError:
@@ -113,7 +115,9 @@ def test_api_error_becomes_its_response_and_is_logged_with_request_ids(capsys: p
     assert response["statusCode"] == 404
     assert json.loads(response["body"]) == {"error": "not_found", "message": "testId: nothing here"}
     [line] = log_lines(capsys)
-    assert line["requestId"] == "apigw-request-id-1" and line["awsRequestId"] == "lambda-request-id-1"
+    # Lambda's JSON log format: requestId is the Lambda request id; API Gateway's is apiRequestId.
+    assert line["requestId"] == "lambda-request-id-1" and line["apiRequestId"] == "apigw-request-id-1"
+    assert line["message"] == "testId: nothing here" and line["logger"] == "testtime"
     assert (line["level"], line["status"], line["error"], line["route"]) == (
         "WARNING",
         404,
@@ -136,9 +140,41 @@ def test_other_exceptions_become_a_bare_500(capsys: pytest.CaptureFixture[str]) 
     assert "secret-key-value" not in output
     [line] = [json.loads(text) for text in output.splitlines()]
     assert line["level"] == "ERROR" and line["exception"] == "KeyError" and "Traceback" in line["traceback"]
-    assert line["requestId"] == "apigw-request-id-1"
+    assert line["apiRequestId"] == "apigw-request-id-1" and line["requestId"] == "lambda-request-id-1"
+
+
+def test_an_answer_quoted_in_a_refusal_is_not_logged(capsys: pytest.CaptureFixture[str]) -> None:
+    @http.api_handler
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        raise invalid_answer("answers[0].answer: 'my secret guess' is not a choice of question 1 (choices: a, b)")
+
+    response = handler(make_event("POST", "/api/v1/test", key="k"), Context())
+    assert "my secret guess" in json.loads(response["body"])["message"]  # the student is told what was wrong
+    [line] = log_lines(capsys)
+    assert line["error"] == "invalid_answer" and line["message"].startswith("answers[0].answer: ")
+    assert "my secret guess" not in json.dumps(line)
+
+
+def test_the_ids_a_handler_binds_are_on_its_lines_and_gone_after_it(capsys: pytest.CaptureFixture[str]) -> None:
+    @http.api_handler
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        bind(studentId="student01")
+        bind(subject="os", testId="t1")
+        log("INFO", "decided")
+        raise ApiError(409, "already_submitted", "You already submitted test 't1' of 'os'.")
+
+    handler(make_event("POST", "/api/v1/test", key="k"), Context())
+    log("INFO", "after")
+    decided, refused, after = log_lines(capsys)
+    for line in (decided, refused):
+        assert (line["studentId"], line["subject"], line["testId"]) == ("student01", "os", "t1")
+        assert line["route"] == "POST /api/v1/test"
+    assert refused["error"] == "already_submitted"
+    assert not {"studentId", "subject", "requestId", "apiRequestId", "route"} & set(after)
 
 
 def test_log_outside_a_request_has_no_ids(capsys: pytest.CaptureFixture[str]) -> None:
-    http.log("INFO", "hello", n=1)
-    assert log_lines(capsys) == [{"level": "INFO", "message": "hello", "n": 1}]
+    log("INFO", "hello", n=1)
+    [line] = log_lines(capsys)
+    assert line.pop("timestamp")
+    assert line == {"level": "INFO", "message": "hello", "logger": "testtime", "n": 1}
