@@ -40,18 +40,6 @@ def default_deadline(
     return candidate
 
 
-def effective_deadline(due: str, closed_at: str | None) -> datetime:
-    """A test closes at its due time, or earlier when the trainer removed it from the content."""
-    deadline = parse_instant(due)
-    if closed_at:
-        deadline = min(deadline, parse_instant(closed_at))
-    return deadline
-
-
-def is_open(due: str, closed_at: str | None, now: datetime) -> bool:
-    return now < effective_deadline(due, closed_at)
-
-
 def utc_now() -> datetime:
     """The current instant; the one clock of the API handlers, so tests can monkeypatch it."""
     return datetime.now(UTC)

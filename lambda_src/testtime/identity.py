@@ -8,19 +8,10 @@ kept, returned or logged.
 from __future__ import annotations
 
 import hashlib
-import hmac
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from testtime.documents.class_list import ClassList, Student
 from testtime.errors import ApiError
-
-
-@dataclass(frozen=True)
-class Student:
-    student_id: str
-    email: str
-    name: str | None = None
 
 
 def api_key_digest(api_key: str) -> str:
@@ -28,34 +19,19 @@ def api_key_digest(api_key: str) -> str:
     return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
 
 
-def _student(entry: dict[str, Any]) -> Student:
-    name = entry.get("name")
-    return Student(
-        student_id=entry["student_id"], email=str(entry.get("email", "")), name=name if isinstance(name, str) else None
-    )
+def find_student(class_list: ClassList, api_key: str | None) -> Student | None:
+    """The class-list student whose ``api_key_sha256`` matches ``api_key``; None for no key or no match.
 
-
-def find_student(students: Iterable[Any], api_key: str | None) -> Student | None:
-    """The class-list entry whose ``api_key_sha256`` matches ``api_key``; None for no key or no match.
-
-    Legacy entries without a digest, and entries that are not objects, never match.
+    Legacy entries without a digest never match.
     """
     if not api_key:
         return None
-    digest = api_key_digest(api_key)
-    for entry in students:
-        if not isinstance(entry, dict) or not isinstance(entry.get("student_id"), str):
-            continue
-        stored = entry.get("api_key_sha256")
-        # Constant-time compare; the trainer's tools may have written the hex in upper case.
-        if isinstance(stored, str) and hmac.compare_digest(stored.strip().lower().encode(), digest.encode()):
-            return _student(entry)
-    return None
+    return class_list.find_by_key_digest(api_key_digest(api_key))
 
 
-def require_student(students: Iterable[Any], api_key: str | None) -> Student:
+def require_student(class_list: ClassList, api_key: str | None) -> Student:
     """The caller, or 403 when the key is missing or belongs to nobody on the class list."""
-    student = find_student(students, api_key)
+    student = find_student(class_list, api_key)
     if student is None:
         if not api_key:
             raise ApiError(403, "forbidden", "The request has no API key; send it in the x-api-key header.")

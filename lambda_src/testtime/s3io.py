@@ -1,12 +1,12 @@
-"""Thin S3 I/O shared by every function: JSON get/put, create-only put, paginated listing.
+"""Thin S3 I/O shared by every function: object bytes get/put, create-only put, paginated listing.
 
 Everything that touches boto3 for the data bucket goes through here, so the domain modules stay pure and
-the request count per operation is easy to see (and to count in benchmarks).
+the request count per operation is easy to see (and to count in benchmarks). What the bytes mean is
+:mod:`testtime.documents`' business.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from typing import Any, Protocol
@@ -30,11 +30,6 @@ def client() -> Any:
             ),
         )
     return _CLIENT
-
-
-def dumps(value: Any) -> bytes:
-    """The serialisation of every JSON object we write: stable, so equal content gives equal digests."""
-    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _is(error: ClientError, *codes: str) -> bool:
@@ -61,16 +56,6 @@ def get_bytes(bucket: str, key: str) -> bytes | None:
         raise
 
 
-def get_json(bucket: str, key: str) -> Any | None:
-    """The parsed JSON object, or None when there is no such key (ValueError when it is not JSON)."""
-    body = get_bytes(bucket, key)
-    return None if body is None else json.loads(body)
-
-
-def put_json(bucket: str, key: str, value: Any) -> None:
-    client().put_object(Bucket=bucket, Key=key, Body=dumps(value), ContentType="application/json")
-
-
 def put_if_absent(bucket: str, key: str, body: bytes, content_type: str = "application/json") -> bool:
     """Create the object only if the key is free (``If-None-Match: *``); False when it already existed.
 
@@ -80,16 +65,6 @@ def put_if_absent(bucket: str, key: str, body: bytes, content_type: str = "appli
         client().put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, IfNoneMatch="*")
     except ClientError as error:
         if _is(error, "PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
-            return False
-        raise
-    return True
-
-
-def exists(bucket: str, key: str) -> bool:
-    try:
-        client().head_object(Bucket=bucket, Key=key)
-    except ClientError as error:
-        if _is(error, "NoSuchKey", "404", "NotFound"):
             return False
         raise
     return True

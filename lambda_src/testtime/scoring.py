@@ -1,8 +1,7 @@
 """Grading: a submission against a test's answer key, on a configurable grade scale. Pure (no I/O).
 
-Tolerant of the original 2019 service's data: its ``testResult.json`` may carry ``testResult`` instead of
-``answers`` (as a list of ``{"questionId", "answer"}`` or as a ``{questionId: answer}`` object) and has no
-``receivedAt``. Anything else that cannot be read as a submission raises :class:`CorruptSubmission`.
+The documents it grades (answer key, submission) and the score it produces are read and written by
+:mod:`testtime.documents`; this module only decides.
 """
 
 from __future__ import annotations
@@ -10,22 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-Grade = int | float | str
+from testtime.documents.questions import AnswerKey, normalise
+from testtime.documents.scores import Grade, Score, WrongAnswer
+from testtime.documents.submissions import Submission
 
 # Bumped when the content of score.json changes shape, so existing score.json files get rewritten.
 SCORE_FORMAT = 1
-
-
-class CorruptSubmission(ValueError):
-    """A testResult.json that cannot be scored; the message says why, for the trainer's summary."""
-
-
-class CorruptAnswerKey(ValueError):
-    """A questionsKey.json that cannot be used; the whole test is reported instead of scored."""
 
 
 @dataclass(frozen=True)
@@ -85,133 +77,10 @@ def parse_grade_scale(text: str | None) -> GradeScale:
     return GradeScale(tuple(sorted(bands, key=lambda band: band[0], reverse=True)))
 
 
-def _norm(value: Any) -> str | None:
-    """Answers compare case- and space-insensitively; the legacy data has ids like "a" and numbers as ids."""
-    if value is None or isinstance(value, bool | list | dict):
-        return None
-    return str(value).strip().lower() or None
-
-
-def _pairs(raw: Any, what: str, error: type[ValueError]) -> list[tuple[str, Any]]:
-    """``(questionId, answer)`` pairs from a list of objects or a ``{questionId: answer}`` object."""
-    if isinstance(raw, dict):
-        return [(str(qid), answer) for qid, answer in raw.items()]
-    if not isinstance(raw, list):
-        raise error(f"{what} is neither a list nor an object")
-    pairs: list[tuple[str, Any]] = []
-    for index, item in enumerate(raw):
-        if not isinstance(item, dict) or "questionId" not in item:
-            raise error(f"{what} entry {index} has no questionId")
-        qid = item["questionId"]
-        if qid is None or isinstance(qid, bool | list | dict) or not str(qid).strip():
-            raise error(f"{what} entry {index} has an invalid questionId")
-        pairs.append((str(qid).strip(), item.get("answer")))
-    return pairs
-
-
-@dataclass(frozen=True)
-class AnswerKey:
-    """The right answer per question id, in the order of questionsKey.json."""
-
-    answers: tuple[tuple[str, str], ...]
-    digest: str
-
-    @property
-    def questions(self) -> int:
-        return len(self.answers)
-
-
-def parse_answer_key(body: bytes) -> AnswerKey:
-    try:
-        raw = json.loads(body)
-    except ValueError as error:
-        raise CorruptAnswerKey(f"questionsKey.json is not JSON: {error}") from None
-    pairs = _pairs(raw, "questionsKey.json", CorruptAnswerKey)
-    seen: set[str] = set()
-    answers: list[tuple[str, str]] = []
-    for qid, answer in pairs:
-        normalised = _norm(answer)
-        if normalised is None:
-            raise CorruptAnswerKey(f"questionsKey.json has no answer for question {qid}")
-        if qid in seen:
-            raise CorruptAnswerKey(f"questionsKey.json lists question {qid} twice")
-        seen.add(qid)
-        answers.append((qid, str(answer).strip()))
-    if not answers:
-        raise CorruptAnswerKey("questionsKey.json has no questions")
-    return AnswerKey(tuple(answers), hashlib.sha256(body).hexdigest())
-
-
 def scoring_version(key: AnswerKey, scale: GradeScale) -> str:
     """Equal versions give equal score.json content for the same (immutable) submission."""
     text = f"{SCORE_FORMAT}\n{key.digest}\n{scale.describe()}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-@dataclass(frozen=True)
-class Submission:
-    student_id: str
-    answers: Mapping[str, str | None]  # question id -> normalised answer (None: unanswered)
-    received_at: str | None
-    legacy: bool
-
-
-def parse_submission(body: bytes, student_id: str) -> Submission:
-    """A submission from testResult.json bytes; ``student_id`` comes from the key, which the API wrote."""
-    try:
-        raw = json.loads(body)
-    except ValueError as error:
-        raise CorruptSubmission(f"testResult.json is not JSON: {error}") from None
-    if not isinstance(raw, dict):
-        raise CorruptSubmission("testResult.json is not a JSON object")
-    legacy = "answers" not in raw
-    if legacy and "testResult" not in raw:
-        raise CorruptSubmission('testResult.json has neither "answers" nor "testResult"')
-    answers: dict[str, str | None] = {}
-    for qid, answer in _pairs(raw["testResult" if legacy else "answers"], "testResult.json answers", CorruptSubmission):
-        answers.setdefault(qid, _norm(answer))  # a repeated question counts once, first answer wins
-    received = raw.get("receivedAt")
-    return Submission(student_id, answers, received if isinstance(received, str) else None, legacy)
-
-
-@dataclass(frozen=True)
-class WrongAnswer:
-    question_id: str
-    answer: str | None  # what the student chose; None when unanswered
-    correct_answer: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"questionId": self.question_id, "answer": self.answer, "correctAnswer": self.correct_answer}
-
-
-@dataclass(frozen=True)
-class Score:
-    student_id: str
-    subject: str
-    test_id: str
-    correct: int
-    questions: int
-    percent: float
-    grade: Grade
-    wrong: tuple[WrongAnswer, ...] = field(default=())
-
-    def to_json(self, scored_at: str) -> dict[str, Any]:
-        """The content of score.json (ARCHITECTURE.md)."""
-        return {
-            "studentId": self.student_id,
-            "subjectName": self.subject,
-            "testId": self.test_id,
-            "correct": self.correct,
-            "questions": self.questions,
-            "percent": self.percent,
-            "grade": self.grade,
-            "wrong": [item.to_json() for item in self.wrong],
-            "scoredAt": scored_at,
-        }
-
-    def row(self) -> dict[str, Any]:
-        """What the trainer's summary needs, kept in the scorer's state."""
-        return {"correct": self.correct, "questions": self.questions, "percent": self.percent, "grade": self.grade}
 
 
 def score(submission: Submission, key: AnswerKey, scale: GradeScale, subject: str, test_id: str) -> Score:
@@ -220,7 +89,7 @@ def score(submission: Submission, key: AnswerKey, scale: GradeScale, subject: st
     wrong: list[WrongAnswer] = []
     for qid, right in key.answers:
         given = submission.answers.get(qid)
-        if given is not None and given == _norm(right):
+        if given is not None and given == normalise(right):
             correct += 1
         else:
             wrong.append(WrongAnswer(qid, given, right))

@@ -14,9 +14,11 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from testtime import catalog as catalog_module
 from testtime import layout, s3io
-from testtime.http import log
+from testtime.documents.catalog import Catalog, parse_catalog
+from testtime.documents.class_list import ClassList, parse_class_list, parse_trainer
+from testtime.documents.questions import Question, parse_questions
+from testtime.log import log
 
 T = TypeVar("T")
 
@@ -60,7 +62,7 @@ def _cached(key: str, load: Callable[[], T], keep: Callable[[T], bool] = lambda 
     return value
 
 
-def _published_json(key: str) -> Any | None:
+def _published(key: str) -> bytes | None:
     """A published document the trainer uploads (class list, catalog, questions), or None when it is missing.
 
     The student functions may read these keys but not list the bucket, so on AWS a missing key answers 403
@@ -69,7 +71,7 @@ def _published_json(key: str) -> Any | None:
     warning naming the key, never passed over silently; tests/iam proves each role may read the keys it reads.
     """
     try:
-        return s3io.get_json(bucket(), key)
+        return s3io.get_bytes(bucket(), key)
     except ClientError as error:
         if not s3io.is_access_denied(error):
             raise
@@ -81,25 +83,24 @@ def _published_json(key: str) -> Any | None:
         return None
 
 
-def students(fresh: bool = False) -> list[Any]:
-    """The class list (``studentsList.json``); empty when not published yet."""
+def class_list(fresh: bool = False) -> ClassList:
+    """The class list (``studentsList.json``); empty when not published yet. Skipped entries are logged once
+    per load."""
 
-    def load() -> list[Any]:
-        document = _published_json(layout.STUDENTS_LIST)
-        if document is None:
-            return []
-        if not isinstance(document, list):
-            raise TypeError("studentsList.json is not a list")
-        return document
+    def load() -> ClassList:
+        parsed = parse_class_list(layout.STUDENTS_LIST, _published(layout.STUDENTS_LIST))
+        for problem in parsed.problems:
+            log("WARNING", "class list entry skipped", problem=problem)
+        return parsed
 
     return _cached(layout.STUDENTS_LIST, load, fresh=fresh)
 
 
-def catalog(fresh: bool = False) -> catalog_module.Catalog:
+def catalog(fresh: bool = False) -> Catalog:
     """The parsed ``catalog.json``; skipped entries are logged once per load, not once per request."""
 
-    def load() -> catalog_module.Catalog:
-        parsed = catalog_module.parse_catalog(_published_json(layout.CATALOG))
+    def load() -> Catalog:
+        parsed = parse_catalog(layout.CATALOG, _published(layout.CATALOG))
         for problem in parsed.problems:
             log("WARNING", "catalog.json entry skipped", problem=problem)
         return parsed
@@ -107,15 +108,27 @@ def catalog(fresh: bool = False) -> catalog_module.Catalog:
     return _cached(layout.CATALOG, load, fresh=fresh)
 
 
-def questions(subject: str, test_id: str) -> Any | None:
-    """The published ``questions.json`` of a test, or None when it is missing (not cached: it may appear soon)."""
+def questions(subject: str, test_id: str) -> tuple[Question, ...] | None:
+    """The published questions of a test, or None when ``questions.json`` is missing (not cached: it may appear
+    soon); MalformedDocument when it cannot be read."""
     key = layout.questions_key(subject, test_id)
-    return _cached(key, lambda: _published_json(key), keep=lambda document: document is not None)
+
+    def load() -> tuple[Question, ...] | None:
+        body = _published(key)
+        return None if body is None else parse_questions(key, body)
+
+    return _cached(key, load, keep=lambda found: found is not None)
 
 
-def put_submission(subject: str, test_id: str, student_id: str, document: dict[str, Any]) -> bool:
+def trainer_key_digest() -> str | None:
+    """The SHA-256 of the trainer's API key (``trainer.json``); None when not published. Not cached: a new
+    trainer key must work, and an old one stop working, at once."""
+    return parse_trainer(layout.TRAINER, _published(layout.TRAINER))
+
+
+def put_submission(subject: str, test_id: str, student_id: str, body: bytes) -> bool:
     """Store ``testResult.json`` only if there is none yet; False when the student already submitted."""
-    return s3io.put_if_absent(bucket(), layout.submission_key(subject, test_id, student_id), s3io.dumps(document))
+    return s3io.put_if_absent(bucket(), layout.submission_key(subject, test_id, student_id), body)
 
 
 def mark_submitted(student_id: str, subject: str, test_id: str) -> None:

@@ -1,14 +1,19 @@
 """Validation of ``POST /api/v1/test`` bodies against a test's published questions (pure, no I/O).
 
+The questions come parsed (:mod:`testtime.documents.questions`); the document stored is written by
+:func:`testtime.documents.submissions.submission_document`.
+
 Every rejection is an ``ApiError`` with status 400 whose message names the offending field, e.g.
 ``answers[2].answer: 'e' is not a choice of question 3 (choices: a, b, c, d)``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from testtime.documents.questions import Question
 from testtime.errors import ApiError
 from testtime.layout import is_safe_id
 
@@ -67,38 +72,6 @@ def parse_request(body: dict[str, Any]) -> SubmitRequest:
     return SubmitRequest(subject=subject, test_id=test_id, answers_field=answers_field, answers=answers)
 
 
-def choices(questions: Any) -> dict[str, list[str]]:
-    """``questionId -> [answerId, ...]`` in published order; TypeError or ValueError for a malformed file."""
-    if not isinstance(questions, list):
-        raise TypeError("questions.json is not a list")
-    result: dict[str, list[str]] = {}
-    for index, question in enumerate(questions):
-        if not isinstance(question, dict) or not isinstance(question.get("questionId"), str):
-            raise TypeError(f"questions.json[{index}] has no string questionId")
-        answers = question.get("answers")
-        if not isinstance(answers, list) or not all(
-            isinstance(a, dict) and isinstance(a.get("answerId"), str) for a in answers
-        ):
-            raise TypeError(f"questions.json[{index}].answers is not a list of objects with a string answerId")
-        if question["questionId"] in result:
-            raise ValueError(f"questions.json[{index}] repeats questionId {question['questionId']!r}")
-        result[question["questionId"]] = [a["answerId"] for a in answers]
-    return result
-
-
-def public_questions(questions: Any) -> list[dict[str, Any]]:
-    """Only the fields a student may see, whatever else a published file carries."""
-    choices(questions)  # same shape checks as for submissions
-    return [
-        {
-            "questionId": q["questionId"],
-            "question": str(q.get("question", "")),
-            "answers": [{"answerId": a["answerId"], "answerBody": str(a.get("answerBody", ""))} for a in q["answers"]],
-        }
-        for q in questions
-    ]
-
-
 def match_choice(answer: str, options: list[str]) -> str | None:
     """The published answerId ``answer`` stands for: exact, else the one option equal ignoring case and spaces."""
     if answer in options:
@@ -108,9 +81,11 @@ def match_choice(answer: str, options: list[str]) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def normalise_answers(raw: list[Any], questions: Any, field_name: str = "answers") -> list[dict[str, str]]:
+def normalise_answers(
+    raw: list[Any], questions: Sequence[Question], field_name: str = "answers"
+) -> list[dict[str, str]]:
     """The answers with published ids, sorted by question order; 400 naming the first problem found."""
-    options_by_question = choices(questions)
+    options_by_question = {question.question_id: question.choice_ids() for question in questions}
     chosen: dict[str, str] = {}
     for index, item in enumerate(raw):
         where = f"{field_name}[{index}]"

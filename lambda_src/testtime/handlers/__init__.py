@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from testtime import catalog, store
+from testtime import store
+from testtime.documents.catalog import CatalogTest
+from testtime.documents.class_list import Student
 from testtime.errors import ApiError
 from testtime.http import header
-from testtime.identity import Student, require_student
+from testtime.identity import require_student
+from testtime.log import bind
 
 API_KEY_HEADER = "x-api-key"
 
@@ -19,16 +22,18 @@ def authenticate(event: dict[str, Any]) -> Student:
     """The calling student, from the digest of the ``x-api-key`` header; 403 when unknown."""
     key = header(event, API_KEY_HEADER)
     try:
-        return require_student(store.students(), key)
+        student = require_student(store.class_list(), key)
     except ApiError:
         if not key:
             raise
         # A student published moments ago is not in this container's cached class list yet: API Gateway has
         # already vouched for the key, so look at the bucket once more before refusing.
-        return require_student(store.students(fresh=True), key)
+        student = require_student(store.class_list(fresh=True), key)
+    bind(studentId=student.student_id)  # every later line of the request names the student
+    return student
 
 
-def find_test(subject: str, test_id: str) -> catalog.CatalogTest:
+def find_test(subject: str, test_id: str) -> CatalogTest:
     """The catalog entry of a test; 404 naming whichever of subject or test does not exist."""
     current = store.catalog()
     test = current.find(subject, test_id)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from testtime import deadlines, http, store
+from testtime.documents.questions import public_questions
 from testtime.errors import ApiError
 from testtime.handlers import authenticate, find_test
-from testtime.submission import bad_request, check_id, public_questions
+from testtime.log import bind, log
+from testtime.submission import bad_request, check_id
 
 
 def _param(event: dict[str, Any], name: str) -> str:
@@ -21,6 +23,7 @@ def _param(event: dict[str, Any], name: str) -> str:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     authenticate(event)
     subject, test_id = _param(event, "subjectName"), _param(event, "testId")
+    bind(subject=subject, testId=test_id)
     test = find_test(subject, test_id)
     if not test.is_open(deadlines.utc_now()):
         raise ApiError(
@@ -29,6 +32,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     questions = store.questions(subject, test_id)
     if questions is None:
         raise RuntimeError(f"{subject}/{test_id} is in the catalog but its questions.json is missing")
+    log("INFO", "test served")
     return http.json_response(
         200,
         {

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from testtime import catalog, deadlines, http, store
+from testtime import deadlines, http, store
 from testtime.handlers import authenticate
 from testtime.identity import check_claimed_student
+from testtime.log import log
 from testtime.submission import check_id
 
 
@@ -16,7 +17,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     body = http.parse_json_body(event, required=False)
     check_claimed_student(student, body)
     subject = check_id(body["subjectName"], "subjectName") if "subjectName" in body else None
-    subjects = catalog.open_tests(
-        store.catalog(), store.submitted_tests(student.student_id), deadlines.utc_now(), subject
-    )
+    subjects = store.catalog().open_tests(store.submitted_tests(student.student_id), deadlines.utc_now(), subject)
+    open_count = sum(len(entry["tests"]) for entry in subjects)
+    log("INFO", "open tests listed", subject=subject, openTests=open_count)
     return http.json_response(200, {"studentId": student.student_id, "subjects": subjects})

@@ -1,4 +1,4 @@
-"""catalog: parsing catalog.json and the open tests of a student."""
+"""catalog.json as the API reads it: its parsing (testtime.documents.catalog) and the open tests of a student."""
 
 from __future__ import annotations
 
@@ -10,7 +10,20 @@ from api_support import NOW, catalog_document
 from hypothesis import given
 from hypothesis import strategies as st
 
-from testtime.catalog import Catalog, CatalogTest, open_tests, parse_catalog
+from testtime.documents.catalog import Catalog, CatalogTest
+from testtime.documents.catalog import parse_catalog as parse_catalog_document
+from testtime.documents.codec import dumps
+
+
+def parse_catalog(document: Any) -> Catalog:
+    """The catalog of ``document`` stored as JSON (None: no catalog.json)."""
+    return parse_catalog_document("catalog.json", None if document is None else dumps(document))
+
+
+def open_tests(
+    catalog: Catalog, submitted: set[tuple[str, str]], now: datetime, subject: str | None = None
+) -> list[dict[str, Any]]:
+    return catalog.open_tests(submitted, now, subject)
 
 
 def entry(subject: str = "s", test_id: str = "t", **extra: Any) -> dict[str, Any]:

@@ -8,8 +8,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from testtime.documents.class_list import ClassList, Student, parse_class_list
+from testtime.documents.codec import dumps
 from testtime.errors import ApiError
-from testtime.identity import Student, api_key_digest, check_claimed_student, find_student, require_student
+from testtime.identity import api_key_digest, check_claimed_student, require_student
+from testtime.identity import find_student as find_in_class_list
+
+
+def class_list(entries: list[object]) -> ClassList:
+    """``entries`` as the handlers get them: stored as studentsList.json, then parsed."""
+    return parse_class_list("studentsList.json", dumps(entries))
+
+
+def find_student(entries: list[object], api_key: str | None) -> Student | None:
+    return find_in_class_list(class_list(entries), api_key)
+
 
 STUDENTS = [
     {"student_id": "s1", "email": "s1@example.org", "name": "One", "api_key_sha256": api_key_digest("k1")},
@@ -35,11 +48,11 @@ def test_digest_matches_hashlib_for_any_key(key: str) -> None:
 def test_each_key_finds_its_own_student(keys: list[str], data: st.DataObject) -> None:
     students = [{"student_id": f"s{i}", "email": "", "api_key_sha256": api_key_digest(k)} for i, k in enumerate(keys)]
     index = data.draw(st.integers(0, len(keys) - 1))
-    assert find_student(students, keys[index]) == Student(f"s{index}", "")
+    assert find_student(students, keys[index]) == Student(f"s{index}", "", None, api_key_digest(keys[index]))
 
 
 def test_find_student_returns_the_entry_with_name_and_email() -> None:
-    assert find_student(STUDENTS, "k1") == Student("s1", "s1@example.org", "One")
+    assert find_student(STUDENTS, "k1") == Student("s1", "s1@example.org", "One", api_key_digest("k1"))
 
 
 def test_upper_case_stored_digest_matches() -> None:
@@ -54,9 +67,9 @@ def test_no_key_unknown_key_and_entries_without_id_never_match(key: str | None) 
 
 def test_require_student_says_forbidden() -> None:
     with pytest.raises(ApiError) as missing:
-        require_student(STUDENTS, None)
+        require_student(class_list(STUDENTS), None)
     with pytest.raises(ApiError) as unknown:
-        require_student(STUDENTS, "unknown")
+        require_student(class_list(STUDENTS), "unknown")
     assert (missing.value.status, missing.value.code) == (403, "forbidden")
     assert (unknown.value.status, unknown.value.code) == (403, "forbidden")
     assert "x-api-key" in missing.value.message

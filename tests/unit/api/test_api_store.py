@@ -9,6 +9,7 @@ import pytest
 from api_support import BUCKET, S3Calls
 
 from testtime import store
+from testtime.documents.codec import MalformedDocument, dumps
 
 
 def put(s3: Any, key: str, value: Any) -> None:
@@ -20,32 +21,32 @@ def test_reads_are_cached_until_the_ttl_runs_out(
 ) -> None:
     clock = [1000.0]
     monkeypatch.setattr(store, "clock", lambda: clock[0])
-    first = store.students()
+    first = store.class_list()
     store.catalog()
     store.questions("operating-systems", "test01")
     assert s3_calls.count == 3
     put(published, "studentsList.json", [])
     s3_calls.reset()
     clock[0] += 14.9
-    assert store.students() == first
+    assert store.class_list() == first
     store.catalog()
     store.questions("operating-systems", "test01")
     assert s3_calls.count == 0
     clock[0] += 0.2
-    assert store.students() == [] and s3_calls.count == 1
+    assert store.class_list().students == () and s3_calls.count == 1
 
 
 def test_ttl_comes_from_the_environment(published: Any, s3_calls: S3Calls, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CACHE_TTL_SECONDS", "0")
-    store.students()
-    store.students()
+    store.class_list()
+    store.class_list()
     assert s3_calls.count == 2
     monkeypatch.setenv("CACHE_TTL_SECONDS", "not a number")
     assert store.ttl_seconds() == store.DEFAULT_TTL_SECONDS
 
 
 def test_missing_objects(s3: Any, s3_calls: S3Calls) -> None:
-    assert store.students() == []
+    assert store.class_list().students == ()
     assert store.catalog().tests == {}
     assert store.questions("s", "t") is None
     assert store.questions("s", "t") is None
@@ -54,8 +55,8 @@ def test_missing_objects(s3: Any, s3_calls: S3Calls) -> None:
 
 def test_a_class_list_that_is_not_a_list_fails(s3: Any) -> None:
     put(s3, "studentsList.json", {"student_id": "x"})
-    with pytest.raises(TypeError):
-        store.students()
+    with pytest.raises(MalformedDocument, match=r"studentsList\.json is not a list"):
+        store.class_list()
 
 
 def test_skipped_catalog_entries_are_logged_once(s3: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -67,8 +68,8 @@ def test_skipped_catalog_entries_are_logged_once(s3: Any, capsys: pytest.Capture
 
 
 def test_submission_is_create_only(s3: Any) -> None:
-    assert store.put_submission("s", "t", "st1", {"n": 1}) is True
-    assert store.put_submission("s", "t", "st1", {"n": 2}) is False
+    assert store.put_submission("s", "t", "st1", dumps({"n": 1})) is True
+    assert store.put_submission("s", "t", "st1", dumps({"n": 2})) is False
     body = s3.get_object(Bucket=BUCKET, Key="s/t/st1/testResult.json")["Body"].read()
     assert json.loads(body) == {"n": 1}
 

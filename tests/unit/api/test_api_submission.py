@@ -10,10 +10,27 @@ from api_support import QUESTIONS_NET, legacy_questions
 from hypothesis import given
 from hypothesis import strategies as st
 
+from testtime.documents.codec import dumps
+from testtime.documents.questions import Question, parse_questions
+from testtime.documents.questions import public_questions as public_question_fields
 from testtime.errors import ApiError
-from testtime.submission import choices, match_choice, normalise_answers, parse_request, public_questions
+from testtime.submission import match_choice, parse_request
+from testtime.submission import normalise_answers as normalise_parsed_answers
 
 QUESTIONS = legacy_questions()
+
+
+def published(questions: Any) -> tuple[Question, ...]:
+    """``questions`` as the handlers get them: stored as questions.json, then parsed."""
+    return parse_questions("operating-systems/test01/questions.json", dumps(questions))
+
+
+def normalise_answers(raw: list[Any], questions: Any, field_name: str = "answers") -> list[dict[str, str]]:
+    return normalise_parsed_answers(raw, published(questions), field_name)
+
+
+def public_questions(questions: Any) -> list[dict[str, Any]]:
+    return public_question_fields(published(questions))
 
 
 def error_of(call: Any, *args: Any) -> ApiError:
@@ -138,7 +155,7 @@ def test_public_questions_drop_anything_but_the_documented_fields() -> None:
 )
 def test_malformed_published_questions_raise(questions: Any) -> None:
     with pytest.raises((TypeError, ValueError)):
-        choices(questions)
+        published(questions)
 
 
 def _case_variants(text: str) -> st.SearchStrategy[str]:

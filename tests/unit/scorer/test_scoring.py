@@ -8,18 +8,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from testtime.scoring import (
-    CorruptAnswerKey,
-    CorruptSubmission,
-    GradeScale,
-    WrongAnswer,
-    missing_students,
-    parse_answer_key,
-    parse_grade_scale,
-    parse_submission,
-    score,
-    scoring_version,
-)
+from testtime.documents.codec import MalformedDocument
+from testtime.documents.questions import parse_answer_key as parse_answer_key_document
+from testtime.documents.scores import WrongAnswer, score_document
+from testtime.documents.submissions import Submission
+from testtime.documents.submissions import parse_submission as parse_submission_document
+from testtime.scoring import GradeScale, missing_students, parse_grade_scale, score, scoring_version
+
+KEY_FILE = "os/t1/questionsKey.json"
+
+
+def parse_answer_key(body: bytes):  # type: ignore[no-untyped-def]
+    return parse_answer_key_document(KEY_FILE, body)
+
+
+def parse_submission(body: bytes, student_id: str) -> Submission:
+    return parse_submission_document(f"os/t1/{student_id}/testResult.json", body, student_id)
+
 
 KEY = parse_answer_key(
     json.dumps(
@@ -53,7 +58,7 @@ def test_counts_correct_answers_and_names_the_wrong_ones_with_the_right_answer()
     result = score(parse_submission(body, "s1"), KEY, GradeScale(), "os", "t1")
     assert (result.correct, result.questions, result.percent, result.grade) == (4, 6, 66.67, 3)
     assert result.wrong == (WrongAnswer("2", "b", "c"), WrongAnswer("5", None, "a"))
-    doc = result.to_json("2026-11-24T06:00:00+00:00")
+    doc = json.loads(score_document(result, "2026-11-24T06:00:00+00:00"))
     assert doc["wrong"] == [
         {"questionId": "2", "answer": "b", "correctAnswer": "c"},
         {"questionId": "5", "answer": None, "correctAnswer": "a"},
@@ -112,7 +117,8 @@ def test_legacy_submission_with_test_result_and_no_received_at() -> None:
     ("body", "reason"),
     [
         (b"{not json", "not JSON"),
-        (b"[1, 2]", "not a JSON object"),
+        (b"[1, 2]", "entry 0 has no questionId"),  # a bare list is the 2019 stored shape; these entries are not
+        (b'"abc"', "neither a JSON object nor a list"),
         (b'{"studentId": "s1"}', "neither"),
         (b'{"answers": "abc"}', "neither a list nor an object"),
         (b'{"answers": [{"answer": "a"}]}', "no questionId"),
@@ -120,7 +126,7 @@ def test_legacy_submission_with_test_result_and_no_received_at() -> None:
     ],
 )
 def test_corrupt_submissions_raise_a_clear_error(body: bytes, reason: str) -> None:
-    with pytest.raises(CorruptSubmission, match=reason):
+    with pytest.raises(MalformedDocument, match=reason):
         parse_submission(body, "s1")
 
 
@@ -142,7 +148,7 @@ def test_repeated_and_unknown_questions_do_not_inflate_the_score() -> None:
     ],
 )
 def test_unusable_answer_keys_are_refused(body: bytes) -> None:
-    with pytest.raises(CorruptAnswerKey):
+    with pytest.raises(MalformedDocument):
         parse_answer_key(body)
 
 
