@@ -1,17 +1,21 @@
 """Rendering of the scorer's emails (plain text + HTML). Pure: no I/O, deterministic for golden files.
 
 Every piece of content (titles, questions, names, error messages) comes from files people edit, so the HTML
-escapes all of it.
+escapes all of it. The tests are the catalog's (:class:`testtime.documents.catalog.CatalogTest`), the questions
+those of ``questions.json`` (:class:`testtime.documents.questions.Question`).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-from testtime.scoring import Grade, Score
+from testtime.deadlines import to_iso
+from testtime.documents.catalog import CatalogTest
+from testtime.documents.questions import Question
+from testtime.documents.scores import Grade, Score
+from testtime.scorer.failures import Failure, FailureKind
 
 SIGNATURE = "Test Time"
 
@@ -23,41 +27,12 @@ class RenderedEmail:
     html: str
 
 
-@dataclass(frozen=True)
-class TestInfo:
-    __test__ = False  # not a pytest test class, despite the name
-
-    subject: str
-    test_id: str
-    title: str = ""
-    deadline: str = ""
+QuestionBook = Mapping[str, Question]  # question id -> the question with its choices
 
 
-@dataclass(frozen=True)
-class Question:
-    text: str
-    choices: Mapping[str, str]  # answer id (lower case) -> answer body
-
-
-QuestionBook = Mapping[str, Question]
-
-
-def parse_questions(body: bytes) -> dict[str, Question]:
-    """questions.json as a lookup for the emails; ValueError when it cannot be read (emails then show ids)."""
-    raw = json.loads(body)
-    if not isinstance(raw, list):
-        raise ValueError("questions.json is not a list")
-    book: dict[str, Question] = {}
-    for item in raw:
-        if not isinstance(item, dict) or item.get("questionId") is None:
-            continue
-        choices = {
-            str(choice.get("answerId")).strip().lower(): str(choice.get("answerBody", ""))
-            for choice in item.get("answers") or []
-            if isinstance(choice, dict) and choice.get("answerId") is not None
-        }
-        book[str(item["questionId"]).strip()] = Question(str(item.get("question", "")), choices)
-    return book
+def question_book(questions: Iterable[Question]) -> dict[str, Question]:
+    """The questions by id, as the emails look them up."""
+    return {question.question_id.strip(): question for question in questions}
 
 
 @dataclass(frozen=True)
@@ -72,28 +47,10 @@ class SummaryRow:
 
 @dataclass(frozen=True)
 class SummaryTest:
-    info: TestInfo
+    info: CatalogTest
     rows: Sequence[SummaryRow] = ()
     missing: Sequence[tuple[str, str]] = ()  # (student id, name)
     note: str = ""  # e.g. why the test could not be scored
-
-
-@dataclass(frozen=True)
-class Failure:
-    kind: str  # corrupt-submission, email-failed, answer-key, no-email-address, read-error, ...
-    error: str
-    subject: str = ""
-    test_id: str = ""
-    student_id: str = ""
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "kind": self.kind,
-            "subject": self.subject,
-            "testId": self.test_id,
-            "studentId": self.student_id,
-            "error": self.error,
-        }
 
 
 @dataclass(frozen=True)
@@ -119,14 +76,14 @@ def score_subject(subject: str, test_id: str) -> str:
     return f"[{subject}] [{test_id}] Test score"
 
 
-def _label(info: TestInfo) -> str:
+def _label(info: CatalogTest) -> str:
     return f"{info.title} ({info.subject} / {info.test_id})" if info.title else f"{info.subject} / {info.test_id}"
 
 
 def _choice(answer: str | None, question: Question | None) -> str:
     if answer is None:
         return "(no answer)"
-    body = question.choices.get(answer.strip().lower()) if question else None
+    body = question.choice_body(answer) if question else None
     return f"{answer}) {body}" if body else answer
 
 
@@ -134,7 +91,7 @@ def _greeting(student_id: str, name: str) -> str:
     return f"Hello {name or student_id},"
 
 
-def _text_block(score: Score, info: TestInfo, book: QuestionBook) -> list[str]:
+def _text_block(score: Score, info: CatalogTest, book: QuestionBook) -> list[str]:
     lines = [
         f"{_label(info)}",
         f"  Score: {score.correct} of {score.questions} correct ({fmt_percent(score.percent)})",
@@ -155,7 +112,7 @@ def _text_block(score: Score, info: TestInfo, book: QuestionBook) -> list[str]:
     return lines
 
 
-def _html_block(score: Score, info: TestInfo, book: QuestionBook) -> list[str]:
+def _html_block(score: Score, info: CatalogTest, book: QuestionBook) -> list[str]:
     parts = [
         f"<h2>{escape(_label(info))}</h2>",
         f"<p>Score: <b>{score.correct} of {score.questions}</b> correct ({escape(fmt_percent(score.percent))})<br>",
@@ -197,12 +154,12 @@ def _text_page(lines: list[str]) -> str:
     return "\n".join([*lines, "--", SIGNATURE, ""])
 
 
-def student_email(score: Score, info: TestInfo, name: str = "", book: QuestionBook | None = None) -> RenderedEmail:
+def student_email(score: Score, info: CatalogTest, name: str = "", book: QuestionBook | None = None) -> RenderedEmail:
     """One student's score for one test, with the questions they got wrong and the right answers."""
     return combined_student_email([(score, info, book or {})], name)
 
 
-def combined_student_email(items: Sequence[tuple[Score, TestInfo, QuestionBook]], name: str = "") -> RenderedEmail:
+def combined_student_email(items: Sequence[tuple[Score, CatalogTest, QuestionBook]], name: str = "") -> RenderedEmail:
     """One email covering several tests of one student (EMAIL_ONE_PER_STUDENT); one test reads as the usual one."""
     if not items:
         raise ValueError("an email needs at least one score")
@@ -261,7 +218,7 @@ def trainer_summary(
             )
         text.append("")
         html.append("</table>")
-        if any(f.kind == "email-failed" for f in failures):
+        if any(f.kind is FailureKind.EMAIL_FAILED for f in failures):
             note = "Emails that failed are sent again by the next run."
             text += [note, ""]
             html.append(f"<p>{escape(note)}</p>")
@@ -270,7 +227,7 @@ def trainer_summary(
 
 def _summary_test(test: SummaryTest, counts: SummaryCounts, text: list[str], html: list[str]) -> None:
     info = test.info
-    label = _label(info) + (f", deadline {info.deadline}" if info.deadline else "")
+    label = f"{_label(info)}, deadline {to_iso(info.deadline)}"
     text += [label, "=" * len(label)]
     html.append(f"<h2>{escape(label)}</h2>")
     if test.note:

@@ -16,7 +16,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ops import outbox
 from ops.smoke.runner import StepFailed
 from testtime import layout
-from testtime.scorer_run import S3Data, read_email_ledger
+from testtime.documents.codec import MalformedDocument
+from testtime.documents.scorer_records import SENT, parse_summary_record
+from testtime.scorer.data import S3Data
+from testtime.scorer.ledger import read_email_ledger
 
 
 @dataclass(frozen=True)
@@ -34,18 +37,23 @@ def sent_emails(bucket: str, subject: str, test_id: str, student_id: str) -> Sen
     that is what the copy checks on AWS, where no outbox exists.
     """
     data = S3Data(bucket)
+    summary_key = layout.summary_ledger_key(subject, test_id)
     try:
-        record = read_email_ledger(data, subject, test_id).get(student_id) or {}
-        summary, _ = data.get_json_etag(layout.summary_ledger_key(subject, test_id)) or ({}, None)
+        record = read_email_ledger(data, subject, test_id).get(student_id)
+        summary_body = data.get(summary_key)
     except (ClientError, BotoCoreError) as error:
         raise StepFailed(f"could not read the scorer's email records in {bucket}: {error}") from None
-    if record.get("status") != "sent" or not record.get("messageId"):
-        why = record.get("error") or "no record of it"
+    if record is None or record.status != SENT or not record.message_id:
+        why = (record.error if record else None) or "no record of it"
         raise StepFailed(f"the student's score email was not accepted by SES ({why})")
-    if not isinstance(summary, dict) or summary.get("status") != "sent" or not summary.get("messageId"):
-        why = summary.get("error") if isinstance(summary, dict) and summary.get("error") else "no record of it"
+    try:
+        summary = None if summary_body is None else parse_summary_record(summary_key, summary_body)
+    except MalformedDocument:
+        summary = None
+    if summary is None or summary.status != SENT or not summary.message_id:
+        why = (summary.error if summary else None) or "no record of it"
         raise StepFailed(f"the trainer's summary email was not accepted by SES ({why})")
-    return SentEmails(str(record["messageId"]), str(summary["messageId"]))
+    return SentEmails(record.message_id, summary.message_id)
 
 
 def check_local_outbox(endpoint: str, sent: SentEmails, student_email: str, trainer_email: str) -> None:

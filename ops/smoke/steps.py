@@ -29,7 +29,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ops.deployment import REPO_ROOT, SETTINGS_FILE
 from ops.smoke import checks
 from ops.smoke.runner import Step, StepFailed
+from testtime import layout
 from testtime.deadlines import to_iso
+from testtime.documents.scores import parse_score
 
 SUBJECT, TEST_ID, STUDENT_ID = "smoke", "check", "smoke-student"
 QUESTION = {"id": 1, "text": "Does the smoke test reach the API?", "choices": {"a": "yes", "b": "no"}, "answer": "a"}
@@ -270,10 +272,10 @@ class SmokeCopy:
         if problems:
             raise StepFailed("the scorer ran but " + "; ".join(problems))
         s3 = self.session.client("s3")
-        key = f"{SUBJECT}/{TEST_ID}/{STUDENT_ID}/score.json"
-        score = json.loads(s3.get_object(Bucket=self.outputs["DataBucketName"], Key=key)["Body"].read())
-        if score.get("correct") != 1:
-            raise StepFailed(f"the right answer was scored {score.get('correct')} of {score.get('questions')}")
+        key = layout.score_key(SUBJECT, TEST_ID, STUDENT_ID)
+        score = parse_score(key, s3.get_object(Bucket=self.outputs["DataBucketName"], Key=key)["Body"].read())
+        if score.correct != 1:
+            raise StepFailed(f"the right answer was scored {score.correct} of {score.questions}")
         return f"scored as of {as_of}: 1 of 1 correct"
 
     def check_emails(self) -> str:

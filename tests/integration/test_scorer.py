@@ -10,8 +10,6 @@ where an unverified recipient is refused (MessageRejected), then the address ver
 from __future__ import annotations
 
 import json
-import shutil
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.harness import ROOT, LocalAws, api_key
+from tests.integration.harness import LocalAws, api_key, copy_sample_content
 
 pytestmark = pytest.mark.integration
 
@@ -77,12 +75,6 @@ def submit(aws: LocalAws, sid: str, test_id: str, answers: str) -> None:
     assert status == 201, (sid, test_id, status, reply)
 
 
-def wait_until(moment: datetime) -> None:
-    delay = (moment - datetime.now(UTC)).total_seconds()
-    if delay > 0:
-        time.sleep(delay)
-
-
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
@@ -94,13 +86,14 @@ def quizzes(deployed: LocalAws, tmp_path_factory: pytest.TempPathFactory) -> Qui
     deployed.run("bin/score-now.sh")
     started = datetime.now(UTC) - timedelta(seconds=1)
     content = tmp_path_factory.mktemp("scorer") / "content"
-    shutil.copytree(ROOT / "content", content)
+    copy_sample_content(content)  # the sample test's deadline a week away, whatever the calendar says
     with (content / "students.yml").open("a", encoding="utf-8") as students:
         for sid, name in STUDENTS.items():
             students.write(f"- id: {sid}\n  name: {name}\n  email: {email(sid)}\n")
-    # Due soon, so the test waits little, yet late enough for publishing and five submissions (cold starts).
+    # Open long enough for publishing and five submissions (cold starts); the runs below score "as of" a moment
+    # after each due with --as-of, so nothing here waits for the clock.
     now = datetime.now(UTC).replace(microsecond=0)
-    due = {"quiz01": now + timedelta(seconds=40), "quiz02": now + timedelta(seconds=55)}
+    due = {"quiz01": now + timedelta(minutes=10), "quiz02": now + timedelta(minutes=11)}
     (content / "subjects" / SUBJECT).mkdir()
     for test_id, moment in due.items():
         (content / "subjects" / SUBJECT / f"{test_id}.yml").write_text(quiz_yaml(f"Routing {test_id}", moment))
@@ -132,8 +125,7 @@ def summaries(q: Quizzes, test_id: str) -> list[dict[str, Any]]:
 
 
 def score_now(q: Quizzes, test_id: str, *options: str) -> str:
-    """bin/score-now.sh --as-of one second after the quiz's due (waiting for it first); its output."""
-    wait_until(q.due[test_id] + timedelta(seconds=1))
+    """bin/score-now.sh --as-of one second after the quiz's due; its output."""
     return q.aws.run("bin/score-now.sh", "--as-of", iso(q.due[test_id] + timedelta(seconds=1)), *options).stdout
 
 
@@ -171,6 +163,23 @@ def test_second_run_sends_no_new_email(quizzes: Quizzes, first_runs: tuple[str, 
     mails = student_emails(quizzes, "quiz01")
     assert [len(mails[sid]) for sid in STUDENTS] == [1, 1, 0]
     assert len(summaries(quizzes, "quiz01")) == 1
+
+
+def test_the_scorer_log_shows_what_the_run_decided(quizzes: Quizzes, first_runs: tuple[str, dict[str, Any]]) -> None:
+    """bin/logs.sh scorer shows the decisions (test scored, emails sent, the run), with ids, never content."""
+
+    def logs(*options: str) -> list[str]:
+        return quizzes.aws.run("bin/logs.sh", "scorer", "--since", quizzes.started, *options).stdout.splitlines()
+
+    ids = f"subject={SUBJECT} testId=quiz01"
+    lines = logs()
+    scored = [line for line in lines if " test scored  " in line and ids in line]
+    assert scored and all("submissionsScored=2" in line and "missing=" in line for line in scored), lines
+    assert any(" emails sent  " in line and ids in line and "emailsSent=2" in line for line in lines), lines
+    assert any(" scorer run  " in line and "runId=" in line for line in lines), lines
+    raw = "\n".join(logs("--raw"))
+    assert "choice a of question" not in raw and "of 4 correct" not in raw, "question or email text in the log"
+    assert all(email(sid) not in raw for sid in STUDENTS), "an email address in the scorer's log"
 
 
 def test_score_json_holds_the_scores(quizzes: Quizzes, first_runs: tuple[str, dict[str, Any]]) -> None:

@@ -2,7 +2,7 @@
 
 Event (all optional): ``{"asOf": "<ISO 8601>", "continuation": {...}}``. ``asOf`` defaults to now; a
 continuation is what a previous invocation handed over when its time budget ran out (same ``asOf``).
-Returns the run's JSON summary (see :meth:`testtime.scorer_run.RunResult.to_json`).
+Returns the run's JSON summary (see :meth:`testtime.scorer.run.RunResult.to_json`), and logs it as one line.
 
 A run that fails after Lambda's retries reaches ``FAILURE_QUEUE_URL`` as Lambda's on-failure invocation record;
 a chain the scorer stops itself at its hand-over bound is recorded there too, in the same shape, with the
@@ -12,7 +12,6 @@ condition :data:`HAND_OVER_LIMIT` (``bin/score-now.sh`` lists both).
 from __future__ import annotations
 
 import json
-import logging
 import os
 import resource
 import threading
@@ -25,12 +24,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from testtime import s3io
 from testtime.deadlines import parse_instant
+from testtime.log import bound, lambda_request_id, log
 from testtime.mailer import Mailer
 from testtime.s3direct import ObjectClient
-from testtime.scorer_run import Continuation, Runtime, S3Data, Settings, run
-
-LOG = logging.getLogger(__name__)
-LOG.setLevel(logging.INFO)
+from testtime.scorer.data import S3Data
+from testtime.scorer.handover import Continuation
+from testtime.scorer.run import Runtime, run
+from testtime.scorer.settings import Settings
 
 # Our own retry loop paces and backs off on throttling; botocore retrying underneath would break the pacing.
 _SES_CONFIG = Config(retries={"total_max_attempts": 1})
@@ -125,13 +125,17 @@ def _failure_reporter(event: dict[str, Any], context: Any) -> Any:
         try:
             _sqs_client().send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
         except (ClientError, BotoCoreError) as error:  # the trainer's summary names the stop all the same
-            LOG.error("could not record the stopped run in %s: %s", queue_url, error)
+            log("ERROR", "stopped run not recorded in the failure queue", error=str(error))
 
     return report
 
 
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
-    event = event if isinstance(event, dict) else {}
+    with bound(requestId=lambda_request_id(context)):
+        return _handle(event if isinstance(event, dict) else {}, context)
+
+
+def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     settings = Settings.from_env(os.environ)
     raw_as_of = event.get("asOf")
     as_of = parse_instant(raw_as_of) if raw_as_of else datetime.now(UTC)
@@ -156,5 +160,6 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     result["timings"] = dict(outcome.timings)
     result["s3Requests"] = _S3_REQUESTS.total + (objects.requests if objects else 0) - requests_before
     result["peakMemoryMb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    LOG.info("scorer run: %s", json.dumps(result))
+    # The run's summary line: the counts and metrics (each failure had its own line already).
+    log("INFO", "scorer run", **{k: v for k, v in result.items() if k != "failures"}, failures=len(outcome.failures))
     return result

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,8 +12,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
+from tests.support.moto_account import AccountOptions, MotoAccount
 from testtime import layout, s3io
 
 BUCKET = "testtime-data"
@@ -208,23 +207,16 @@ class World:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(s3io, "_CLIENT", None)  # a client made outside the mock would reach for the network
-    with mock_aws():
-        boto3.client("s3").create_bucket(Bucket=BUCKET)
-        ses = boto3.client("ses")
-        ses.verify_email_identity(EmailAddress=SENDER)
-        ses.verify_email_identity(EmailAddress=TRAINER)
-        yield
+def moto_account_options() -> AccountOptions:
+    return AccountOptions(bucket=BUCKET)
+
+
+@pytest.fixture
+def aws(moto_account: MotoAccount) -> None:
+    """The shared moto account (tests/conftest.py) with the sender's and the trainer's SES identities verified."""
+    ses = moto_account.client("ses")
+    ses.verify_email_identity(EmailAddress=SENDER)
+    ses.verify_email_identity(EmailAddress=TRAINER)
 
 
 @pytest.fixture

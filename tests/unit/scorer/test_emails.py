@@ -12,22 +12,44 @@ from pathlib import Path
 
 import pytest
 
+from testtime.deadlines import parse_instant
+from testtime.documents.catalog import CatalogTest
+from testtime.documents.questions import Question
+from testtime.documents.questions import parse_answer_key as parse_answer_key_document
+from testtime.documents.questions import parse_questions as parse_questions_document
+from testtime.documents.submissions import parse_submission as parse_submission_document
 from testtime.emails import (
-    Failure,
     RenderedEmail,
     SummaryCounts,
     SummaryRow,
     SummaryTest,
-    TestInfo,
     combined_student_email,
-    parse_questions,
+    question_book,
     student_email,
     trainer_summary,
 )
-from testtime.scoring import GradeScale, parse_answer_key, parse_submission, score
+from testtime.scorer.failures import Failure
+from testtime.scoring import GradeScale, score
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def parse_questions(body: bytes) -> dict[str, Question]:
+    return question_book(parse_questions_document("os/t1/questions.json", body))
+
+
+def parse_answer_key(body: bytes):  # type: ignore[no-untyped-def]
+    return parse_answer_key_document("os/t1/questionsKey.json", body)
+
+
+def parse_submission(body: bytes, student_id: str):  # type: ignore[no-untyped-def]
+    return parse_submission_document(f"os/t1/{student_id}/testResult.json", body, student_id)
+
+
+def catalog_test(subject: str, test_id: str, title: str, deadline: str = "2026-11-23T22:00:00+00:00") -> CatalogTest:
+    return CatalogTest(subject, test_id, title, parse_instant(deadline), question_count=3)
+
 
 BOOK = parse_questions(
     json.dumps(
@@ -52,11 +74,11 @@ BOOK = parse_questions(
 KEY = parse_answer_key(
     b'[{"questionId": "1", "answer": "a"}, {"questionId": "2", "answer": "a"}, {"questionId": "3", "answer": "c"}]'
 )
-OS = TestInfo("operating-systems", "test01", "Kernels & <file systems>", "2026-11-23T22:00:00+00:00")
-NET = TestInfo("networks", "test02", "", "2026-11-23T22:00:00+00:00")
+OS = catalog_test("operating-systems", "test01", "Kernels & <file systems>")
+NET = catalog_test("networks", "test02", "")
 
 
-def _score(answers: dict[str, str], info: TestInfo = OS):  # type: ignore[no-untyped-def]
+def _score(answers: dict[str, str], info: CatalogTest = OS):  # type: ignore[no-untyped-def]
     body = json.dumps({"answers": [{"questionId": q, "answer": a} for q, a in answers.items()]}).encode()
     return score(parse_submission(body, "student01"), KEY, GradeScale(), info.subject, info.test_id)
 
@@ -114,7 +136,7 @@ def test_trainer_summary() -> None:
 @pytest.mark.parametrize("render", ["student", "summary"])
 def test_html_escapes_every_piece_of_content(render: str) -> None:
     evil = "<script>alert('x')</script>"
-    info = TestInfo("os", "t1", evil)
+    info = catalog_test("os", "t1", evil)
     if render == "student":
         book = parse_questions(
             json.dumps(

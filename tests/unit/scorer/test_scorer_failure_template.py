@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.pipeline.test_templates import render
+from tests.support.templates import render
 
 PREFIX = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:testtime-scorer"
 

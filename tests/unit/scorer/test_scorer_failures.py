@@ -14,7 +14,7 @@ import pytest
 from ops.score_now import FailedRun, failed_run_lines, read_failed_runs
 from testtime.handlers import scorer
 from testtime.mailer import Mailer
-from testtime.scorer_run import Settings
+from testtime.scorer.settings import Settings
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:testtime-scorer"
 # Lambda's recursive loop detection stops a chain at about 16 invocations (Lambda guide, "Use Lambda recursive

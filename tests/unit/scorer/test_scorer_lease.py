@@ -1,4 +1,4 @@
-"""The per-test sending lease of the scorer (see the scorer_run module docstring), against moto.
+"""The per-test sending lease of the scorer (see the testtime.scorer.ledger module docstring), against moto.
 
 Taken when free (create-only, or If-Match over a released one) and released after the run; left alone while a
 live run holds it; taken over with If-Match once stale; raced by two runs (exactly one wins); kept after an
@@ -16,11 +16,15 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from test_scorer_run import AS_OF, email_record, runner, student_mails, summaries
+from scorer_support import AS_OF, email_record, runner, student_mails, summaries
 
 from testtime import layout
 from testtime.deadlines import to_iso
-from testtime.scorer_run import Continuation, RunResult, S3Data, email_ledger_prefix, lease_key
+from testtime.documents.scorer_records import parse_lease, parse_ledger_batch
+from testtime.layout import email_ledger_prefix, lease_key
+from testtime.scorer.data import S3Data
+from testtime.scorer.handover import Continuation
+from testtime.scorer.run import RunResult
 
 LEASE = lease_key("os", "test01")
 STUDENTS = ("student01", "student02", "student03")
@@ -46,10 +50,10 @@ def lease_puts(monkeypatch: pytest.MonkeyPatch) -> list[LeasePut]:
     puts: list[LeasePut] = []
     original = S3Data.put_conditional
 
-    def spy(self: S3Data, key: str, value: Any, etag: str | None = None) -> str | None:
-        new = original(self, key, value, etag)
+    def spy(self: S3Data, key: str, body: bytes, etag: str | None = None) -> str | None:
+        new = original(self, key, body, etag)
         if key == LEASE:
-            puts.append(LeasePut(threading.current_thread().name, etag, value["status"], new))
+            puts.append(LeasePut(threading.current_thread().name, etag, parse_lease(key, body).status, new))
         return new
 
     monkeypatch.setattr(S3Data, "put_conditional", spy)
@@ -271,22 +275,22 @@ def test_racing_runs_exactly_one_takes_the_lease(
     if initial == "absent":  # A's create-only PUT comes right after B's
         put = S3Data.put_conditional
 
-        def put_after_b(self: S3Data, key: str, value: Any, etag: str | None = None) -> str | None:
+        def put_after_b(self: S3Data, key: str, body: bytes, etag: str | None = None) -> str | None:
             if key == LEASE and etag is None:
                 let_b_in()
-            return put(self, key, value, etag)
+            return put(self, key, body, etag)
 
         monkeypatch.setattr(S3Data, "put_conditional", put_after_b)
     else:  # A read the lease; B reads the same version and writes over it before A does
-        get = S3Data.get_json_etag
+        get = S3Data.get_with_etag
 
-        def get_then_b(self: S3Data, key: str) -> tuple[Any, str] | None:
-            value = get(self, key)
+        def get_then_b(self: S3Data, key: str) -> tuple[bytes, str] | None:
+            found = get(self, key)
             if key == LEASE:
                 let_b_in()
-            return value
+            return found
 
-        monkeypatch.setattr(S3Data, "get_json_etag", get_then_b)
+        monkeypatch.setattr(S3Data, "get_with_etag", get_then_b)
 
     try:
         a = once()
@@ -320,12 +324,12 @@ def test_unrecorded_email_keeps_the_lease_until_it_expires(
     world: Any, ses: Any, clock: Any, monkeypatch: pytest.MonkeyPatch, lease_puts: list[LeasePut], state_cache: str
 ) -> None:
     seed_three(world)
-    put_if_absent: Callable[[S3Data, str, Any], bool] = S3Data.put_if_absent
+    put_if_absent: Callable[[S3Data, str, bytes], bool] = S3Data.put_if_absent
 
-    def failing(self: S3Data, key: str, value: Any) -> bool:
-        if "/batches/" in key and "student02" in value["records"]:
+    def failing(self: S3Data, key: str, body: bytes) -> bool:
+        if "/batches/" in key and "student02" in parse_ledger_batch(key, body):
             raise ClientError({"Error": {"Code": "InternalError", "Message": "We encountered an error"}}, "PutObject")
-        return put_if_absent(self, key, value)
+        return put_if_absent(self, key, body)
 
     once = runner(world, ses, clock, claim_timeout_s=900, ledger_batch=1)  # a batch per email: one is lost
     with monkeypatch.context() as patch:

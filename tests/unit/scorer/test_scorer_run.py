@@ -4,62 +4,17 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from scorer_support import SCORE_SUBJECT, email_record, runner, student_mails, summaries
 
 from testtime import layout
 from testtime.deadlines import parse_instant
-from testtime.mailer import Mailer
-from testtime.scorer_run import Continuation, RunResult, Runtime, S3Data, Settings, read_email_ledger, run
+from testtime.scorer.handover import Continuation
+from testtime.scorer.settings import Settings
 from testtime.scoring import parse_grade_scale
-
-AS_OF = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
-SCORE_SUBJECT = "[os] [test01] Test score"
-
-
-def runner(
-    world: Any,
-    ses: Any,
-    clock: Any,
-    *,
-    budget_ms: float = float("inf"),
-    invoke: Callable[[dict[str, Any]], None] | None = None,
-    request_id: str = "",
-    **settings: Any,
-) -> Callable[..., RunResult]:
-    """A function doing one run (one invocation) with the fake clock; each call gets a fresh time budget."""
-    options: dict[str, Any] = {"send_concurrency": 1, "safety_margin_ms": 1000, "read_concurrency": 4}
-    options.update(settings)
-    config = Settings(world.bucket, world.sender, world.trainer, **options)
-
-    def one(as_of: datetime = AS_OF, continuation: Continuation | None = None) -> RunResult:
-        started = clock.t
-        runtime = Runtime(
-            now=clock.now,
-            remaining_ms=lambda: budget_ms - (clock.t - started) * 1000,
-            invoke=invoke,
-            request_id=request_id,
-        )
-        mailer = Mailer(ses, world.sender, clock=clock.monotonic, sleep=clock.sleep)
-        return run(config, S3Data(world.bucket), mailer, runtime, as_of, continuation)
-
-    return one
-
-
-def email_record(world: Any, subject: str, test_id: str, sid: str) -> Any:
-    """The ledger's record of one student's email (in a batch, or the student's own after a claim)."""
-    return read_email_ledger(S3Data(world.bucket), subject, test_id).get(sid)
-
-
-def student_mails(ses: Any) -> list[Any]:
-    return [s for s in ses.sent if s.to != "trainer@example.org"]
-
-
-def summaries(ses: Any) -> list[Any]:
-    return [s for s in ses.sent if s.to == "trainer@example.org"]
 
 
 def test_two_of_three_submit(world: Any, ses: Any, clock: Any) -> None:
@@ -380,3 +335,48 @@ def test_settings_from_env() -> None:
         Settings.from_env({"DATA_BUCKET": "b", "SENDER_EMAIL": "s@x"})
     with pytest.raises(ValueError, match="READ_CONCURRENCY"):
         Settings.from_env(env | {"READ_CONCURRENCY": "0"})
+
+
+def test_submission_in_the_2019_stored_shape_is_scored(world: Any, ses: Any, clock: Any) -> None:
+    # The 2019 service stored the bare list it received, not an object, and its score.json as {"score": N}.
+    world.seed_test(students=2)
+    world.put(layout.submission_key("os", "test01", "student01"), [{"questionId": "1", "answer": "A"}])
+    world.put(layout.score_key("os", "test01", "student01"), {"score": 1})
+    world.submit("student02", "acac")
+    result = runner(world, ses, clock)()
+    assert (result.emails_sent, result.submissions_scored, result.scores_written, result.failures) == (2, 2, 2, [])
+    assert "1 of 4 correct (25%)" in ses.to("student01@example.org")[0].text
+    # Only the current shape is written.
+    saved = world.get(layout.score_key("os", "test01", "student01"))
+    assert (saved["correct"], saved["questions"], saved["grade"], "score" in saved) == (1, 4, 1, False)
+
+
+@pytest.mark.parametrize("catalog", [{"version": 2, "tests": []}, ["not", "an", "object"]])
+def test_unreadable_catalog_scores_nothing_and_is_reported(world: Any, ses: Any, clock: Any, catalog: Any) -> None:
+    world.seed_test()
+    world.submit("student01", "acac")
+    entries = world.get(layout.CATALOG)["tests"]
+    world.put(layout.CATALOG, catalog | {"tests": entries} if isinstance(catalog, dict) else catalog)
+    result = runner(world, ses, clock)()
+    # As the API refuses it: nothing scored, one failure, named in the trainer's summary.
+    assert (result.tests_scored, result.scores_written, result.emails_sent) == (0, 0, 0)
+    assert [f.kind for f in result.failures] == ["catalog"]
+    assert student_mails(ses) == []
+    [summary] = summaries(ses)
+    assert "catalog: -, -: catalog.json" in summary.text
+
+
+def test_catalog_entry_with_a_bad_question_count_is_skipped_and_named(world: Any, ses: Any, clock: Any) -> None:
+    # The API hides such an entry from students; the scorer skips it by the same rule instead of scoring it.
+    world.seed_test()
+    world.seed_test("net", "test02")
+    world.submit("student01", "acac")
+    world.submit("student01", "acac", "net", "test02")
+    catalog = world.get(layout.CATALOG)
+    catalog["tests"][1]["questionCount"] = "four"
+    world.put(layout.CATALOG, catalog)
+    result = runner(world, ses, clock)()
+    assert result.tests_scored == 1 and [m.subject for m in student_mails(ses)] == [SCORE_SUBJECT]
+    [failure] = result.failures
+    assert failure.kind == "catalog" and "questionCount" in failure.error
+    assert world.get(layout.score_key("net", "test02", "student01")) is None

@@ -1,0 +1,281 @@
+"""The scorer's own records under ``scorer/`` (keys in :mod:`testtime.layout`), each with one reader and writer.
+
+* the state cache of a test (``scorer/tests/<subject>/<test>.json``): scoring version, score rows, corrupt
+  submissions and the students known emailed; only a cache, the scores and the email ledger stay the truth;
+* the test's sending lease (``scorer/leases/...``): who may send the test's score emails now;
+* the email ledger: a student's own record (``scorer/emails/<subject>/<test>/<studentId>.json``, a claim or a
+  failed email and its later outcome) and batches of records of emails sent (``.../batches/<id>.json``);
+* the summary ledger (``scorer/summaries/...``): the trainer's summary covered the test at a scoring version.
+
+Times are ISO 8601 with offset; a time that cannot be read is None (a claim with no readable time is stale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from testtime.deadlines import parse_instant, to_iso
+from testtime.documents.codec import MalformedDocument, dumps, is_count, loads
+
+Grade = int | float | str
+
+
+def _object(key: str, body: bytes) -> dict[str, Any]:
+    document = loads(key, body)
+    if not isinstance(document, dict):
+        raise MalformedDocument(key, "is not a JSON object")
+    return document
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _instant(value: Any) -> datetime | None:
+    try:
+        return parse_instant(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _fields(pairs: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields that are set, times as ISO text: a record keeps only what its status has."""
+    return {name: to_iso(v) if isinstance(v, datetime) else v for name, v in pairs.items() if v is not None}
+
+
+# -- the state cache of a test ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """What the trainer's summary shows of one score."""
+
+    correct: int
+    questions: int
+    percent: float
+    grade: Grade
+
+
+@dataclass(frozen=True)
+class TestState:
+    """The state cache of one test."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    version: str  # the scoring version the rows and corrupt submissions belong to
+    rows: Mapping[str, ScoreRow] = field(default_factory=dict)
+    corrupt: Mapping[str, str] = field(default_factory=dict)  # student id -> why it cannot be scored
+    emailed: tuple[str, ...] = ()  # students whose score email is known sent, sorted
+
+
+def _row(key: str, sid: str, raw: Any) -> ScoreRow:
+    if not isinstance(raw, dict) or not is_count(raw.get("correct")) or not is_count(raw.get("questions")):
+        raise MalformedDocument(key, f"has no usable score row of {sid}")
+    percent, grade = raw.get("percent"), raw.get("grade")
+    if isinstance(percent, bool) or not isinstance(percent, int | float):
+        raise MalformedDocument(key, f"has no usable percent of {sid}")
+    if isinstance(grade, bool) or not isinstance(grade, int | float | str):
+        raise MalformedDocument(key, f"has no usable grade of {sid}")
+    return ScoreRow(raw["correct"], raw["questions"], float(percent), grade)
+
+
+def parse_state(key: str, body: bytes | None) -> TestState | None:
+    """The state cache; None when there is none yet."""
+    if body is None:
+        return None
+    document = _object(key, body)
+    rows, corrupt, emailed = (document.get(name) for name in ("rows", "corrupt", "emailed"))
+    rows = {} if rows is None else rows  # absent: none yet; present, it must be of its type
+    corrupt = {} if corrupt is None else corrupt
+    emailed = [] if emailed is None else emailed
+    if not isinstance(rows, dict) or not isinstance(corrupt, dict) or not isinstance(emailed, list):
+        raise MalformedDocument(key, "is not a scorer state (rows, corrupt, emailed)")
+    return TestState(
+        version=str(document.get("version") or ""),
+        rows={str(sid): _row(key, str(sid), raw) for sid, raw in rows.items()},
+        corrupt={str(sid): str(why) for sid, why in corrupt.items()},
+        emailed=tuple(sorted(str(sid) for sid in emailed)),
+    )
+
+
+def state_document(state: TestState) -> bytes:
+    rows = {
+        sid: {"correct": row.correct, "questions": row.questions, "percent": row.percent, "grade": row.grade}
+        for sid, row in sorted(state.rows.items())
+    }
+    return dumps(
+        {
+            "version": state.version,
+            "rows": rows,
+            "corrupt": dict(sorted(state.corrupt.items())),
+            "emailed": sorted(state.emailed),
+        }
+    )
+
+
+# -- the sending lease -------------------------------------------------------------------------------------------
+
+HELD, FREE = "held", "free"
+
+
+@dataclass(frozen=True)
+class Lease:
+    status: str  # HELD or FREE (anything else reads as free)
+    run_id: str = ""
+    claimed_at: datetime | None = None  # when it was taken (HELD)
+    link: int | None = None  # which invocation of the run took it (HELD)
+    released_at: datetime | None = None  # FREE
+
+    @property
+    def held(self) -> bool:
+        return self.status == HELD
+
+
+def parse_lease(key: str, body: bytes) -> Lease:
+    document = _object(key, body)
+    link = document.get("link")
+    return Lease(
+        status=str(document.get("status") or ""),
+        run_id=_text(document.get("runId")) or "",
+        claimed_at=_instant(document.get("claimedAt")),
+        link=link if is_count(link) else None,
+        released_at=_instant(document.get("releasedAt")),
+    )
+
+
+def lease_document(lease: Lease) -> bytes:
+    return dumps(
+        _fields(
+            {
+                "status": lease.status,
+                "claimedAt": lease.claimed_at,
+                "releasedAt": lease.released_at,
+                "runId": lease.run_id,
+                "link": lease.link,
+            }
+        )
+    )
+
+
+# -- the email ledger --------------------------------------------------------------------------------------------
+
+SENDING, SENT, FAILED = "sending", "sent", "failed"
+
+
+@dataclass(frozen=True)
+class EmailRecord:
+    """One student's score email of one test: claimed (SENDING), SENT, or FAILED (the next run tries again)."""
+
+    status: str
+    run_id: str | None = None
+    claimed_at: datetime | None = None  # SENDING
+    message_id: str | None = None  # SENT: SES's MessageId
+    sent_at: datetime | None = None  # SENT
+    error: str | None = None  # FAILED
+    attempts: int | None = None  # FAILED: sending attempts so far, over all runs
+    failed_at: datetime | None = None  # FAILED
+
+    def to_json(self) -> dict[str, Any]:
+        return _fields(
+            {
+                "status": self.status,
+                "claimedAt": self.claimed_at,
+                "messageId": self.message_id,
+                "sentAt": self.sent_at,
+                "error": self.error,
+                "attempts": self.attempts,
+                "failedAt": self.failed_at,
+                "runId": self.run_id,
+            }
+        )
+
+
+def _email_record(key: str, raw: Any) -> EmailRecord:
+    if not isinstance(raw, dict):
+        raise MalformedDocument(key, "has an email record that is not an object")
+    attempts = raw.get("attempts")
+    return EmailRecord(
+        status=str(raw.get("status") or ""),
+        run_id=_text(raw.get("runId")),
+        claimed_at=_instant(raw.get("claimedAt")),
+        message_id=_text(raw.get("messageId")),
+        sent_at=_instant(raw.get("sentAt")),
+        error=_text(raw.get("error")),
+        attempts=attempts if is_count(attempts) else None,
+        failed_at=_instant(raw.get("failedAt")),
+    )
+
+
+def parse_email_record(key: str, body: bytes) -> EmailRecord:
+    """A student's own record (a claim, or a failed email and its later outcome)."""
+    return _email_record(key, _object(key, body))
+
+
+def email_record_document(record: EmailRecord) -> bytes:
+    return dumps(record.to_json())
+
+
+def parse_ledger_batch(key: str, body: bytes) -> dict[str, EmailRecord]:
+    """The records of one batch by student id."""
+    records = _object(key, body).get("records")
+    if not isinstance(records, dict):
+        raise MalformedDocument(key, "has no records")
+    return {str(sid): _email_record(key, raw) for sid, raw in records.items()}
+
+
+def ledger_batch_document(records: Mapping[str, EmailRecord]) -> bytes:
+    return dumps({"records": {sid: record.to_json() for sid, record in sorted(records.items())}})
+
+
+# -- the summary ledger ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryRecord:
+    """The trainer's summary of a test at a scoring version: claimed (SENDING), SENT or FAILED."""
+
+    status: str
+    version: str
+    run_id: str | None = None
+    claimed_at: datetime | None = None  # SENDING
+    message_id: str | None = None  # SENT
+    covered_at: datetime | None = None  # SENT
+    error: str | None = None  # FAILED
+    failed_at: datetime | None = None  # FAILED
+
+    def covers(self, version: str) -> bool:
+        return self.status == SENT and self.version == version
+
+
+def parse_summary_record(key: str, body: bytes) -> SummaryRecord:
+    document = _object(key, body)
+    return SummaryRecord(
+        status=str(document.get("status") or ""),
+        version=str(document.get("version") or ""),
+        run_id=_text(document.get("runId")),
+        claimed_at=_instant(document.get("claimedAt")),
+        message_id=_text(document.get("messageId")),
+        covered_at=_instant(document.get("coveredAt")),
+        error=_text(document.get("error")),
+        failed_at=_instant(document.get("failedAt")),
+    )
+
+
+def summary_record_document(record: SummaryRecord) -> bytes:
+    return dumps(
+        _fields(
+            {
+                "status": record.status,
+                "version": record.version,
+                "claimedAt": record.claimed_at,
+                "messageId": record.message_id,
+                "coveredAt": record.covered_at,
+                "error": record.error,
+                "failedAt": record.failed_at,
+                "runId": record.run_id,
+            }
+        )
+    )

@@ -1,0 +1,122 @@
+"""The trainer's summary: one email per run with anything new, and the ledger of the tests it covered.
+
+A test is covered once per scoring version: the summary ledger (``scorer/summaries/<subject>/<test>.json``) is
+claimed before the email (create-only, or If-Match over a failed or stale claim) and records the outcome after.
+Runs on the run's own thread only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+from testtime import layout
+from testtime.deadlines import to_iso
+from testtime.documents import scorer_records as records
+from testtime.documents.class_list import Student
+from testtime.emails import SummaryCounts, SummaryRow, SummaryTest, trainer_summary
+from testtime.mailer import Mailer, SendFailed
+from testtime.scorer.data import S3Data
+from testtime.scorer.failures import STATE_KINDS, Failure, FailureKind, FailureLog
+from testtime.scorer.grading import TestProgress, missing
+from testtime.scorer.handover import Continuation
+
+
+class TrainerSummary:
+    def __init__(
+        self,
+        data: S3Data,
+        mailer: Mailer,
+        trainer: str,
+        now: Callable[[], datetime],
+        claim_timeout_s: int,
+        run_id: str,
+    ) -> None:
+        self.data, self.mailer, self.trainer, self.now, self.run_id = data, mailer, trainer, now, run_id
+        self.claim_timeout = timedelta(seconds=claim_timeout_s)
+
+    def _claim(self, work: TestProgress) -> bool:
+        """Claim the test's summary ledger; False when another run is covering the test right now."""
+        key = layout.summary_ledger_key(work.test.subject, work.test.test_id)
+        claim = records.summary_record_document(
+            records.SummaryRecord(records.SENDING, work.version, self.run_id, claimed_at=self.now())
+        )
+        if work.summary is None:
+            return self.data.put_if_absent(key, claim)
+        record = work.summary.record
+        live = (
+            record is not None
+            and record.claimed_at is not None
+            and self.now() - record.claimed_at <= self.claim_timeout
+        )
+        if record is not None and record.status == records.SENDING and live:
+            return False  # another run is sending the summary of this test right now
+        return self.data.put_if_match(key, claim, work.summary.etag)
+
+    def _record(self, work: TestProgress, record: records.SummaryRecord) -> None:
+        key = layout.summary_ledger_key(work.test.subject, work.test.test_id)
+        self.data.put(key, records.summary_record_document(record))
+
+    def send(
+        self,
+        as_of: datetime,
+        works: Sequence[TestProgress],
+        students: Mapping[str, Student],
+        found: Sequence[Failure],
+        chain: Continuation,
+        emails_deferred: int,
+        failures: FailureLog,
+        alarm: bool = False,
+    ) -> bool:
+        """Send the summary when there is news: a test not covered at its version, emails of this run (all its
+        links, ``chain``), or an ``alarm`` (nothing could be scored: the catalog is unreadable); whether it was
+        sent. ``found`` are this invocation's failures."""
+        new = [
+            work
+            for work in works
+            if not (work.summary and work.summary.record and work.summary.record.covers(work.version))
+        ]
+        chain_news = chain.emails_sent or chain.emails_failed or chain.failures or alarm
+        if not new and not chain_news:
+            return False
+        new = [work for work in new if self._claim(work)]  # another run may be covering some
+        if not new and not chain_news:
+            return False
+        names = {work.name for work in new}
+        shown = [f for f in found if f.kind not in STATE_KINDS or f.test_name in names]
+        seen = set(shown)
+        shown += [f for f in chain.failures if f not in seen]  # those of earlier links of this run
+        counts = SummaryCounts(chain.emails_sent, chain.emails_failed, emails_deferred, dict(chain.sent_by_test))
+        email = trainer_summary(to_iso(as_of), [_section(work, students) for work in new], shown, counts)
+        try:
+            message_id = self.mailer.send(self.trainer, email.subject, email.text, email.html)
+        except SendFailed as error:
+            failures.add(Failure(FailureKind.SUMMARY_FAILED, str(error)))
+            for work in new:
+                self._record(
+                    work,
+                    records.SummaryRecord(
+                        records.FAILED, work.version, self.run_id, error=str(error), failed_at=self.now()
+                    ),
+                )
+            return False
+        for work in new:
+            self._record(
+                work,
+                records.SummaryRecord(
+                    records.SENT, work.version, self.run_id, message_id=message_id, covered_at=self.now()
+                ),
+            )
+        return True
+
+
+def _section(work: TestProgress, students: Mapping[str, Student]) -> SummaryTest:
+    if work.key is None:
+        return SummaryTest(work.test, note=f"Not scored: {work.version.removeprefix('unscored: ')}")
+    rows = []
+    for sid, row in sorted(work.rows.items()):
+        student = students.get(sid)
+        name = (student.name or "") if student else ""
+        rows.append(SummaryRow(sid, name, row.correct, row.questions, row.percent, row.grade))
+    absent = [(sid, students[sid].name or "") for sid in missing(work, list(students))]
+    return SummaryTest(work.test, rows, absent)
