@@ -242,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     content, outputs = load_or_exit(args)
     apigateway = aws_clients.client("apigateway", region_name=outputs.region)
-    student_ids = [student.id for student in content.students]
+    student_ids = content.student_ids()
     sync = sync_api_keys(apigateway, outputs.usage_plan_id, student_ids, apply=not args.check, project=args.project)
     mode = " (check: nothing changed)" if args.check else ""
     print("\n".join([*change_lines(sync), f"api keys{mode}: {summary(sync)}"]))

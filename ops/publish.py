@@ -3,12 +3,14 @@
     python -m ops.publish [--content DIR] [--target local|aws] [--check] [--project NAME]
                           [--timezone TZ] [--ses-verify-students | --no-ses-verify-students]
 
-Content problems are printed one per line (exit 2) before any AWS call. Unchanged objects are recognised by their
-ETag (the MD5 of the bytes of a single-part put), read with one HEAD per object, so a second run uploads nothing.
-Nothing is ever deleted, and nothing under ``<subject>/<test>/<studentId>/``, ``submitted/`` or ``scorer/`` is
-written: removed tests are closed in ``catalog.json`` and removed students' keys are disabled, their data stays.
-API Gateway and SES calls are paced to AWS's control-plane quotas (ops.aws_clients): a first publication of 500
-students takes about 100 s (and 8 minutes more with ``ses_verify_students``), with progress lines on stderr.
+Content problems are printed one per line (exit 2) before any AWS call; a bucket document that cannot be read
+(``catalog.json`` of another version, a ``studentsList.json`` that is not a list) is one line (exit 1) before any
+change. Unchanged objects are recognised by their ETag (the MD5 of the bytes of a single-part put), read with one
+HEAD per object, so a second run uploads nothing. Nothing is ever deleted, and nothing under
+``<subject>/<test>/<studentId>/``, ``submitted/`` or ``scorer/`` is written: removed tests are closed in
+``catalog.json`` and removed students' keys are disabled, their data stays. API Gateway and SES calls are paced to
+AWS's control-plane quotas (ops.aws_clients): a first publication of 500 students takes about 100 s (and 8 minutes
+more with ``ses_verify_students``), with progress lines on stderr.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ops import apikeys, aws_clients, ses_verify
-from ops.content import CatalogChanges, Content, build_catalog, catalog_changes, render_objects
+from ops.content import CatalogChanges, Content, build_catalog, catalog_changes, read_catalog, render_objects
 from ops.deployment import (
     DeploymentError,
     Settings,
@@ -37,7 +39,10 @@ from ops.deployment import (
     load_settings,
 )
 from testtime import layout, s3io
-from testtime.deadlines import parse_instant
+from testtime.deadlines import to_iso
+from testtime.documents.catalog import Catalog
+from testtime.documents.class_list import parse_class_list
+from testtime.documents.codec import MalformedDocument
 
 ADD, UPDATE, UNCHANGED = "add", "update", "unchanged"
 HEAD_WORKERS = 8
@@ -90,12 +95,13 @@ def publish(
 ) -> PublishReport:
     """Publishes validated ``content``; with ``check`` only reads, and reports what would change."""
     bucket = outputs.data_bucket
-    # Reads first: a problem with the bucket stops the run before any key is touched.
-    existing_catalog = s3io.get_json(bucket, layout.CATALOG)
-    existing_students = s3io.get_json(bucket, layout.STUDENTS_LIST) or []
+    # Reads first: a problem with the bucket (a catalog of another version, a class list that is not one: a
+    # MalformedDocument) stops the run before any key is touched or any object written.
+    existing_catalog = read_catalog(s3io.get_bytes(bucket, layout.CATALOG))
+    existing_students = parse_class_list(layout.STUDENTS_LIST, s3io.get_bytes(bucket, layout.STUDENTS_LIST))
     catalog = build_catalog(existing_catalog, content, now, settings.trainer_timezone)
 
-    student_ids = [student.id for student in content.students]
+    student_ids = content.student_ids()
     keys = apikeys.sync_api_keys(apigateway, outputs.usage_plan_id, student_ids, apply=not check, project=project)
     if not check and (len(keys.student_digests) < len(content.students) or keys.trainer_digest is None):
         raise RuntimeError("an API key digest is missing after the key sync")
@@ -109,16 +115,18 @@ def publish(
     emails = [student.email for student in content.students]
     verifications = ses_verify.verify_addresses(ses, emails, apply=not check) if settings.ses_verify_students else []
     tests = catalog_changes(existing_catalog, catalog)
-    before = [entry.get("student_id") for entry in existing_students]
-    now_listed = [student.id for student in content.students]
+    before = existing_students.ids()
     return PublishReport(
         objects=objects,
         tests=tests,
-        students_added=[student for student in now_listed if student not in before],
-        students_removed=[student for student in before if student not in now_listed],
+        students_added=[student for student in student_ids if student not in before],
+        students_removed=[student for student in before if student not in student_ids],
         keys=keys,
         verifications=verifications,
-        warnings=_past_deadlines(catalog, {*tests.added, *tests.reopened}, now),
+        warnings=[
+            *_dropped_entries(existing_catalog, check=check),
+            *_past_deadlines(catalog, {*tests.added, *tests.reopened}, now),
+        ],
     )
 
 
@@ -156,12 +164,22 @@ def _put(bucket: str, key: str, body: bytes) -> None:
     s3io.client().put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
 
 
-def _past_deadlines(catalog: Mapping[str, Any], opened: set[str], now: datetime) -> list[str]:
+def _past_deadlines(catalog: Catalog, opened: set[str], now: datetime) -> list[str]:
     """Tests opened by this publication whose deadline has already passed: students could not answer them."""
     return [
-        f"{entry['subject']}/{entry['testId']}: its deadline {entry['due']} has passed; set 'due' to give students time"
-        for entry in catalog["tests"]
-        if f"{entry['subject']}/{entry['testId']}" in opened and parse_instant(entry["due"]) <= now
+        f"{test.name}: its deadline {to_iso(test.due)} has passed; set 'due' to give students time"
+        for test in catalog.tests.values()
+        if test.name in opened and test.due <= now
+    ]
+
+
+def _dropped_entries(existing: Catalog, *, check: bool) -> list[str]:
+    """The bucket's catalog entries no reader can use (the API and the scorer skip them too): the catalog written
+    now no longer lists them; a test of the content among them is listed again as first published now."""
+    keeps = "would keep" if check else "keeps"
+    return [
+        f"{layout.CATALOG}: {problem}; the new catalog {keeps} only the entries that can be read"
+        for problem in existing.problems
     ]
 
 
@@ -187,16 +205,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if args.ses_verify_students is not None:
         settings = dataclasses.replace(settings, ses_verify_students=args.ses_verify_students)
-    report = publish(
-        content,
-        outputs,
-        settings,
-        now=datetime.now(UTC),
-        check=args.check,
-        apigateway=aws_clients.client("apigateway", region_name=outputs.region),
-        ses=aws_clients.client("ses", region_name=outputs.region),
-        project=args.project,
-    )
+    try:
+        report = publish(
+            content,
+            outputs,
+            settings,
+            now=datetime.now(UTC),
+            check=args.check,
+            apigateway=aws_clients.client("apigateway", region_name=outputs.region),
+            ses=aws_clients.client("ses", region_name=outputs.region),
+            project=args.project,
+        )
+    except MalformedDocument as error:
+        print(f"cannot publish: {error} (bucket {outputs.data_bucket}); nothing was changed", file=sys.stderr)
+        return 1
     print("\n".join(report.lines(check=args.check)))
     return 0
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import sys
 import tempfile
@@ -40,6 +39,8 @@ from ops.deployment import (
     stack_outputs_path,
 )
 from testtime import layout
+from testtime.documents.class_list import Student, parse_class_list
+from testtime.documents.codec import MalformedDocument
 
 DEFAULT_CONFIG = "~/.trainings/config"
 CONFIG_HEADER = "# Test Time: the student client's settings (bin/test-time.sh). Keep this file private.\n"
@@ -90,8 +91,8 @@ def api_keys(apigateway: Any, name_query: str) -> dict[str, ApiKey]:
     return keys
 
 
-def class_list(s3: Any, bucket: str) -> list[dict[str, str]]:
-    """The published class list: ``[{"student_id", "email"}]`` in its published order."""
+def class_list(s3: Any, bucket: str) -> list[Student]:
+    """The published class list (``studentsList.json``), in its published order."""
     try:
         body = s3.get_object(Bucket=bucket, Key=layout.STUDENTS_LIST)["Body"].read()
     except ClientError as error:
@@ -101,23 +102,19 @@ def class_list(s3: Any, bucket: str) -> list[dict[str, str]]:
             ) from None
         raise
     try:
-        entries = json.loads(body)
-    except ValueError:
-        raise PullError(f"{layout.STUDENTS_LIST} in bucket {bucket} is not valid JSON") from None
-    if not isinstance(entries, list):
-        raise PullError(f"{layout.STUDENTS_LIST} in bucket {bucket} is not a list")
-    return [
-        {"student_id": entry["student_id"], "email": str(entry.get("email") or "")}
-        for entry in entries
-        if isinstance(entry, dict) and isinstance(entry.get("student_id"), str)
-    ]
+        return list(parse_class_list(layout.STUDENTS_LIST, body).students)
+    except MalformedDocument as error:
+        unreadable = error.problem.startswith(("is not JSON", "is not UTF-8"))
+        raise PullError(
+            f"{layout.STUDENTS_LIST} in bucket {bucket} is not {'valid JSON' if unreadable else 'a list'}"
+        ) from None
 
 
 def student_key(apigateway: Any, s3: Any, outputs: StackOutputs, student_id: str) -> str:
     """The enabled key of a student of the published class list; PullError otherwise."""
     if not layout.is_safe_id(student_id):
         raise PullError(f"{student_id!r} is not a valid student id (letters, digits, '.', '_' or '-')")
-    if student_id not in {entry["student_id"] for entry in class_list(s3, outputs.data_bucket)}:
+    if student_id not in {student.student_id for student in class_list(s3, outputs.data_bucket)}:
         raise PullError(
             f"unknown student {student_id!r}: not on the published class list (content/students.yml, then "
             "./update-subjects-or-students.sh)"
@@ -134,12 +131,12 @@ def all_keys(apigateway: Any, s3: Any, outputs: StackOutputs) -> tuple[list[tupl
     """Rows ``(student_id, email, key)`` of the class list, and the students skipped (no enabled key)."""
     keys = api_keys(apigateway, key_prefix())
     rows, skipped = [], []
-    for entry in class_list(s3, outputs.data_bucket):
-        key = keys.get(key_name(entry["student_id"]))
+    for student in class_list(s3, outputs.data_bucket):
+        key = keys.get(key_name(student.student_id))
         if key is None or not key.enabled or not key.value:
-            skipped.append(entry["student_id"])
+            skipped.append(student.student_id)
         else:
-            rows.append((entry["student_id"], entry["email"], key.value))
+            rows.append((student.student_id, student.email, key.value))
     return rows, skipped
 
 

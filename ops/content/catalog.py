@@ -3,46 +3,51 @@
 Rules: a test keeps its ``firstPublished`` (so republishing never moves a default deadline); the default deadline is
 Monday 23:00 in the trainer's timezone after first publication; an explicit ``due`` always wins; a test gone from
 the content is closed now (``closedAt``, kept once set, never deleted: its submissions still get scored); a test
-that comes back is open again (``closedAt`` null).
+that comes back is open again (``closedAt`` null). Reading and writing the document (its version, which entries
+count) is :mod:`testtime.documents.catalog`'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
 
 from ops.content.model import Content
-from testtime.deadlines import default_deadline, parse_instant, to_iso
+from testtime import layout
+from testtime.deadlines import default_deadline
+from testtime.documents.catalog import Catalog, CatalogTest, parse_catalog
 
-CATALOG_VERSION = 1
-TestRef = tuple[str, str]  # (subject, testId)
+
+def read_catalog(body: bytes | None) -> Catalog:
+    """The bucket's ``catalog.json`` (None: not published yet); MalformedDocument when it is of another version
+    or cannot be read."""
+    return parse_catalog(layout.CATALOG, body)
 
 
-def build_catalog(existing: Mapping[str, Any] | None, content: Content, now: datetime, tz_name: str) -> dict[str, Any]:
-    previous: dict[TestRef, Mapping[str, Any]] = {_ref(entry): entry for entry in _entries(existing)}
-    published_now = to_iso(now)
-    tests: list[dict[str, Any]] = []
+def build_catalog(existing: Catalog | None, content: Content, now: datetime, tz_name: str) -> Catalog:
+    """The catalog after publishing ``content`` at ``now``, its tests sorted by (subject, testId)."""
+    previous = dict(existing.tests) if existing is not None else {}
+    published_now = now.astimezone(UTC).replace(microsecond=0)  # the stored precision: the deadline counts from it
+    tests: list[CatalogTest] = []
     for test in content.tests:
         before = previous.pop((test.subject, test.test_id), None)
-        first_published = before["firstPublished"] if before else published_now
-        due = test.due or default_deadline(parse_instant(first_published), tz_name)
+        first_published = before.first_published if before and before.first_published else published_now
         tests.append(
-            {
-                "subject": test.subject,
-                "testId": test.test_id,
-                "title": test.title,
-                "due": to_iso(due),
-                "firstPublished": first_published,
-                "questionCount": len(test.questions),
-                "closedAt": None,
-            }
+            CatalogTest(
+                subject=test.subject,
+                test_id=test.test_id,
+                title=test.title,
+                due=test.due or default_deadline(first_published, tz_name),
+                question_count=len(test.questions),
+                closed_at=None,
+                first_published=first_published,
+            )
         )
     for before in previous.values():
-        tests.append({**before, "closedAt": before.get("closedAt") or published_now})
-    tests.sort(key=_ref)
-    return {"version": CATALOG_VERSION, "tests": tests}
+        tests.append(dataclasses.replace(before, closed_at=before.closed_at or published_now))
+    tests.sort(key=lambda test: (test.subject, test.test_id))
+    return Catalog(tests={(test.subject, test.test_id): test for test in tests})
 
 
 @dataclass(frozen=True)
@@ -54,30 +59,15 @@ class CatalogChanges:
     reopened: tuple[str, ...]
 
 
-def catalog_changes(existing: Mapping[str, Any] | None, catalog: Mapping[str, Any]) -> CatalogChanges:
-    before = {_ref(entry): entry for entry in _entries(existing)}
+def catalog_changes(existing: Catalog | None, catalog: Catalog) -> CatalogChanges:
+    before = existing.tests if existing is not None else {}
     added, closed, reopened = [], [], []
-    for entry in _entries(catalog):
-        name = "/".join(_ref(entry))
-        old = before.get(_ref(entry))
+    for ref, test in catalog.tests.items():
+        old = before.get(ref)
         if old is None:
-            added.append(name)
-        elif entry.get("closedAt") and not old.get("closedAt"):
-            closed.append(name)
-        elif old.get("closedAt") and not entry.get("closedAt"):
-            reopened.append(name)
+            added.append(test.name)
+        elif test.closed_at and not old.closed_at:
+            closed.append(test.name)
+        elif old.closed_at and not test.closed_at:
+            reopened.append(test.name)
     return CatalogChanges(tuple(added), tuple(closed), tuple(reopened))
-
-
-def _entries(catalog: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
-    if catalog is None:
-        return []
-    if catalog.get("version") != CATALOG_VERSION:
-        raise ValueError(
-            f"catalog.json has version {catalog.get('version')!r}; this publisher knows version {CATALOG_VERSION}"
-        )
-    return list(catalog.get("tests", []))
-
-
-def _ref(entry: Mapping[str, Any]) -> TestRef:
-    return entry["subject"], entry["testId"]

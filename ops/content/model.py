@@ -1,30 +1,31 @@
-"""The trainer's content once loaded and validated, whatever the file format it came from."""
+"""The trainer's content once loaded and validated, whatever the file format it came from.
+
+The shapes the bucket stores are :mod:`testtime.documents`' own (``Student``, ``Question``, ``Choice``); this
+module adds only what authoring has and the published documents do not: a question's answer, a test whose ``due``
+may be left to the default, and the file each test came from.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from testtime.documents.class_list import Student
+from testtime.documents.questions import Choice, Question
 
-@dataclass(frozen=True)
-class Student:
-    id: str
-    name: str
-    email: str
+__all__ = ["AuthoredQuestion", "Choice", "Content", "Question", "Student", "Test"]
 
 
 @dataclass(frozen=True)
-class Choice:
-    id: str
-    body: str
+class AuthoredQuestion:
+    """A question as published (``question``: what ``questions.json`` holds) and its answer (``questionsKey.json``).
 
+    Held next to the published question rather than in a subclass of it, so that a ``Question`` handed to a writer
+    can never carry the answer to the students' file.
+    """
 
-@dataclass(frozen=True)
-class Question:
-    id: str
-    text: str
-    choices: tuple[Choice, ...]
-    answer: str
+    question: Question
+    answer: str  # the answer_id of the right choice
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,22 @@ class Test:
     test_id: str
     title: str
     due: datetime | None  # None: the default deadline after first publication applies
-    questions: tuple[Question, ...]
+    questions: tuple[AuthoredQuestion, ...]
     source: str  # the file or folder it came from, relative to the content folder
+
+    def published_questions(self) -> tuple[Question, ...]:
+        """The questions as students see them, without the answers."""
+        return tuple(authored.question for authored in self.questions)
+
+    def answers(self) -> tuple[tuple[str, str], ...]:
+        """``(question_id, answer)`` in question order: the answer key."""
+        return tuple((authored.question.question_id, authored.answer) for authored in self.questions)
 
 
 @dataclass(frozen=True)
 class Content:
-    students: tuple[Student, ...]
+    students: tuple[Student, ...]  # no api_key_sha256: the publisher adds the digests when it renders
     tests: tuple[Test, ...]  # sorted by (subject, test_id)
+
+    def student_ids(self) -> list[str]:
+        return [student.student_id for student in self.students]

@@ -1,59 +1,33 @@
-"""The S3 objects of the data bucket rendered from the content: pure, and byte-stable (``testtime.s3io.dumps``)
-so that unchanged content gives unchanged ETags and the publisher uploads nothing."""
+"""The S3 objects of the data bucket rendered from the content: pure, and byte-stable (the writers of
+:mod:`testtime.documents`) so that unchanged content gives unchanged ETags and the publisher uploads nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+import dataclasses
+from collections.abc import Mapping
 
-from ops.content.model import Content, Student, Test
+from ops.content.model import Content
 from testtime import layout
-from testtime.s3io import dumps
-
-
-def questions_document(test: Test) -> list[dict[str, Any]]:
-    """The original ``questions.json`` shape; it never carries the answer."""
-    return [
-        {
-            "questionId": question.id,
-            "question": question.text,
-            "answers": [{"answerId": choice.id, "answerBody": choice.body} for choice in question.choices],
-        }
-        for question in test.questions
-    ]
-
-
-def answer_key_document(test: Test) -> list[dict[str, str]]:
-    return [{"questionId": question.id, "answer": question.answer} for question in test.questions]
-
-
-def students_document(students: Iterable[Student], digests: Mapping[str, str | None]) -> list[dict[str, Any]]:
-    """``studentsList.json``; a student without a key yet (only in a ``--check`` plan) has a null digest."""
-    return [
-        {
-            "student_id": student.id,
-            "email": student.email,
-            "name": student.name,
-            "api_key_sha256": digests.get(student.id),
-        }
-        for student in students
-    ]
-
-
-def trainer_document(digest: str | None) -> dict[str, Any]:
-    return {"api_key_sha256": digest}
+from testtime.documents.catalog import Catalog, catalog_document
+from testtime.documents.class_list import class_list_document, trainer_document
+from testtime.documents.questions import answer_key_document, questions_document
 
 
 def render_objects(
-    content: Content, catalog: Mapping[str, Any], student_digests: Mapping[str, str | None], trainer_digest: str | None
+    content: Content, catalog: Catalog, student_digests: Mapping[str, str | None], trainer_digest: str | None
 ) -> dict[str, bytes]:
     """Every object the publisher owns, key -> bytes, in upload order: the catalog last, so that a test is
-    listed only once its questions are in place."""
+    listed only once its questions are in place. A student without a digest (only in a ``--check`` plan, before
+    the key exists) is listed with a null one."""
     objects: dict[str, bytes] = {}
     for test in content.tests:
-        objects[layout.questions_key(test.subject, test.test_id)] = dumps(questions_document(test))
-        objects[layout.answer_key_key(test.subject, test.test_id)] = dumps(answer_key_document(test))
-    objects[layout.STUDENTS_LIST] = dumps(students_document(content.students, student_digests))
-    objects[layout.TRAINER] = dumps(trainer_document(trainer_digest))
-    objects[layout.CATALOG] = dumps(dict(catalog))
+        objects[layout.questions_key(test.subject, test.test_id)] = questions_document(test.published_questions())
+        objects[layout.answer_key_key(test.subject, test.test_id)] = answer_key_document(test.answers())
+    students = (
+        dataclasses.replace(student, api_key_sha256=student_digests.get(student.student_id))
+        for student in content.students
+    )
+    objects[layout.STUDENTS_LIST] = class_list_document(students)
+    objects[layout.TRAINER] = trainer_document(trainer_digest)
+    objects[layout.CATALOG] = catalog_document(catalog.tests.values())
     return objects

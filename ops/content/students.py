@@ -53,5 +53,5 @@ def load_students(folder: Path, problems: list[Problem]) -> list[Student]:
         name = check.get(fields, (index,), "name", check.text) or student_id
         email = check.get(fields, (index,), "email", check.email)
         if student_id is not None and name is not None and email is not None:
-            students.append(Student(student_id, name, email))
+            students.append(Student(student_id=student_id, email=email, name=name))
     return students

@@ -10,7 +10,7 @@ from typing import Any
 
 from ops.content.documents import read_document
 from ops.content.fields import FieldChecker, kind, name_problem
-from ops.content.model import Choice, Question, Test
+from ops.content.model import AuthoredQuestion, Choice, Question, Test
 from ops.content.problems import FieldPath, Problem
 from testtime.layout import SCORER_PREFIX, SUBMITTED_PREFIX
 
@@ -91,7 +91,7 @@ def _authored_test(folder: Path, subject: str, test_id: str, relative: str, prob
         return None
     if not rows:
         check.report(("questions",), "needs at least 1 question")
-    questions: list[Question | None] = []
+    questions: list[AuthoredQuestion | None] = []
     seen: dict[str, int | None] = {}
     for index, row in enumerate(rows):
         where: FieldPath = ("questions", index)
@@ -215,21 +215,26 @@ def _choices(check: FieldChecker, entries: list[tuple[Any, Any, FieldPath, Field
 def _check_answer(check: FieldChecker, answer: str | None, choices: list[Choice] | None, where: FieldPath) -> None:
     if answer is None or choices is None:
         return
-    ids = [choice.id for choice in choices]
+    ids = [choice.answer_id for choice in choices]
     if answer not in ids:
         check.report(where, f"{answer!r} is not one of the choices ({', '.join(ids)})")
 
 
 def _question(
     question_id: str | None, text: str | None, choices: list[Choice] | None, answer: str | None
-) -> Question | None:
+) -> AuthoredQuestion | None:
     if question_id is None or text is None or choices is None or answer is None:
         return None
-    return Question(question_id, text, tuple(choices), answer)
+    return AuthoredQuestion(Question(question_id, text, tuple(choices)), answer)
 
 
 def _test(
-    subject: str, test_id: str, title: str | None, due: datetime | None, questions: list[Question | None], source: str
+    subject: str,
+    test_id: str,
+    title: str | None,
+    due: datetime | None,
+    questions: list[AuthoredQuestion | None],
+    source: str,
 ) -> Test | None:
     """The test when every part of it is usable (problems were reported otherwise)."""
     if title is None or not questions or None in questions:

@@ -4,7 +4,6 @@ bucket and the usage plan of a deployment."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,9 @@ from content_support import BUCKET, STUDENTS_YML, TEST_YML, ContentFiles, FakeDe
 import ops.deployment
 import ops.publish
 from ops.deployment import Settings, StackOutputs
-from testtime import s3io
+from tests.support.moto_account import AccountOptions, MotoAccount
+
+REGION = "eu-central-1"
 
 
 @pytest.fixture
@@ -36,36 +37,23 @@ def make_content(tmp_path: Path) -> MakeContent:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDeployment]:
-    """moto with the data bucket and a usage plan; never real credentials or a real endpoint."""
-    from moto import mock_aws
+def moto_account_options() -> AccountOptions:
+    return AccountOptions(region=REGION, bucket=BUCKET)
 
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "eu-central-1",
-        "AWS_REGION": "eu-central-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(s3io, "_CLIENT", None)
-    with mock_aws():
-        import boto3
 
-        s3 = s3io.client()
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-        apigateway = boto3.client("apigateway")
-        plan = apigateway.create_usage_plan(name="testtime-students")
-        outputs = StackOutputs(
-            data_bucket=BUCKET,
-            rest_api_id="api123",
-            usage_plan_id=plan["id"],
-            api_url="https://api123.execute-api.eu-central-1.amazonaws.com/api",
-            region="eu-central-1",
-        )
-        yield FakeDeployment(outputs, s3, apigateway, boto3.client("ses"))
+@pytest.fixture
+def aws(moto_account: MotoAccount) -> FakeDeployment:
+    """The shared moto account (tests/conftest.py) with the data bucket and a usage plan."""
+    apigateway = moto_account.client("apigateway")
+    plan = apigateway.create_usage_plan(name="testtime-students")
+    outputs = StackOutputs(
+        data_bucket=BUCKET,
+        rest_api_id="api123",
+        usage_plan_id=plan["id"],
+        api_url=f"https://api123.execute-api.{REGION}.amazonaws.com/api",
+        region=REGION,
+    )
+    return FakeDeployment(outputs, moto_account.s3, apigateway, moto_account.client("ses"))
 
 
 @pytest.fixture

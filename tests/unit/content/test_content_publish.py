@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from content_support import LEGACY_CONTENT, STUDENTS_YML, TEST_YML, FakeDeployment, MakeContent
+from content_support import BUCKET, LEGACY_CONTENT, STUDENTS_YML, TEST_YML, FakeDeployment, MakeContent
 
 import ops.publish
 from ops.content import load_content
@@ -212,3 +212,59 @@ def test_cli_publishes_then_finds_nothing_to_do_and_never_prints_a_key(
     assert second.splitlines()[-1].startswith("check, nothing changed: objects 0 add, 0 update, 5 unchanged;")
     values: list[Any] = [key["value"] for key in cli.keys().values()]
     assert not any(value in first + second for value in values)
+
+
+@pytest.mark.parametrize(
+    ("key", "body", "line"),
+    [
+        (
+            layout.CATALOG,
+            b'{"version": 2, "tests": []}\n',
+            f"cannot publish: catalog.json has version 2; this service reads version 1 (bucket {BUCKET}); "
+            "nothing was changed",
+        ),
+        (
+            layout.STUDENTS_LIST,
+            b"[{]",
+            f"cannot publish: studentsList.json is not JSON: Expecting property name enclosed in double quotes: "
+            f"line 1 column 3 (char 2) (bucket {BUCKET}); nothing was changed",
+        ),
+    ],
+)
+def test_cli_with_an_unreadable_bucket_document_says_so_in_one_line_and_writes_nothing(
+    cli: FakeDeployment,
+    make_content: MakeContent,
+    capsys: pytest.CaptureFixture[str],
+    key: str,
+    body: bytes,
+    line: str,
+) -> None:
+    cli.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    puts = count_puts(cli)
+    assert ops.publish.main(["--content", str(make_content())]) == 1
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err.splitlines()) == ("", [line])
+    assert (puts, cli.objects(), cli.keys()) == ([], {key: body}, {})
+
+
+def test_an_unreadable_catalog_entry_is_reported_and_left_out(aws: FakeDeployment, make_content: MakeContent) -> None:
+    """The API and the scorer skip such an entry (documents.catalog); the publisher says so and lists the test of
+    the content again, first published now."""
+    folder = make_content()
+    run(aws, folder)
+    catalog = json.loads(aws.objects()[layout.CATALOG])
+    catalog["tests"][0]["questionCount"] = "two"
+    catalog["tests"].append({**catalog["tests"][0], "testId": "old01", "questionCount": 1, "due": "soon"})
+    aws.s3.put_object(Bucket=BUCKET, Key=layout.CATALOG, Body=json.dumps(catalog).encode())
+
+    later = NOW + timedelta(days=1)
+    report = run(aws, folder, now=later)
+    assert report.warnings == [
+        "catalog.json: tests[0] questionCount 'two' is not a non-negative integer; the new catalog keeps only the "
+        "entries that can be read",
+        "catalog.json: tests[1] due 'soon' is not an ISO 8601 date-time with an offset (Invalid isoformat string: "
+        "'soon'); the new catalog keeps only the entries that can be read",
+    ]
+    assert report.tests.added == ("networks/test01",)
+    [entry] = json.loads(aws.objects()[layout.CATALOG])["tests"]
+    assert (entry["testId"], entry["questionCount"], entry["firstPublished"]) == ("test01", 2, later.isoformat())

@@ -1,16 +1,18 @@
-"""The original 2019 folder loads unchanged, and the rendered objects keep the original shapes and bytes."""
+"""The original 2019 folder loads unchanged, and the rendered objects keep the original shapes and bytes (those the
+publisher always wrote: tests/unit/content/fixtures/legacy-rendered)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from content_support import FIXTURES, LEGACY_CONTENT, REPO, MakeContent
 
-from ops.content import build_catalog, load_content, render_objects
+from ops.content import build_catalog, load_content, read_catalog, render_objects
 from testtime import layout
-from testtime.s3io import dumps
+from testtime.documents.codec import dumps
 
 NOW = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)
 LEGACY_TEST = "subjects/operating-systems/test01"
@@ -18,7 +20,7 @@ LEGACY_TEST = "subjects/operating-systems/test01"
 
 def test_the_original_folder_loads_unchanged() -> None:
     content = load_content(LEGACY_CONTENT)
-    assert [(s.id, s.name, s.email) for s in content.students] == [
+    assert [(s.student_id, s.name, s.email) for s in content.students] == [
         (f"student0{n}", f"student0{n}", f"student0{n}@makemycloud.pl") for n in range(1, 5)
     ]
     [test] = content.tests
@@ -51,7 +53,7 @@ def test_mixed_content_yaml_class_with_original_test_folder(make_content: MakeCo
 
 def test_mixed_fixture_folder_loads() -> None:
     content = load_content(FIXTURES / "mixed")
-    assert [s.id for s in content.students] == ["student01", "student02"]
+    assert [s.student_id for s in content.students] == ["student01", "student02"]
     assert [(t.subject, t.test_id, t.title) for t in content.tests] == [
         ("databases", "sql01", "SQL basics"),
         ("operating-systems", "test01", "test01"),
@@ -60,7 +62,7 @@ def test_mixed_fixture_folder_loads() -> None:
 
 def test_the_sample_content_is_valid() -> None:
     content = load_content(REPO / "content")
-    assert [s.id for s in content.students] == ["student01", "student02", "student03"]
+    assert [s.student_id for s in content.students] == ["student01", "student02", "student03"]
     assert all(s.email.endswith("@example.com") and s.name for s in content.students)
     [test] = content.tests
     assert (test.subject, test.test_id, len(test.questions)) == ("operating-systems", "test01", 6)
@@ -101,3 +103,42 @@ def test_rendered_objects_keep_the_contract(make_content: MakeContent) -> None:
     }
     assert json.loads(objects[layout.TRAINER]) == {"api_key_sha256": "dt"}
     assert objects == render_objects(content, catalog, digests, "dt")  # same input, same bytes
+
+
+def test_the_rendered_bytes_are_those_the_publisher_always_wrote() -> None:
+    """Equal content, equal bytes, equal ETags: a deployed class's second run must upload nothing."""
+    golden = FIXTURES / "legacy-rendered"
+    content = load_content(LEGACY_CONTENT)
+    digests = {s.student_id: hashlib.sha256(s.student_id.encode()).hexdigest() for s in content.students}
+    now = datetime(2026, 11, 18, 9, 30, 12, 345678, tzinfo=UTC)  # sub-second: stored to the second
+    catalog = build_catalog(None, content, now, "Europe/Warsaw")
+    objects = render_objects(content, catalog, digests, "ab" * 32)
+    assert objects == {key: (golden / "published" / key).read_bytes() for key in objects}
+
+    before = json.loads(objects[layout.CATALOG])
+    before["tests"].append(
+        {
+            "subject": "zz-gone",
+            "testId": "t9",
+            "title": "Gone",
+            "due": "2026-11-23T22:00:00+00:00",
+            "firstPublished": "2026-11-01T10:00:00+00:00",
+            "questionCount": 3,
+            "closedAt": None,
+        }
+    )
+    before["tests"].insert(
+        0,
+        {
+            "subject": "aa-closed",
+            "testId": "t1",
+            "title": "Closed",
+            "due": "2026-11-02T22:00:00+00:00",
+            "firstPublished": "2026-10-01T10:00:00+00:00",
+            "questionCount": 2,
+            "closedAt": "2026-10-05T10:00:00+00:00",
+        },
+    )
+    later = build_catalog(read_catalog(dumps(before)), content, now + timedelta(days=10, seconds=7), "Europe/Warsaw")
+    republished = render_objects(content, later, digests, "ab" * 32)
+    assert republished[layout.CATALOG] == (golden / "republished" / layout.CATALOG).read_bytes()

@@ -201,8 +201,13 @@ def test_yaml_scalars_stay_the_text_typed(make_content: MakeContent) -> None:
     """``id: 010`` is not 8, ``answer: yes`` is not True: ids are compared as the trainer wrote them."""
     test = "title: T\nquestions:\n  - id: 010\n    text: Q\n    choices: {yes: sure, no: never}\n    answer: yes\n"
     content = load_content(make_content({T: test}))
-    question = content.tests[0].questions[0]
-    assert (question.id, question.answer, [choice.id for choice in question.choices]) == ("010", "yes", ["yes", "no"])
+    authored = content.tests[0].questions[0]
+    question = authored.question
+    assert (question.question_id, authored.answer, [choice.answer_id for choice in question.choices]) == (
+        "010",
+        "yes",
+        ["yes", "no"],
+    )
 
 
 @pytest.mark.parametrize(
