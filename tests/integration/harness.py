@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +37,7 @@ class LocalAws:
     port: int = field(default_factory=free_port)
     portal_port: int = field(default_factory=free_port)
     region: str = "eu-central-1"
+    deploy_output: str = ""  # what the first deploy printed (tests/support/throwaway_aws.py)
 
     @property
     def endpoint(self) -> str:
@@ -154,3 +159,19 @@ def wait_until_listed(aws: LocalAws, student: str, subject: str, test_id: str, t
         if time.monotonic() > deadline:
             raise AssertionError(f"{subject}/{test_id} was not listed for {student} within {timeout:.0f} s")
         time.sleep(1)
+
+
+def copy_sample_content(dest: Path, open_for: timedelta = timedelta(days=7)) -> Path:
+    """content/ copied whole to ``dest`` (publishing replaces everything), every test without a ``due`` given one
+    ``open_for`` from now. Its default deadline, the Monday 23:00 after the session first published it, may fall
+    while a module runs; an explicit ``due`` wins while the copy is published, and publishing content/ again
+    restores the default (ops/content/catalog.py)."""
+    shutil.copytree(ROOT / "content", dest)
+    due = (datetime.now(UTC) + open_for).replace(microsecond=0).isoformat()
+    for path in sorted((dest / "subjects").rglob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        if "due" not in (yaml.safe_load(text) or {}):
+            first_key = re.search(r"^[A-Za-z_]+:", text, re.MULTILINE)
+            at = first_key.start() if first_key else len(text)
+            path.write_text(f"{text[:at]}due: {due}\n{text[at:]}", encoding="utf-8")
+    return dest

@@ -2,14 +2,14 @@
 the sample content (content/students.yml and content/subjects/ unchanged), so they never submit for the students
 or close the test that other tests use; and the original content published back when a module is done.
 
-portal-demo/quiz-open is due in 30 days; portal-demo/quiz-scored is due in 20 minutes, and the scorer is invoked
-with ``asOf`` just after that deadline to produce score.json files (only tests due before ``asOf`` are scored).
+portal-demo/quiz-open is due in 30 days; portal-demo/quiz-scored is due 20 minutes after the module published it,
+and the scorer is invoked with ``asOf`` just after that deadline to produce score.json files (only tests due before
+``asOf`` are scored).
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +20,7 @@ import boto3
 import yaml
 from botocore.config import Config
 
-from tests.integration.harness import ROOT, LocalAws, wait_until_listed
+from tests.integration.harness import LocalAws, copy_sample_content, wait_until_listed
 
 SUBJECT = "portal-demo"
 OPEN_TEST = "quiz-open"
@@ -49,9 +49,6 @@ class PortalContent:
     scored_due: datetime
 
 
-_published: dict[Path, PortalContent] = {}
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -59,7 +56,7 @@ def free_port() -> int:
 
 
 def _write_content(folder: Path, now: datetime) -> PortalContent:
-    shutil.copytree(ROOT / "content", folder)
+    copy_sample_content(folder)  # its test01 due a week from now: "Operating systems basics" stays listed
     students = yaml.safe_load((folder / "students.yml").read_text())
     students += [{"id": sid, "name": name, "email": f"{sid}@example.com"} for sid, name in STUDENTS.items()]
     (folder / "students.yml").write_text(yaml.safe_dump(students, sort_keys=False, allow_unicode=True))
@@ -76,11 +73,11 @@ def _write_content(folder: Path, now: datetime) -> PortalContent:
 
 
 def publish_portal_content(aws: LocalAws) -> PortalContent:
-    """Publish the sample content plus the portal's subject and students (once per deployment and module)."""
-    if aws.workdir not in _published:
-        folder = aws.workdir / f"portal-content-{datetime.now(UTC):%H%M%S%f}"
-        _published[aws.workdir] = _write_content(folder, datetime.now(UTC))
-    content = _published[aws.workdir]
+    """Publish the sample content plus the portal's subject and students, dated from now: each module publishes its
+    own (once, from a module fixture), so that no module depends on when or whether another one published first
+    (an explicit ``due`` always wins on republication, so the deadlines move with it)."""
+    now = datetime.now(UTC)
+    content = _write_content(aws.workdir / f"portal-content-{now:%H%M%S%f}", now)
     aws.run("update-subjects-or-students.sh", "--content", str(content.folder))
     wait_until_listed(aws, "portal04", SUBJECT, OPEN_TEST)  # portal04 never submits anything
     return content

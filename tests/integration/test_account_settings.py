@@ -6,12 +6,12 @@ and creates the ECS service-linked role; ./remove-api-gateway.sh deletes no SES 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.integration.harness import LocalAws, play_recap
+from tests.support.throwaway_aws import ThrowawayAws
 
 pytestmark = pytest.mark.integration
 
@@ -31,34 +31,33 @@ def ecs_role(aws: LocalAws) -> list[dict[str, Any]]:
     return list(aws.client("iam").list_roles(PathPrefix="/aws-service-role/ecs.amazonaws.com/")["Roles"])
 
 
+def an_account_used_before(local: LocalAws) -> None:
+    """API Gateway's logging role set to another project's role, a verified trainer identity, no ECS role."""
+    iam = local.client("iam")
+    other = iam.create_role(
+        RoleName=OTHER_ROLE_NAME,
+        AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": '
+        '{"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}]}',
+    )["Role"]["Arn"]
+    local.client("apigateway").update_account(
+        patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": other}]
+    )
+    local.client("ses").verify_email_identity(EmailAddress="trainer@example.com")
+    local.other_role = other  # type: ignore[attr-defined]
+    local.trainer_identity = local.client("ses").get_identity_verification_attributes(  # type: ignore[attr-defined]
+        Identities=["trainer@example.com"]
+    )["VerificationAttributes"]
+    assert ecs_role(local) == [], "a fresh embedded AWS has no ECS service-linked role"
+
+
 @pytest.fixture(scope="module")
-def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
-    local = LocalAws(Path(tmp_path_factory.mktemp("account")))
-    local.start()
-    try:
-        iam = local.client("iam")
-        other = iam.create_role(
-            RoleName=OTHER_ROLE_NAME,
-            AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": '
-            '{"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}]}',
-        )["Role"]["Arn"]
-        local.client("apigateway").update_account(
-            patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": other}]
-        )
-        local.client("ses").verify_email_identity(EmailAddress="trainer@example.com")
-        local.other_role = other  # type: ignore[attr-defined]
-        local.trainer_identity = local.client("ses").get_identity_verification_attributes(  # type: ignore[attr-defined]
-            Identities=["trainer@example.com"]
-        )["VerificationAttributes"]
-        assert ecs_role(local) == [], "a fresh embedded AWS has no ECS service-linked role"
-        local.deploy = local.run("deploy-api-gateway.sh")  # type: ignore[attr-defined]
+def aws(throwaway_aws: ThrowawayAws) -> Iterator[LocalAws]:
+    with throwaway_aws("account", before_deploy=an_account_used_before) as local:
         yield local
-    finally:
-        local.stop()
 
 
 def test_the_deploy_leaves_the_other_projects_logging_role_and_the_existing_identity(aws: LocalAws) -> None:
-    out = aws.deploy.stdout  # type: ignore[attr-defined]
+    out = aws.deploy_output
     assert logging_role(aws) == aws.other_role  # type: ignore[attr-defined]
     assert f"API Gateway already writes logs with {aws.other_role}" in out  # type: ignore[attr-defined]
     assert OTHER_ROLE_NAME in [role["RoleName"] for role in aws.client("iam").list_roles()["Roles"]]
@@ -74,7 +73,7 @@ def test_the_deploy_leaves_the_other_projects_logging_role_and_the_existing_iden
 
 def test_the_deploy_created_the_ecs_service_linked_role_and_a_second_run_changes_nothing(aws: LocalAws) -> None:
     assert len(ecs_role(aws)) == 1
-    assert "Created the ecs.amazonaws.com service-linked role" in aws.deploy.stdout  # type: ignore[attr-defined]
+    assert "Created the ecs.amazonaws.com service-linked role" in aws.deploy_output
     again = aws.run("deploy-api-gateway.sh", "--force")
     assert play_recap(again.stdout)["changed"] == 0, again.stdout[-4000:]
     assert "service-linked role" in again.stdout and "exists" in again.stdout

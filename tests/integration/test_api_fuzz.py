@@ -27,8 +27,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from tests.integration.harness import ROOT, LocalAws, api_key
-from tests.integration.test_api_http import (
+from tests.integration.api_content import (
     FUZZ,
     FUZZ_STUDENTS,
     SUBJECT,
@@ -37,6 +36,7 @@ from tests.integration.test_api_http import (
     restore_sample_content,
     wait_for_content,
 )
+from tests.integration.harness import ROOT, LocalAws, api_key
 
 pytestmark = pytest.mark.integration
 

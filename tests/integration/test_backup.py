@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.integration.harness import LocalAws
+from tests.support.throwaway_aws import ThrowawayAws
 
 pytestmark = pytest.mark.integration
 
@@ -29,17 +30,13 @@ def backup_dir(deployed: LocalAws, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
+def target(throwaway_aws: ThrowawayAws) -> Iterator[LocalAws]:
     """A fresh embedded AWS with an empty versioned bucket, as after a purge and a new deploy."""
-    local = LocalAws(Path(tmp_path_factory.mktemp("restore")))
-    local.start()
-    try:
+    with throwaway_aws("restore", deploy=False) as local:
         s3 = local.client("s3")
         s3.create_bucket(Bucket=RESTORED, CreateBucketConfiguration={"LocationConstraint": local.region})
         s3.put_bucket_versioning(Bucket=RESTORED, VersioningConfiguration={"Status": "Enabled"})
         yield local
-    finally:
-        local.stop()
 
 
 def manifest(folder: Path) -> dict[str, Any]:

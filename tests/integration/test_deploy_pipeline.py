@@ -8,11 +8,11 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.integration.harness import LocalAws, play_recap
+from tests.support.throwaway_aws import ThrowawayAws
 
 pytestmark = pytest.mark.integration
 
@@ -20,15 +20,10 @@ EXTRA_ROUTE = json.dumps({"extra_routes": [{"path": "tests", "method": "GET", "f
 
 
 @pytest.fixture(scope="module")
-def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
-    local = LocalAws(Path(tmp_path_factory.mktemp("pipeline")))
-    local.start()
-    try:
-        cold = local.run("deploy-api-gateway.sh")
-        local.cold_output = cold.stdout  # type: ignore[attr-defined]
+def aws(throwaway_aws: ThrowawayAws) -> Iterator[LocalAws]:
+    """A cold deploy (its output in ``deploy_output``) to this module's own emulator."""
+    with throwaway_aws("pipeline") as local:
         yield local
-    finally:
-        local.stop()
 
 
 def call(url: str, method: str = "GET", key: str | None = None) -> tuple[int, dict]:
@@ -48,8 +43,8 @@ def test_status_prints_the_endpoint(aws: LocalAws) -> None:
 
 
 def test_cold_deploy_prints_next_steps(aws: LocalAws) -> None:
-    assert "Test Time is deployed (local)" in aws.cold_output  # type: ignore[attr-defined]
-    assert "./update-subjects-or-students.sh" in aws.cold_output  # type: ignore[attr-defined]
+    assert "Test Time is deployed (local)" in aws.deploy_output
+    assert "./update-subjects-or-students.sh" in aws.deploy_output
 
 
 def test_stacks_are_complete_and_data_is_protected(aws: LocalAws) -> None:

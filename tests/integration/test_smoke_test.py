@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from ops.smoke.runner import Step, StepFailed, StepRunner
 from ops.smoke.steps import failure_reason
 from tests.integration.harness import ROOT, LocalAws, api_key
+from tests.support.throwaway_aws import ThrowawayAws
 
 STEPS = [
     "the copy's names are its own",
@@ -95,31 +97,32 @@ def lists_tests(aws: LocalAws, student: str) -> int:
         return int(response.status)
 
 
+@pytest.fixture(scope="module")
+def trainers_deployment(throwaway_aws: ThrowawayAws) -> Iterator[LocalAws]:
+    """The trainer's deployment the smoke test runs next to: deployed, content/ published."""
+    with throwaway_aws("smoke", publish=True) as local:
+        yield local
+
+
 @pytest.mark.integration
 @pytest.mark.timeout(2700)  # two deploys and a removal on the embedded AWS: minutes each on a loaded machine
-def test_smoke_test_passes_and_leaves_the_trainers_deployment_untouched(tmp_path: Path) -> None:
-    aws = LocalAws(tmp_path)
-    aws.start()
-    try:
-        aws.run("deploy-api-gateway.sh")
-        aws.run("update-subjects-or-students.sh")
-        before = trainer_state(aws)
+def test_smoke_test_passes_and_leaves_the_trainers_deployment_untouched(trainers_deployment: LocalAws) -> None:
+    aws = trainers_deployment
+    before = trainer_state(aws)
 
-        smoke = aws.run("bin/smoke-test.sh", check=False, timeout=2400)
-        report = smoke.stdout
-        assert smoke.returncode == 0, f"{report}\n{smoke.stderr[-3000:]}"
-        for title in STEPS:
-            assert re.search(rf"^passed +{re.escape(title)}\b", report, re.MULTILINE), f"{title}:\n{report}"
-        assert re.search(r"^Smoke test passed: all 11 steps passed in ", report, re.MULTILINE), report
-        name = re.search(r"testtime-smoke-[0-9a-f]{6}", report)
-        assert name, report
+    smoke = aws.run("bin/smoke-test.sh", check=False, timeout=2400)
+    report = smoke.stdout
+    assert smoke.returncode == 0, f"{report}\n{smoke.stderr[-3000:]}"
+    for title in STEPS:
+        assert re.search(rf"^passed +{re.escape(title)}\b", report, re.MULTILINE), f"{title}:\n{report}"
+    assert re.search(r"^Smoke test passed: all 11 steps passed in ", report, re.MULTILINE), report
+    name = re.search(r"testtime-smoke-[0-9a-f]{6}", report)
+    assert name, report
 
-        assert copy_leftovers(aws, name.group(0)) == []
-        assert not (tmp_path / "build" / "smoke" / name.group(0)).exists(), "the copy's build folder is removed"
-        assert trainer_state(aws) == before
-        assert lists_tests(aws, "student01") == 200, "the trainer's students still reach their API"
-    finally:
-        aws.stop()
+    assert copy_leftovers(aws, name.group(0)) == []
+    assert not (aws.workdir / "build" / "smoke" / name.group(0)).exists(), "the copy's build folder is removed"
+    assert trainer_state(aws) == before
+    assert lists_tests(aws, "student01") == 200, "the trainer's students still reach their API"
 
 
 def test_a_failed_step_skips_the_later_steps_and_the_cleanup_still_runs() -> None:

@@ -2,8 +2,9 @@
 failures each with its own exit status, and a whole interactive first run in a real terminal (tmux).
 
 The module publishes a copy of content/ with students of its own (client01..client06, so that submissions never
-collide with other tests) and a test whose deadline has passed; it publishes content/ again when done. The client
-runs with python3 from outside the .venv and without any AWS variable: it needs the standard library only.
+collide with other tests), test01 due a week from now and a test whose deadline has passed; it publishes content/
+again when done. The client runs with python3 from outside the .venv and without any AWS variable: it needs the
+standard library only.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.harness import ROOT, LocalAws, api_key, free_port
+from tests.integration.harness import ROOT, LocalAws, api_key, copy_sample_content, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -51,7 +52,7 @@ questions:
 def classroom(deployed: LocalAws, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
     """content/ plus the students of this module and a closed test, published; content/ again afterwards."""
     content = tmp_path_factory.mktemp("student-client") / "content"
-    shutil.copytree(ROOT / "content", content)
+    copy_sample_content(content)  # test01 due a week from now
     with (content / "students.yml").open("a", encoding="utf-8") as students:
         for student in CLIENTS:
             students.write(f"- id: {student}\n  name: Client {student[-2:]}\n  email: {student}@example.com\n")

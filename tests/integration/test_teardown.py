@@ -7,12 +7,12 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.integration.harness import LocalAws, api_key, play_recap
+from tests.support.throwaway_aws import ThrowawayAws
 
 pytestmark = pytest.mark.integration
 
@@ -22,12 +22,8 @@ LOG_PREFIXES = ("/aws/lambda/testtime-", "/aws/apigateway/testtime-", "/ecs/test
 
 
 @pytest.fixture(scope="module")
-def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
-    local = LocalAws(Path(tmp_path_factory.mktemp("teardown")))
-    local.start()
-    try:
-        local.run("deploy-api-gateway.sh")
-        local.run("update-subjects-or-students.sh")
+def aws(throwaway_aws: ThrowawayAws) -> Iterator[LocalAws]:
+    with throwaway_aws("teardown", publish=True) as local:
         bucket = local.outputs()["DataBucketName"]
         s3 = local.client("s3")
         submission = {"studentId": "student03", "subjectName": "operating-systems", "testId": "test01", "answers": []}
@@ -35,8 +31,6 @@ def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
         s3.put_object(Bucket=bucket, Key=SCORE_KEY, Body=b'{"studentId": "student03", "percent": 50}')
         local.data_bucket = bucket  # type: ignore[attr-defined]
         yield local
-    finally:
-        local.stop()
 
 
 def stacks(aws: LocalAws) -> dict[str, dict[str, Any]]:

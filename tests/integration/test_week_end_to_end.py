@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import yaml
 from playwright.sync_api import expect, sync_playwright
 
 from tests.integration.harness import ROOT, LocalAws, api_key
+from tests.support.throwaway_aws import ThrowawayAws
 from testtime.deadlines import parse_instant, to_iso
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -72,71 +73,71 @@ def project_leftovers(aws: LocalAws) -> list[str]:
     return stacks + buckets + groups
 
 
-def test_the_whole_week(tmp_path: Path) -> None:
-    aws = LocalAws(tmp_path)
-    aws.start()
-    try:
-        # Monday: deploy, with the portal started as on a trainer's machine, and publish the sample class.
-        deployed = aws.run("deploy-api-gateway.sh", PORTAL_AUTOSTART="1")
-        assert f"http://127.0.0.1:{aws.portal_port}" in deployed.stdout
-        aws.run("update-subjects-or-students.sh")
+@pytest.fixture(scope="module")
+def aws(throwaway_aws: ThrowawayAws) -> Iterator[LocalAws]:
+    """Monday: deployed with the portal started as on a trainer's machine, the sample class published."""
+    with throwaway_aws("week", deploy_env={"PORTAL_AUTOSTART": "1"}, publish=True) as local:
+        yield local
 
-        questions = sample_test()
-        # student01 takes the test in the terminal and gets everything right.
-        aws.run("bin/pull-api-config.sh", "--student", "student01", "--save")
-        answers = "".join(f"{q['answer']}\n" for q in questions) + "y\n"
-        client = aws.run("bin/test-time.sh", "--subject", SUBJECT, "--test", TEST, input=answers)
-        assert "Stored" in client.stdout
-        # student02 takes it in the browser and gets the first question wrong.
-        portal_choices = {str(q["id"]): str(q["answer"]) for q in questions}
-        portal_choices[str(questions[0]["id"])] = wrong_choice(questions[0])
-        take_test_in_the_portal(aws, "student02", portal_choices)
-        # student03 misses it.
 
-        # After the deadline the scorer runs (as the weekly schedule would) and emails everybody.
-        bucket = aws.outputs()["DataBucketName"]
-        s3 = aws.client("s3")
-        catalog = json.loads(s3.get_object(Bucket=bucket, Key="catalog.json")["Body"].read())
-        due = next(t["due"] for t in catalog["tests"] if (t["subject"], t["testId"]) == (SUBJECT, TEST))
-        after_due = to_iso(parse_instant(due) + timedelta(minutes=1))
-        aws.run("bin/score-now.sh", "--as-of", after_due)
+def test_the_whole_week(aws: LocalAws) -> None:
+    # Monday (the fixture): deployed, with the portal started as on a trainer's machine; sample class published.
+    assert f"http://127.0.0.1:{aws.portal_port}" in aws.deploy_output
 
-        outbox = json.loads(aws.run("bin/outbox.sh", "--json").stdout)
-        by_recipient = {tuple(mail["to"]): mail for mail in outbox}
-        n = len(questions)
-        first = by_recipient[("student01@example.com",)]
-        assert first["subject"] == f"[{SUBJECT}] [{TEST}] Test score"
-        assert f"Score: {n} of {n} correct" in first["text"]
-        second = by_recipient[("student02@example.com",)]
-        assert f"Score: {n - 1} of {n} correct" in second["text"]
-        assert ("student03@example.com",) not in by_recipient
-        summary = by_recipient[("trainer@example.com",)]
-        assert re.search(r"Missing \(1\): student03\b", summary["text"]), summary["text"]
-        assert len(outbox) == 3
+    questions = sample_test()
+    # student01 takes the test in the terminal and gets everything right.
+    aws.run("bin/pull-api-config.sh", "--student", "student01", "--save")
+    answers = "".join(f"{q['answer']}\n" for q in questions) + "y\n"
+    client = aws.run("bin/test-time.sh", "--subject", SUBJECT, "--test", TEST, input=answers)
+    assert "Stored" in client.stdout
+    # student02 takes it in the browser and gets the first question wrong.
+    portal_choices = {str(q["id"]): str(q["answer"]) for q in questions}
+    portal_choices[str(questions[0]["id"])] = wrong_choice(questions[0])
+    take_test_in_the_portal(aws, "student02", portal_choices)
+    # student03 misses it.
 
-        # Nothing new: a second scorer run sends nothing, a redeploy changes nothing.
-        aws.run("bin/score-now.sh", "--as-of", after_due)
-        assert len(json.loads(aws.run("bin/outbox.sh", "--json").stdout)) == 3
-        assert "nothing changed since the last deploy" in aws.run("deploy-api-gateway.sh").stdout
+    # After the deadline the scorer runs (as the weekly schedule would) and emails everybody.
+    bucket = aws.outputs()["DataBucketName"]
+    s3 = aws.client("s3")
+    catalog = json.loads(s3.get_object(Bucket=bucket, Key="catalog.json")["Body"].read())
+    due = next(t["due"] for t in catalog["tests"] if (t["subject"], t["testId"]) == (SUBJECT, TEST))
+    after_due = to_iso(parse_instant(due) + timedelta(minutes=1))
+    aws.run("bin/score-now.sh", "--as-of", after_due)
 
-        # Remove everything but the data; deploy again; the data is served again.
-        kept = [
-            f"{SUBJECT}/{TEST}/{student}/{name}"
-            for student in ("student01", "student02")
-            for name in ("testResult.json", "score.json")
-        ]
-        before = {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in kept}
-        aws.run("remove-api-gateway.sh")
-        assert {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in kept} == before
-        aws.run("deploy-api-gateway.sh")
-        assert aws.outputs()["DataBucketName"] == bucket
-        assert {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in kept} == before
-        aws.run("bin/pull-api-config.sh", "--student", "student03", "--save")
-        open_for_student03 = aws.run("bin/test-time.sh", "--list")
-        assert TEST in open_for_student03.stdout, "the kept class list and test are served after the redeploy"
+    outbox = json.loads(aws.run("bin/outbox.sh", "--json").stdout)
+    by_recipient = {tuple(mail["to"]): mail for mail in outbox}
+    n = len(questions)
+    first = by_recipient[("student01@example.com",)]
+    assert first["subject"] == f"[{SUBJECT}] [{TEST}] Test score"
+    assert f"Score: {n} of {n} correct" in first["text"]
+    second = by_recipient[("student02@example.com",)]
+    assert f"Score: {n - 1} of {n} correct" in second["text"]
+    assert ("student03@example.com",) not in by_recipient
+    summary = by_recipient[("trainer@example.com",)]
+    assert re.search(r"Missing \(1\): student03\b", summary["text"]), summary["text"]
+    assert len(outbox) == 3
 
-        # Remove everything, data included.
-        aws.run("remove-api-gateway.sh", "--purge-data", "--yes")
-        assert project_leftovers(aws) == []
-    finally:
-        aws.stop()
+    # Nothing new: a second scorer run sends nothing, a redeploy changes nothing.
+    aws.run("bin/score-now.sh", "--as-of", after_due)
+    assert len(json.loads(aws.run("bin/outbox.sh", "--json").stdout)) == 3
+    assert "nothing changed since the last deploy" in aws.run("deploy-api-gateway.sh").stdout
+
+    # Remove everything but the data; deploy again; the data is served again.
+    kept = [
+        f"{SUBJECT}/{TEST}/{student}/{name}"
+        for student in ("student01", "student02")
+        for name in ("testResult.json", "score.json")
+    ]
+    before = {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in kept}
+    aws.run("remove-api-gateway.sh")
+    assert {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in kept} == before
+    aws.run("deploy-api-gateway.sh")
+    assert aws.outputs()["DataBucketName"] == bucket
+    assert {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in kept} == before
+    aws.run("bin/pull-api-config.sh", "--student", "student03", "--save")
+    open_for_student03 = aws.run("bin/test-time.sh", "--list")
+    assert TEST in open_for_student03.stdout, "the kept class list and test are served after the redeploy"
+
+    # Remove everything, data included.
+    aws.run("remove-api-gateway.sh", "--purge-data", "--yes")
+    assert project_leftovers(aws) == []

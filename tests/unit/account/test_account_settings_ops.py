@@ -12,10 +12,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from ops import account_settings
 from ops.account_settings import Patience
+from tests.support.moto_account import AccountOptions, moto_account
 
 REGION = "eu-central-1"
 OTHER_ROLE = "arn:aws:iam::123456789012:role/someone-elses-apigateway-logs"
@@ -27,14 +27,14 @@ NOT_YET = "The role ARN does not have required permissions set to API Gateway"
 
 
 def mocked_account(monkeypatch: pytest.MonkeyPatch, *, managed_policies: bool) -> Iterator[None]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    # moto knows AWS's managed policies (AmazonAPIGatewayPushToCloudWatchLogs) only when asked: seconds to load.
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", str(managed_policies).lower())
-    with mock_aws():
+    """The shared moto account (tests/support/moto_account.py), without a data bucket.
+
+    moto knows AWS's managed policies (AmazonAPIGatewayPushToCloudWatchLogs) only when asked: seconds to load.
+    """
+    options = AccountOptions(
+        region=REGION, bucket=None, env={"MOTO_IAM_LOAD_MANAGED_POLICIES": str(managed_policies).lower()}
+    )
+    with moto_account(monkeypatch, options):
         yield
 
 

@@ -26,23 +26,13 @@ from api_support import (  # noqa: E402  (needs the path above)
     students_document,
 )
 
+from tests.support.moto_account import AccountOptions, moto_account, use_fake_credentials  # noqa: E402
 from testtime import deadlines, s3io, store  # noqa: E402
-
-FAKE_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "DATA_BUCKET": BUCKET,
-}
-REAL_AWS_ENV = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "CACHE_TTL_SECONDS")
 
 
 def _fake_aws(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in FAKE_AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-    for name in REAL_AWS_ENV:
-        monkeypatch.delenv(name, raising=False)
+    use_fake_credentials(monkeypatch)
+    monkeypatch.setenv("DATA_BUCKET", BUCKET)
 
 
 @pytest.fixture(autouse=True)
@@ -58,16 +48,15 @@ def _isolated_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def _moto_client() -> Iterator[Any]:
-    """One moto S3 and one client per test module: creating a boto3 client costs about 0.4 s.
+    """One moto account (tests/support/moto_account.py) and one client per test module: creating a boto3 client
+    costs about 0.4 s. The data bucket is made per test (``s3``).
 
     Module scope, not session: the mock must not outlive these tests and catch other suites' AWS calls.
     """
-    from moto import mock_aws
-
-    with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
-        _fake_aws(monkeypatch)
-        monkeypatch.setattr(s3io, "_CLIENT", None)
-        yield s3io.client()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        options = AccountOptions(bucket=None, env={"DATA_BUCKET": BUCKET})
+        with moto_account(monkeypatch, options):
+            yield s3io.client()
 
 
 @pytest.fixture

@@ -4,29 +4,12 @@ log group, retained data, and a new API Deployment whenever the API definition c
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.cfn_yaml import CfnLoader
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def render(out: Path, **extra_vars: Any) -> dict[str, dict[str, Any]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TT_"))}
-    env.update(TT_BUILD_DIR=str(out), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    command = ["ansible-playbook", str(ROOT / "playbooks" / "render-templates.yml")]
-    if extra_vars:
-        command += ["-e", json.dumps(extra_vars)]
-    proc = subprocess.run(command, cwd=ROOT, env=env, text=True, capture_output=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    return {path.stem: yaml.load(path.read_text(), Loader=CfnLoader) for path in sorted((out / "cfn").glob("*.yaml"))}
+from tests.support.templates import render
 
 
 @pytest.fixture(scope="module")

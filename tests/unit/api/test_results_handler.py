@@ -1,25 +1,20 @@
-"""``GET /api/v1/results`` (lambda_src/testtime/handlers/results.py) against a moto S3 bucket: trainer key only,
-scores with names, submissions waiting for the scorer, missing students, filters."""
+"""``GET /api/v1/results`` (lambda_src/testtime/handlers/results.py) against the api suite's moto S3 bucket, on its
+fixed clock (api_support.NOW, 2026-11-18 12:00 UTC): trainer key only, scores with names, submissions waiting for
+the scorer, missing students, filters."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 import yaml
+from api_support import BUCKET, OPENAPI
 
-from testtime import deadlines, s3io, store
 from testtime.handlers import results
 from testtime.identity import api_key_digest
 
-OPENAPI = Path(__file__).resolve().parents[3] / "openapi" / "testtime-api.yaml"
-BUCKET = "testtime-data-results-unit"
-NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 TRAINER_KEY = "the-trainers-key-0001"
 STUDENT_KEY = "a-students-key-0001"
 
@@ -53,48 +48,30 @@ STUDENTS = [
 
 
 @pytest.fixture
-def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    from moto import mock_aws
+def bucket(s3: Any) -> Any:
+    """The api suite's empty data bucket (conftest.py: moto, fixed clock, fresh cache) with these tests' content."""
 
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "DATA_BUCKET": BUCKET,
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(deadlines, "utc_now", lambda: NOW)
-    monkeypatch.setattr(s3io, "_CLIENT", None)
-    store.clear_cache()
-    with mock_aws():
-        s3 = s3io.client()
-        s3.create_bucket(Bucket=BUCKET)
+    def put(key: str, value: Any) -> None:
+        s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(value).encode())
 
-        def put(key: str, value: Any) -> None:
-            s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(value).encode())
-
-        put("catalog.json", CATALOG)
-        put("studentsList.json", STUDENTS)
-        put("trainer.json", {"api_key_sha256": api_key_digest(TRAINER_KEY).upper()})
-        put("networks/net01/questions.json", [])
-        put("networks/net01/questionsKey.json", [])
-        for sid in ("s1", "s2"):
-            put(f"networks/net01/{sid}/testResult.json", {"studentId": sid, "answers": []})
-        put(
-            "networks/net01/s1/score.json",
-            {"studentId": "s1", "correct": 1, "questions": 2, "percent": 50.0, "grade": 2, "scoredAt": "x"},
-        )
-        put("networks/net02/s3/testResult.json", {"studentId": "s3", "answers": []})
-        put("networks/net03/s3/testResult.json", {"studentId": "s3", "answers": []})
-        put(
-            "networks/net03/s3/score.json",
-            {"studentId": "s3", "correct": 2, "questions": 2, "percent": 100.0, "grade": 5, "scoredAt": "x"},
-        )
-        yield s3
-    store.clear_cache()
-    monkeypatch.setattr(s3io, "_CLIENT", None)
+    put("catalog.json", CATALOG)
+    put("studentsList.json", STUDENTS)
+    put("trainer.json", {"api_key_sha256": api_key_digest(TRAINER_KEY).upper()})
+    put("networks/net01/questions.json", [])
+    put("networks/net01/questionsKey.json", [])
+    for sid in ("s1", "s2"):
+        put(f"networks/net01/{sid}/testResult.json", {"studentId": sid, "answers": []})
+    put(
+        "networks/net01/s1/score.json",
+        {"studentId": "s1", "correct": 1, "questions": 2, "percent": 50.0, "grade": 2, "scoredAt": "x"},
+    )
+    put("networks/net02/s3/testResult.json", {"studentId": "s3", "answers": []})
+    put("networks/net03/s3/testResult.json", {"studentId": "s3", "answers": []})
+    put(
+        "networks/net03/s3/score.json",
+        {"studentId": "s3", "correct": 2, "questions": 2, "percent": 100.0, "grade": 5, "scoredAt": "x"},
+    )
+    return s3
 
 
 def call(key: str | None, **query: str) -> tuple[int, dict[str, Any]]:
