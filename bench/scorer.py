@@ -37,6 +37,36 @@ How each figure is measured:
 
 MiniStack differs from AWS in speed (one process on this machine, no network) and does not enforce memory
 sizes or throttle SES: treat the figures as this code's behaviour, not as AWS latency.
+
+The S3 clients on Lambda-sized CPU (issue 13, "one S3 path"):
+
+    python bench/scorer.py --compare-clients [--students N --tests M] [--memory 256,1024,unlimited]
+                           [--clients lean,boto3] [--code REV]              (as root: it creates cpu cgroups)
+
+Measures the scoring work only, for each client (lean: ``testtime.s3direct.ObjectClient``; boto3:
+``bench/boto3_objects.py``) x CPU (a 256 MB, a 1,024 MB and an unlimited function), on one deployed and
+seeded emulator (bench/scorer_clients.py). CPU as Lambda gives it: in proportion to memory, one vCPU at
+1,769 MB (Lambda guide, "Configure Lambda function memory"), as a cgroup v1 CFS quota of period * MB / 1769
+(bench/lambda_cpu.py); without a usable cpu controller the mode fails, it never runs unlimited instead. The
+deployed function runs inside MiniStack's worker process, which a cgroup cannot single out, so each
+configuration runs the scorer's code (``testtime.scorer.run.run``, the handler's call) in a child process that joins
+its cgroup first (bench/scorer_child.py), with the deployed scorer's environment, the emulator's S3 and SES;
+the emulator stays outside every cgroup, as S3 is outside a Lambda function.
+
+How sending is left out: the child's ``Runtime`` has a time budget spent from the start (``remaining_ms`` 0)
+and a hand-over that is recorded, not invoked. The run scores in full, its sending loop stops before the first
+email (it still takes and frees each test's sending lease and reads the SES quota once) and the run ends at the
+hand-over: no student or trainer email, so 12 minutes of sending at 14/s per configuration are not spent.
+Before each configuration every score.json and everything under scorer/ is deleted (and checked gone), so each
+run does the same full work; a run that does not score and write every submission fails the benchmark.
+
+Figures per configuration: submissions/s (submissions / (prepareSeconds + scoringSeconds)), CPU seconds per
+1,000 submissions (the child's process time in those phases, all threads), S3 requests per submission counted at
+the client (boto3's ``before-send`` events plus the lean client's counter) and at the emulator (its request
+recording over the child's lifetime, as above); "+ledger" adds the one email-ledger batch per LEDGER_BATCH_SIZE
+emails that a sending run writes. Then the targets (>= 150 submissions/s, <= 2.2 requests per submission) and a
+verdict: boto3, the package's client, unless the lean client meets the targets at a Lambda-sized CPU where
+boto3 does not.
 """
 
 from __future__ import annotations
@@ -46,14 +76,14 @@ import json
 import os
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import time
 import urllib.request
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,30 +92,26 @@ for entry in (str(ROOT / "lambda_src"), str(ROOT)):
     if entry not in sys.path:
         sys.path.insert(0, entry)
 
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
-
+from bench.lambda_cpu import CpuLimitUnavailable  # noqa: E402
 from bench.s3_trail import S3Trail  # noqa: E402
+from bench.scorer_clients import CLIENTS, ClientComparison  # noqa: E402
+from bench.scorer_clients import report as clients_report  # noqa: E402
+from bench.scorer_seed import (  # noqa: E402
+    SEED_CONCURRENCY,
+    SUBJECT,
+    client,
+    request_kind,
+    seed,
+    student_ids,
+    test_ids,
+)
 from tests.integration.harness import LocalAws  # noqa: E402
 from testtime import layout  # noqa: E402
 
-SUBJECT = "bench"
-QUESTIONS = 10
-CHOICES = "abcd"
-SEED_CONCURRENCY = 16
-TARGET_REQUESTS = 3.0
+TARGET_REQUESTS = 2.2  # all in, per submission (issue 13)
 TARGET_SUBMISSIONS, TARGET_SECONDS = 5000, 30.0
 TARGET_SEND_SHARE = 0.9
 TARGET_MEMORY_MB = 256.0
-
-
-def request_kind(key: str) -> str:
-    """What a request's object is: one submission's (testResult.json, score.json), the email ledger (a batch of
-    records, or a student's own record), or per test and run (catalog, keys, state, listings, lease)."""
-    parts = key.split("/")
-    if parts[:2] == ["scorer", "emails"]:
-        return "ledger"
-    return "submission" if len(parts) == 4 and parts[3] in ("testResult.json", "score.json") else "test/run"
 
 
 def step(message: str) -> None:
@@ -108,86 +134,18 @@ class Bench:
     def __init__(self, aws: LocalAws, students: int, tests: int) -> None:
         self.aws = aws
         self.trail = S3Trail(aws)
-        self.students = [f"bench{n:05d}" for n in range(1, students + 1)]
-        self.tests = [f"test{m:02d}" for m in range(1, tests + 1)]
+        self.students = student_ids(students)
+        self.tests = test_ids(tests)
         self.rng = random.Random(20261123)
 
     # -- set-up ----------------------------------------------------------------------------------------------
 
     def client(self, service: str, **config: Any) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.aws.endpoint,
-            region_name=self.aws.region,
-            aws_access_key_id="LOCALEMULATORKEY",
-            aws_secret_access_key="local-emulator-secret",
-            config=Config(**config) if config else None,
-        )
+        return client(self.aws, service, **config)
 
     def seed(self, bucket: str) -> int:
         s3 = self.client("s3", max_pool_connections=SEED_CONCURRENCY * 2)
-        now = datetime.now(UTC)
-        objects: list[tuple[str, Any]] = [
-            (
-                layout.STUDENTS_LIST,
-                [
-                    {"student_id": sid, "email": f"{sid}@example.com", "name": f"Bench {sid[5:]}"}
-                    for sid in self.students
-                ],
-            ),
-            (
-                layout.CATALOG,
-                {
-                    "version": 1,
-                    "tests": [
-                        {
-                            "subject": SUBJECT,
-                            "testId": test_id,
-                            "title": f"Benchmark test {test_id}",
-                            "due": (now - timedelta(hours=1)).isoformat(timespec="seconds"),
-                            "firstPublished": (now - timedelta(days=7)).isoformat(timespec="seconds"),
-                            "questionCount": QUESTIONS,
-                            "closedAt": None,
-                        }
-                        for test_id in self.tests
-                    ],
-                },
-            ),
-        ]
-        received = (now - timedelta(hours=2)).isoformat(timespec="seconds")
-        for test_id in self.tests:
-            key = [{"questionId": str(q), "answer": self.rng.choice(CHOICES)} for q in range(1, QUESTIONS + 1)]
-            questions = [
-                {
-                    "questionId": str(q),
-                    "question": f"Question {q} of {test_id}?",
-                    "answers": [{"answerId": c, "answerBody": f"choice {c} of question {q}"} for c in CHOICES],
-                }
-                for q in range(1, QUESTIONS + 1)
-            ]
-            objects.append((layout.answer_key_key(SUBJECT, test_id), key))
-            objects.append((layout.questions_key(SUBJECT, test_id), questions))
-            for sid in self.students:
-                answers = [
-                    {"questionId": str(q), "answer": self.rng.choice(CHOICES)}
-                    for q in range(1, QUESTIONS + 1)
-                    if self.rng.random() < 0.95  # a few unanswered questions
-                ]
-                document = {
-                    "studentId": sid,
-                    "subjectName": SUBJECT,
-                    "testId": test_id,
-                    "receivedAt": received,
-                    "answers": answers,
-                }
-                objects.append((layout.submission_key(SUBJECT, test_id, sid), document))
-
-        def put(item: tuple[str, Any]) -> None:
-            s3.put_object(Bucket=bucket, Key=item[0], Body=json.dumps(item[1]).encode(), ContentType="application/json")
-
-        with ThreadPoolExecutor(max_workers=SEED_CONCURRENCY) as pool:
-            list(pool.map(put, objects))
-        return len(objects)
+        return seed(s3, bucket, self.students, self.tests, self.rng)
 
     # -- measuring -------------------------------------------------------------------------------------------
 
@@ -344,22 +302,71 @@ def report(figures: Figures, students: int, tests: int) -> list[str]:
     return lines
 
 
+def memory_sizes(raw: str) -> list[int | None]:
+    """``256,1024,unlimited`` -> [256, 1024, None]."""
+    sizes: list[int | None] = []
+    for part in raw.split(","):
+        part = part.strip().lower()
+        if part == "unlimited":
+            sizes.append(None)
+        elif part.isdigit() and 128 <= int(part) <= 10240:  # Lambda's range of memory sizes
+            sizes.append(int(part))
+        else:
+            raise argparse.ArgumentTypeError(f"{part!r}: a memory size in MB (128 to 10240) or 'unlimited'")
+    return sizes
+
+
+def client_names(raw: str) -> list[str]:
+    names = [part.strip() for part in raw.split(",")]
+    if not names or any(name not in CLIENTS for name in names):
+        raise argparse.ArgumentTypeError(f"{raw!r}: a comma-separated choice of {', '.join(CLIENTS)}")
+    return names
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=1000, help="students in the class (default 1000)")
     parser.add_argument("--tests", type=int, default=5, help="tests past their deadline (default 5; the issue: 10)")
     parser.add_argument("--keep", action="store_true", help="leave the emulator and its folder for a look")
+    parser.add_argument(
+        "--compare-clients", action="store_true", help="score with each S3 object client under Lambda-sized CPU"
+    )
+    parser.add_argument(
+        "--memory",
+        type=memory_sizes,
+        default=[256, 1024, None],
+        help="with --compare-clients: the functions' memory sizes (default 256,1024,unlimited)",
+    )
+    parser.add_argument(
+        "--clients", type=client_names, default=list(CLIENTS), help="with --compare-clients (default lean,boto3)"
+    )
+    parser.add_argument(
+        "--code", default="", metavar="REV", help="with --compare-clients: score with lambda_src/ of this git revision"
+    )
     args = parser.parse_args(argv)
     if args.students < 1 or args.tests < 1:
         parser.error("--students and --tests must be at least 1")
     workdir = Path(tempfile.mkdtemp(prefix="tt-bench-scorer-"))
     aws = LocalAws(workdir)
     figures = Figures()
-    events = args.students * args.tests * 6 + 10_000  # room for every request of the run in the recorder
+    # Room in the emulator's request recorder (a ring buffer) for every request of one measured window.
+    per_submission = 3 if args.compare_clients else 6
+    events = args.students * args.tests * per_submission + 10_000
+    # A termination unwinds like Ctrl-C: the cpu cgroups and the emulator are removed on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         aws.run("bin/local-aws.sh", "start", CLOUDTRAIL_MAX_EVENTS=str(events))
-        Bench(aws, args.students, args.tests).run(figures)
-        print("\n".join(report(figures, args.students, args.tests)), flush=True)
+        if args.compare_clients:
+            comparison = ClientComparison(aws, workdir, args.students, args.tests, args.memory, args.clients, args.code)
+            measured = comparison.run()
+            lines = clients_report(measured, args.students, args.tests, comparison.deployed_memory)
+            print("\n".join(lines), flush=True)
+        else:
+            Bench(aws, args.students, args.tests).run(figures)
+            print("\n".join(report(figures, args.students, args.tests)), flush=True)
+    except CpuLimitUnavailable as error:
+        print(f"error: cannot limit the scorer's CPU as Lambda would: {error}", file=sys.stderr)
+        return 2
     finally:
         if args.keep:
             print(

@@ -81,9 +81,9 @@ def list_keys(bucket: str, prefix: str = "", delimiter: str | None = None) -> It
 
 
 class Objects(Protocol):
-    """Whole-object GET and PUT in one bucket, with the ETags conditional writes need. Two implementations:
-    :class:`BucketObjects` (this module's boto3 client) and ``testtime.s3direct.ObjectClient`` (lean, for the
-    scorer's thousands of requests)."""
+    """Whole-object GET and PUT in one bucket, with the ETags conditional writes need: what the scorer's thousands
+    of requests run on. Implemented by ``testtime.s3direct.ObjectClient``, the lean signed client (tests wrap it
+    to count or fail requests)."""
 
     def get(self, key: str) -> tuple[bytes, str] | None:
         """The object's body and ETag, or None when there is no such key."""
@@ -100,44 +100,3 @@ class Objects(Protocol):
         """Write the object; its new ETag, or None when a condition refused it: create-only over an existing
         object, or If-Match over another version or a deleted object."""
         ...
-
-
-class BucketObjects:
-    """:class:`Objects` through the shared boto3 client."""
-
-    def __init__(self, bucket: str) -> None:
-        self.bucket = bucket
-
-    def get(self, key: str) -> tuple[bytes, str] | None:
-        try:
-            response = client().get_object(Bucket=self.bucket, Key=key)
-        except ClientError as error:
-            if _is(error, "NoSuchKey", "404"):
-                return None
-            raise
-        return response["Body"].read(), str(response["ETag"])
-
-    def put(
-        self,
-        key: str,
-        body: bytes,
-        content_type: str = "application/json",
-        if_none_match: bool = False,
-        if_match: str | None = None,
-    ) -> str | None:
-        condition: dict[str, str] = {}
-        refused = ["PreconditionFailed", "412", "ConditionalRequestConflict", "409"]
-        if if_none_match:
-            condition["IfNoneMatch"] = "*"
-        if if_match:
-            condition["IfMatch"] = if_match
-            refused += ["NoSuchKey", "404"]
-        try:
-            response = client().put_object(
-                Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, **condition
-            )
-        except ClientError as error:
-            if condition and _is(error, *refused):
-                return None
-            raise
-        return str(response.get("ETag") or "")

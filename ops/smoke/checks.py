@@ -18,6 +18,7 @@ from ops.smoke.runner import StepFailed
 from testtime import layout
 from testtime.documents.codec import MalformedDocument
 from testtime.documents.scorer_records import SENT, parse_summary_record
+from testtime.s3direct import ObjectClient
 from testtime.scorer.data import S3Data
 from testtime.scorer.ledger import read_email_ledger
 
@@ -36,7 +37,7 @@ def sent_emails(bucket: str, subject: str, test_id: str, student_id: str) -> Sen
     when the message is accepted", which is not delivery). The scorer writes the id to its ledger (``scorer/``):
     that is what the copy checks on AWS, where no outbox exists.
     """
-    data = S3Data(bucket)
+    data = S3Data(bucket, ObjectClient(bucket))
     summary_key = layout.summary_ledger_key(subject, test_id)
     try:
         record = read_email_ledger(data, subject, test_id).get(student_id)

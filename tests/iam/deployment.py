@@ -14,8 +14,9 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.iam.enforced_account import ACCOUNT_ID, EnforcedAccount, JudgedCall, LeanTransport
+from tests.iam.enforced_account import ACCOUNT_ID, EnforcedAccount, JudgedCall
 from tests.iam.rendered_policies import FunctionRole
+from tests.support.lean_transport import LeanTransport
 from testtime import deadlines, s3io, store
 from testtime.handlers import scorer
 from testtime.identity import api_key_digest

@@ -1,5 +1,5 @@
-"""An in-process AWS account with IAM enforced on every request: moto (``mock_aws``), whose authorisation step
-is replaced by ``tests.iam.policy_eval``.
+"""An in-process AWS account with IAM enforced on every request: moto (``mock_aws``, started as the shared moto
+account of tests/support/moto_account.py), whose authorisation step is replaced by ``tests.iam.policy_eval``.
 
 moto keeps the parts it does faithfully: the roles and their inline policies (IAM API), AssumeRole credentials
 (STS), the SigV4 signature check of every request, the S3, SES, SQS and Lambda backends. What moto 5.2.5 decides
@@ -16,33 +16,30 @@ wrongly or not at all (see ``moto/iam/access_control.py`` and ``moto/core/respon
 
 Every judged request is recorded (role, IAM action, resource, context, decision), so tests can assert that none
 was denied and that every grant was used. The scorer's lean client (``testtime.s3direct``) sends through
-:class:`LeanTransport`, which hands its signed requests, unchanged, to the same moto dispatcher boto3's
-requests go through: they are signature-checked and judged the same way.
+``tests.support.lean_transport.LeanTransport``, which hands its signed requests, unchanged, to the same moto
+dispatcher boto3's requests go through: they are signature-checked and judged the same way.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
-import urllib3
-from botocore.awsrequest import AWSPreparedRequest, HTTPHeaders
-from moto import mock_aws
+import pytest
 from moto.core.authorization import enable_iam_authentication
-from moto.core.models import botocore_stubber
 from moto.iam.access_control import IAMRequestBase
 from moto.iam.models import iam_backends
 from moto.s3.models import s3_backends
 
 from tests.iam import policy_eval
 from tests.iam.policy_eval import Decision, Request
+from tests.support.moto_account import AccountOptions, moto_account
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 ADMIN = {"aws_access_key_id": "admin", "aws_secret_access_key": "admin"}  # unchecked while IAM is not enforced
@@ -94,15 +91,18 @@ class EnforcedAccount:
         self.region = region
         self.calls: list[JudgedCall] = []
         self._lock = threading.Lock()
-        # Lambda invocations go to moto's lambda_simple backend: accepted (202), not run in Docker.
-        self._mock = mock_aws(config={"lambda": {"use_docker": False}})
+        self._open = ExitStack()
 
     # ------------------------------------------------------------------ lifecycle and administration
     def start(self) -> None:
-        self._mock.start()
+        """The shared moto account (tests/support/moto_account.py), no bucket yet: the deployment makes it."""
+        patch = self._open.enter_context(pytest.MonkeyPatch.context())
+        # Lambda invocations go to moto's lambda_simple backend: accepted (202), not run in Docker.
+        options = AccountOptions(region=self.region, bucket=None, moto_config={"lambda": {"use_docker": False}})
+        self._open.enter_context(moto_account(patch, options))
 
     def stop(self) -> None:
-        self._mock.stop()
+        self._open.close()
 
     def admin(self, service: str) -> Any:
         return boto3.client(service, region_name=self.region, **ADMIN)
@@ -222,26 +222,3 @@ class EnforcedAccount:
             return self.calls[mark:]
 
 
-class LeanTransport:
-    """Stands in for the urllib3 pool of a ``testtime.s3direct.ObjectClient``: each request, exactly as the client
-    built and signed it, goes to moto's dispatcher (the one boto3's requests reach through botocore), and moto's
-    answer comes back as a urllib3 response. Everything else of the lean client (URL, signing, headers, retries,
-    mapping of the answer) runs unchanged."""
-
-    def request(self, method: str, url: str, body: bytes | None = None, headers: Any = None, **_: Any) -> Any:
-        wire_headers = HTTPHeaders()
-        for name, value in dict(headers or {}).items():
-            wire_headers[name] = value
-        if "Host" not in wire_headers:
-            wire_headers["Host"] = urlsplit(url).netloc  # what urllib3 adds on the wire (and SigV4 signed)
-        prepared = AWSPreparedRequest(method, url, wire_headers, body or b"", False)
-        answer = botocore_stubber.process_request(prepared)
-        assert answer is not None, f"moto does not serve {method} {url}"
-        status, answer_headers, data = answer
-        payload = data.encode() if isinstance(data, str) else bytes(data or b"")
-        return urllib3.HTTPResponse(
-            body=io.BytesIO(payload),
-            headers={str(k): str(v) for k, v in answer_headers.items()},
-            status=int(status),
-            preload_content=True,
-        )

@@ -59,9 +59,8 @@ _S3_REQUESTS = _RequestCounter()
 _OBJECTS: dict[str, ObjectClient] = {}  # the lean object client of each bucket, one per container
 
 
-def _objects(settings: Settings) -> ObjectClient | None:
-    """The lean client of the data bucket (None: objects through boto3 too, as the in-process AWS mock of the
-    unit tests needs)."""
+def _objects(settings: Settings) -> ObjectClient:
+    """The lean object client of the data bucket, one per container (its connection pool is reused)."""
     if settings.bucket not in _OBJECTS:
         _OBJECTS[settings.bucket] = ObjectClient(settings.bucket, max_connections=settings.read_concurrency)
     return _OBJECTS[settings.bucket]
@@ -152,13 +151,13 @@ def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     mailer = Mailer(_ses_client(), settings.sender)
     objects = _objects(settings)
     _S3_REQUESTS.attach()
-    requests_before = _S3_REQUESTS.total + (objects.requests if objects else 0)
+    requests_before = _S3_REQUESTS.total + objects.requests
     outcome = run(settings, S3Data(settings.bucket, objects), mailer, runtime, as_of, continuation)
     result = outcome.to_json()
     # Metrics for the trainer and bench/scorer.py: wall seconds per phase, the S3 requests this invocation sent
     # (counted at the client, retries included) and the container's peak memory (ru_maxrss is in KiB on Linux).
     result["timings"] = dict(outcome.timings)
-    result["s3Requests"] = _S3_REQUESTS.total + (objects.requests if objects else 0) - requests_before
+    result["s3Requests"] = _S3_REQUESTS.total + objects.requests - requests_before
     result["peakMemoryMb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     # The run's summary line: the counts and metrics (each failure had its own line already).
     log("INFO", "scorer run", **{k: v for k, v in result.items() if k != "failures"}, failures=len(outcome.failures))

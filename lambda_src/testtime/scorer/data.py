@@ -1,8 +1,9 @@
 """The data bucket as a scorer run uses it: whole objects as bytes, with the ETags conditional writes need.
 
-Objects go through ``objects`` (:class:`testtime.s3io.Objects`: the lean signed client of
-:mod:`testtime.s3direct` in Lambda, s3io's boto3 client by default), listings through boto3 (paginated). No JSON
-here: :mod:`testtime.documents` reads and writes the bytes. Safe to share between threads (both clients are).
+Objects go through ``objects`` (:class:`testtime.s3io.Objects`: the lean signed client of :mod:`testtime.s3direct`,
+the one object client of the scorer: ``bench/scorer.py --compare-clients`` measured half the CPU per submission of
+boto3's), listings through boto3 (paginated). No JSON here: :mod:`testtime.documents` reads and writes the bytes.
+Safe to share between threads (both clients are).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from testtime import s3io
 
 
 class S3Data:
-    def __init__(self, bucket: str, objects: s3io.Objects | None = None) -> None:
+    def __init__(self, bucket: str, objects: s3io.Objects) -> None:
         self.bucket = bucket
-        self.objects = objects or s3io.BucketObjects(bucket)
+        self.objects = objects
 
     def get(self, key: str) -> bytes | None:
         """The object's bytes; None when there is no such key."""

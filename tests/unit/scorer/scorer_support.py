@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from tests.support.lean_transport import lean_objects
 from testtime.mailer import Mailer
 from testtime.scorer.data import S3Data
 from testtime.scorer.handover import Continuation
@@ -42,14 +43,14 @@ def runner(
             request_id=request_id,
         )
         mailer = Mailer(ses, world.sender, clock=clock.monotonic, sleep=clock.sleep)
-        return run(config, S3Data(world.bucket), mailer, runtime, as_of, continuation)
+        return run(config, S3Data(world.bucket, lean_objects(world.bucket)), mailer, runtime, as_of, continuation)
 
     return one
 
 
 def email_record(world: Any, subject: str, test_id: str, sid: str) -> Any:
     """The ledger's record of one student's email (in a batch, or the student's own after a claim)."""
-    record = read_email_ledger(S3Data(world.bucket), subject, test_id).get(sid)
+    record = read_email_ledger(S3Data(world.bucket, lean_objects(world.bucket)), subject, test_id).get(sid)
     return None if record is None else record.to_json()
 
 

@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from ops.score_now import FailedRun, failed_run_lines, read_failed_runs
+from tests.support.lean_transport import lean_objects
 from testtime.handlers import scorer
 from testtime.mailer import Mailer
 from testtime.scorer.settings import Settings
@@ -54,7 +55,7 @@ def invoked(monkeypatch: pytest.MonkeyPatch, world: Any, ses: Any, clock: Any, q
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(scorer, "_ses_client", lambda: ses)
     monkeypatch.setattr(scorer, "Mailer", functools.partial(Mailer, clock=clock.monotonic, sleep=clock.sleep))
-    monkeypatch.setattr(scorer, "_objects", lambda settings: None)  # moto intercepts boto3 only
+    monkeypatch.setattr(scorer, "_objects", lambda settings: lean_objects(settings.bucket))  # served by moto
     events: list[dict[str, Any]] = []
 
     class Invoker:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.lean_transport import lean_objects
 from testtime.handlers import scorer
 from testtime.mailer import Mailer
 
@@ -50,7 +51,7 @@ def env(monkeypatch: pytest.MonkeyPatch, world: Any, ses: Any, clock: Any) -> li
 
     monkeypatch.setattr(scorer, "_lambda_client", Invoker)
     # moto intercepts boto3 only: objects go through boto3 here (the lean client is tested against MiniStack).
-    monkeypatch.setattr(scorer, "_objects", lambda settings: None)
+    monkeypatch.setattr(scorer, "_objects", lambda settings: lean_objects(settings.bucket))  # served by moto
     return invoked
 
 

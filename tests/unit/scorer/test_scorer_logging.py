@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from scorer_support import runner
 
+from tests.support.lean_transport import lean_objects
 from testtime import layout
 from testtime.handlers import scorer
 
@@ -87,7 +88,7 @@ def test_the_handler_logs_the_runs_summary_line(
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(scorer, "_ses_client", lambda: ses)
-    monkeypatch.setattr(scorer, "_objects", lambda settings: None)  # moto intercepts boto3 only
+    monkeypatch.setattr(scorer, "_objects", lambda settings: lean_objects(settings.bucket))  # served by moto
     world.seed_test(students=2)
     world.submit("student01", "acac")
     capsys.readouterr()
