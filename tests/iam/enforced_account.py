@@ -220,5 +220,3 @@ class EnforcedAccount:
     def since(self, mark: int) -> list[JudgedCall]:
         with self._lock:
             return self.calls[mark:]
-
-
