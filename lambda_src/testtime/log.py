@@ -52,8 +52,22 @@ RESERVED_KEYS = _RECORD_ATTRIBUTES | _LAMBDA_KEYS
 # The ids of the invocation being served, added to every line. Lambda runs one invocation at a time per
 # execution environment, so one value for the process (not a ContextVar) is right, and the scorer's worker
 # threads see it too.
-_bound_ids: dict[str, Any] = {}
+# Each open bound() block is a frame; the ids are the frames merged in order. A block removes its own frame when it
+# ends, whichever block ends first, so two blocks open at once (two runs in one test process) never leave ids
+# behind; a snapshot restored on exit would.
+_frames: list[dict[str, Any]] = []
+_bound_ids: dict[str, Any] = {}  # the merge of _frames, kept for the log lines
 _bound_lock = threading.Lock()
+
+
+def _merge_frames() -> None:
+    global _bound_ids
+    merged: dict[str, Any] = {}
+    for frame in _frames:
+        merged.update(frame)
+    _bound_ids = merged
+
+
 _configured: tuple[str, str] | None = None  # (log format, level name) the logger is set up for
 
 
@@ -191,25 +205,28 @@ def lambda_request_id(context: Any) -> str | None:
 def bound(**ids: Any) -> Iterator[None]:
     """Add ``ids`` (``requestId``: the Lambda request id, ``apiRequestId``, ``runId``, …) to every line logged
     until the block ends, from any thread; the ids bound before come back afterwards."""
-    global _bound_ids
+    present = {key: value for key, value in ids.items() if value is not None}
+    frame = dict(_fields(present, _RECORD_ATTRIBUTES))
     with _bound_lock:
-        previous = _bound_ids
-        present = {key: value for key, value in ids.items() if value is not None}
-        _bound_ids = {**previous, **_fields(present, _RECORD_ATTRIBUTES)}
+        _frames.append(frame)
+        _merge_frames()
     try:
         yield
     finally:
         with _bound_lock:
-            _bound_ids = previous
+            _frames[:] = [other for other in _frames if other is not frame]
+            _merge_frames()
 
 
 def bind(**ids: Any) -> None:
     """Add ``ids`` (``subject``, ``testId``, ``studentId``, …) to every later line until the enclosing
     :func:`bound` block ends, as a request learns them (``testtime.http.api_handler`` opens that block)."""
-    global _bound_ids
     present = {key: value for key, value in ids.items() if value is not None}
     with _bound_lock:
-        _bound_ids = {**_bound_ids, **_fields(present, _RECORD_ATTRIBUTES)}
+        if not _frames:
+            _frames.append({})  # outside any block: stays until the process ends, as a module-level setting
+        _frames[-1].update(_fields(present, _RECORD_ATTRIBUTES))
+        _merge_frames()
 
 
 def bound_ids() -> dict[str, Any]:

@@ -180,6 +180,23 @@ def test_bound_ids_are_on_every_line_from_every_thread_until_the_block_ends(
     assert not {"requestId", "runId", "subject"} & set(after)
 
 
+def test_two_blocks_open_at_once_leave_no_ids_behind_whichever_ends_first(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Two runs in one process (the scorer's tests run concurrent invocations): A opens, B opens, A ends, B ends.
+    Restoring a snapshot on exit would bring A's ids back after B; each block removes only its own."""
+    a, b = bound(runId="run-a", link=0), bound(runId="run-b", link=1)
+    a.__enter__()
+    b.__enter__()
+    a.__exit__(None, None, None)
+    log("INFO", "only b open")
+    b.__exit__(None, None, None)
+    log("INFO", "none open")
+    only_b, none = records(capsys)
+    assert (only_b["runId"], only_b["link"]) == ("run-b", 1)
+    assert not {"runId", "link"} & set(none)
+
+
 def test_plain_logging_calls_under_testtime_get_the_same_shape(capsys: pytest.CaptureFixture[str]) -> None:
     with bound(requestId=LAMBDA_REQUEST_ID):
         logging.getLogger("testtime.handlers.scorer").info("scorer run: %s", "done")
