@@ -10,6 +10,7 @@ import base64
 import binascii
 import functools
 import json
+import math
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,25 +19,42 @@ from testtime.errors import ApiError
 from testtime.log import bound, bound_ids, lambda_request_id, log
 
 MAX_BODY_BYTES = 65536
+MAX_NUMBER_DIGITS = 100  # far beyond any number the API takes; Python refuses int() of over 4300 digits anyway
 JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
+def _mapping(event: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = event.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
 def header(event: Mapping[str, Any], name: str) -> str | None:
     """A request header by case-insensitive name (API Gateway keeps the client's spelling)."""
     wanted = name.lower()
-    for key, value in (event.get("headers") or {}).items():
+    for key, value in _mapping(event, "headers").items():
         if isinstance(key, str) and key.lower() == wanted and isinstance(value, str):
             return value
-    for key, values in (event.get("multiValueHeaders") or {}).items():
-        if isinstance(key, str) and key.lower() == wanted and values:
+    for key, values in _mapping(event, "multiValueHeaders").items():
+        if isinstance(key, str) and key.lower() == wanted and isinstance(values, list) and values:
             return str(values[-1])
     return None
 
 
 def query_param(event: Mapping[str, Any], name: str) -> str | None:
-    value = (event.get("queryStringParameters") or {}).get(name)
+    """A query parameter's value; 400 when it is given more than once.
+
+    Of a repeated parameter API Gateway passes the last value in ``queryStringParameters`` and all of them in
+    ``multiValueQueryStringParameters`` (API Gateway developer guide, "Support for multi-value headers and query
+    string parameters"); taking one silently would answer a question the client did not ask.
+    """
+    values = _mapping(event, "multiValueQueryStringParameters").get(name)
+    if isinstance(values, list) and len(values) > 1:
+        raise ApiError(400, "bad_request", f"{name}: this query parameter is given {len(values)} times; give it once")
+    value = _mapping(event, "queryStringParameters").get(name)
+    if value is None and isinstance(values, list) and values:
+        value = values[0]
     return value if isinstance(value, str) else None
 
 
@@ -63,14 +81,61 @@ def _body_bytes(event: Mapping[str, Any]) -> bytes:
     return raw
 
 
+class _Refused(ValueError):
+    """A body that is valid JSON text to a lenient parser, refused here with a message of its own."""
+
+
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    raise _Refused(f"The request body is not valid JSON: {name} is not a number in JSON.")
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise _Refused(f"The request body contains a number of more than {MAX_NUMBER_DIGITS} digits.")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise _Refused(f"The request body contains a number of more than {MAX_NUMBER_DIGITS} digits.")
+    value = float(text)
+    if math.isinf(value):  # 1e400 parses as infinity, which JSON cannot carry back
+        raise _Refused("The request body contains a number too large to use.")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose names are unique: RFC 8259 leaves duplicates to the parser, and Python keeps the last one,
+    so ``{"testId": "a", "testId": "b"}`` would mean whichever a reader picks."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise _Refused(f"The request body gives the field {name[:80]!r} more than once; give each field once.")
+            seen.add(name)
+    return value
+
+
+def _content_type_hint(event: Mapping[str, Any]) -> str:
+    """Why a body may not be JSON, when its Content-Type says so (the body is read as JSON whatever it says)."""
+    declared = header(event, "Content-Type")
+    if declared is None or _is_json_media_type(declared):
+        return ""
+    return f" It was sent as {declared[:80]!r}; send a JSON object with Content-Type: application/json."
+
+
+def _is_json_media_type(value: str) -> bool:
+    media_type = value.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
 
 
 def parse_json_body(event: Mapping[str, Any], required: bool = True) -> dict[str, Any]:
-    """The body as a JSON object; 400 when it is too large, not JSON, or not an object.
+    """The body as a JSON object; 400 when it is too large, not UTF-8 JSON, or not an object.
 
-    An absent or blank body is ``{}`` when not ``required``.
+    An absent or blank body is ``{}`` when not ``required``. The body is read as JSON whatever its Content-Type
+    (``curl -d`` and Python's ``urllib`` send ``application/x-www-form-urlencoded`` unless told otherwise); a
+    refusal names a Content-Type that is not JSON's.
     """
     raw = _body_bytes(event)
     if not raw.strip():
@@ -78,13 +143,26 @@ def parse_json_body(event: Mapping[str, Any], required: bool = True) -> dict[str
             raise ApiError(400, "bad_request", "The request body is required: a JSON object.")
         return {}
     try:
-        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        value = json.loads(
+            raw.decode("utf-8"),
+            parse_constant=_reject_constant,
+            parse_int=_bounded_int,
+            parse_float=_finite_float,
+            object_pairs_hook=_unique_keys,
+        )
     except UnicodeDecodeError:
-        raise ApiError(400, "bad_request", "The request body is not UTF-8 text.") from None
+        raise ApiError(400, "bad_request", "The request body is not UTF-8 text." + _content_type_hint(event)) from None
     except RecursionError:
         raise ApiError(400, "bad_request", "The request body is nested too deeply.") from None
-    except ValueError as error:
-        raise ApiError(400, "bad_request", f"The request body is not valid JSON: {error}.") from None
+    except _Refused as refusal:
+        raise ApiError(400, "bad_request", str(refusal)) from None
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        problem = error.msg.removesuffix(" at").lower()  # "Unterminated string starting at", "Extra data", ...
+        message = f"The request body is not valid JSON: {problem} at {where}."
+        raise ApiError(400, "bad_request", message + _content_type_hint(event)) from None
+    except ValueError:  # any other refusal of the parser
+        raise ApiError(400, "bad_request", "The request body is not valid JSON." + _content_type_hint(event)) from None
     if not isinstance(value, dict):
         raise ApiError(400, "bad_request", f"The request body must be a JSON object, not {_json_type(value)}.")
     return value

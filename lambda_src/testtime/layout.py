@@ -16,13 +16,16 @@ SCORER_PREFIX = "scorer/"
 SUBMISSION_FILE = "testResult.json"
 SCORE_FILE = "score.json"
 
-# Ids become S3 key parts and email subjects: keep them to a safe, readable alphabet.
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# Ids become S3 key parts and email subjects: keep them to a safe, readable alphabet (ASCII only: no \d or \w,
+# which match other scripts' digits and letters). The pattern is whole-string with re.match and re.search too,
+# and in ECMA-262 (it is the OpenAPI Id pattern): a bare `$` in Python also matches before a trailing newline.
+SAFE_ID = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$(?!\n)")
+SAFE_ID_MAX_LENGTH = 64
 
 
 def is_safe_id(value: object) -> bool:
     """Whether ``value`` can be used as one S3 key part (subject, test or student id)."""
-    return isinstance(value, str) and bool(SAFE_ID.fullmatch(value)) and ".." not in value
+    return isinstance(value, str) and SAFE_ID.fullmatch(value) is not None
 
 
 def test_prefix(subject: str, test_id: str) -> str:

@@ -9,13 +9,14 @@ Every rejection is an ``ApiError`` with status 400 whose message names the offen
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from testtime.documents.questions import Question
 from testtime.errors import ApiError
-from testtime.layout import is_safe_id
+from testtime.layout import SAFE_ID_MAX_LENGTH, is_safe_id
 
 # The original 2019 client sent the answers as "testResult"; both names are accepted.
 ANSWER_FIELDS = ("answers", "testResult")
@@ -45,15 +46,42 @@ def require_id(container: dict[str, Any], name: str, where: str | None = None) -
     return check_id(container[name], label)
 
 
+ID_RULE = "ids are 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit, without '..'"
+_ID_START = frozenset(string.ascii_letters + string.digits)
+_ID_CHARACTERS = _ID_START | frozenset("._-")
+
+
+def id_problem(value: str) -> str:
+    """Why ``value`` is not a usable id, in plain words (the first reason found)."""
+    if not value:
+        return "it is empty"
+    if value != value.strip():
+        return "it starts or ends with a space or line break"
+    if len(value) > SAFE_ID_MAX_LENGTH:
+        return f"it is {len(value)} characters long, more than {SAFE_ID_MAX_LENGTH}"
+    bad = next((character for character in value if character not in _ID_CHARACTERS), None)
+    if bad is not None:
+        return f"it contains {bad!r}"
+    if value[0] not in _ID_START:
+        return f"it starts with {value[0]!r}"
+    return "it contains '..'"
+
+
 def check_id(value: object, label: str) -> str:
+    """``value`` as an id, else 400 naming ``label`` and what is wrong (:func:`testtime.layout.is_safe_id`)."""
     if not isinstance(value, str):
-        raise bad_request(f"{label}: must be a string")
+        raise bad_request(f"{label}: must be a string, not {json_kind(value)}")
     if not is_safe_id(value):
-        raise bad_request(
-            f"{label}: {value[:80]!r} is not a valid id (1 to 64 letters, digits, '_', '.' or '-', "
-            "starting with a letter or digit, no '..')"
-        )
+        raise bad_request(f"{label}: {value[:80]!r} is not a valid id: {id_problem(value)} ({ID_RULE})")
     return value
+
+
+def json_kind(value: object) -> str:
+    """What a JSON value is, in words: "a number", "null", ..."""
+    if value is None:
+        return "null"
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "an array", dict: "an object", str: "text"}
+    return names.get(type(value), type(value).__name__)
 
 
 def parse_request(body: dict[str, Any]) -> SubmitRequest:
@@ -72,12 +100,22 @@ def parse_request(body: dict[str, Any]) -> SubmitRequest:
     return SubmitRequest(subject=subject, test_id=test_id, answers_field=answers_field, answers=answers)
 
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _folded(choice: str) -> str:
+    """A choice id compared ignoring case and surrounding spaces. Only ASCII case is folded, only spaces and tabs
+    stripped: Unicode folding makes lookalikes equal (the Kelvin sign folds to "k", "ſ" to "s", "ß" to "ss")."""
+    trimmed = choice.strip(" \t")
+    return trimmed.translate(_ASCII_LOWER) if trimmed.isascii() else trimmed
+
+
 def match_choice(answer: str, options: list[str]) -> str | None:
     """The published answerId ``answer`` stands for: exact, else the one option equal ignoring case and spaces."""
     if answer in options:
         return answer
-    folded = answer.strip().casefold()
-    matches = [option for option in options if option.strip().casefold() == folded]
+    folded = _folded(answer)
+    matches = [option for option in options if _folded(option) == folded]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -95,7 +133,7 @@ def normalise_answers(
             if name not in item:
                 raise bad_request(f"{where}.{name}: this field is required")
             if not isinstance(item[name], str):
-                raise bad_request(f"{where}.{name}: must be a string")
+                raise bad_request(f"{where}.{name}: must be a string, not {json_kind(item[name])}")
         question_id, answer = item["questionId"], item["answer"]
         if question_id not in options_by_question:
             raise invalid_answer(
