@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -32,6 +33,21 @@ def kind(value: Any) -> str:
     if isinstance(value, str):
         return "text"
     return "a list" if isinstance(value, list) else "a mapping"
+
+
+# The values of a document already checked by ``FieldChecker.unique``: the compared form -> (as typed, its line).
+Seen = dict[str, tuple[str, int | None]]
+
+
+def identity(value: str) -> str:
+    """The form in which two ids or e-mail addresses are the same to a person: Unicode NFC (composed and decomposed
+    accents look alike), then ``casefold`` (full case folding, e.g. 'ß' and 'SS'; ids are ASCII, e-mails may not be)."""
+    return unicodedata.normalize("NFC", value).casefold()
+
+
+def same_except_case(what: str, value: str, first: str, first_at: str | None) -> str:
+    """The message for ``value`` when ``first`` (at ``first_at``: a line or a file) differs from it only in case."""
+    return f"{what} {value!r} is the same as {first!r}" + (f" ({first_at})" if first_at else "") + " except for case"
 
 
 def name_problem(relative: str, name: str, what: str) -> Problem | None:
@@ -131,12 +147,20 @@ class FieldChecker:
             self.report(where, f"{error} ({DUE_EXAMPLE})")
             return None
 
-    def unique(self, seen: dict[str, int | None], value: str | None, where: FieldPath, what: str) -> None:
-        """Reports ``value`` when an earlier field of the document had it; ``seen`` maps values to their lines."""
+    def unique(self, seen: Seen, value: str | None, where: FieldPath, what: str, *, ignore_case: bool = False) -> None:
+        """Reports ``value`` when an earlier field of the document had it (``seen``: see :data:`Seen`).
+
+        ``ignore_case``: values that differ only in case are one value too. Trainers edit content on case-insensitive
+        file systems (macOS, Windows), and to a person ``Student01`` and ``student01`` are the same id, while S3 keys
+        are case sensitive (AmazonS3/latest/userguide/object-keys.html) and would hold them as two."""
         if value is None:
             return
-        if value in seen:
-            first = seen[value]
-            self.report(where, f"duplicate {what} {value!r}" + (f" (first at line {first})" if first else ""))
+        key = identity(value) if ignore_case else value
+        if key not in seen:
+            seen[key] = (value, self.document.line(where))
+            return
+        first, line = seen[key]
+        if unicodedata.normalize("NFC", first) == unicodedata.normalize("NFC", value):
+            self.report(where, f"duplicate {what} {value!r}" + (f" (first at line {line})" if line else ""))
         else:
-            seen[value] = self.document.line(where)
+            self.report(where, same_except_case(what, value, first, f"line {line}" if line else None))

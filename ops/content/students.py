@@ -5,21 +5,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ops.content.documents import read_document
-from ops.content.fields import FieldChecker
+from ops.content.documents import is_present, read_document
+from ops.content.fields import FieldChecker, Seen, identity
 from ops.content.model import Student
 from ops.content.problems import Problem
+from ops.content.subjects import LEGACY_KEY, LEGACY_QUESTIONS
 from testtime.layout import STUDENTS_LIST
 
 AUTHORED_FILES = ("students.yml", "students.yaml")
-# "testtime-trainer" names the trainer's API key; a student with that id would share it.
-RESERVED_IDS = frozenset({"trainer"})
+# Ids no student may have, in any case (see FieldChecker.unique), with the reason a trainer reads.
+RESERVED_IDS = {
+    "trainer": "it names the trainer's API key",  # "testtime-trainer"; a student with that id would share it
+    # A test's folder in the bucket holds these files next to each student's folder (layout.questions_key): a
+    # student of that name would make a key both an object and a folder, which no backup folder can hold.
+    **dict.fromkeys((LEGACY_QUESTIONS, LEGACY_KEY), "a test's own file in the bucket has that name"),
+}
+_RESERVED_BY_IDENTITY = {identity(name): reason for name, reason in RESERVED_IDS.items()}
 
 
 def load_students(folder: Path, problems: list[Problem]) -> list[Student]:
-    present = [name for name in (*AUTHORED_FILES, STUDENTS_LIST) if (folder / name).is_file()]
+    present = [name for name in (*AUTHORED_FILES, STUDENTS_LIST) if is_present(folder, name)]
     if not present:
         problems.append(Problem(AUTHORED_FILES[0], "missing: the class list (a list of id, name, email)"))
+        problems.extend(_misnamed_class_lists(folder))
         return []
     if len(present) > 1:
         problems.append(Problem(present[1], f"only one class list may be present, found {' and '.join(present)}"))
@@ -37,7 +45,8 @@ def load_students(folder: Path, problems: list[Problem]) -> list[Student]:
         ("student_id", ("student_id", "email"), ("name",)) if legacy else ("id", ("id", "name", "email"), ())
     )
     students: list[Student] = []
-    seen: dict[str, int | None] = {}
+    seen: Seen = {}
+    seen_emails: Seen = {}
     for index, row in enumerate(rows):
         fields = check.mapping(row, (index,), required, optional)
         if fields is None:
@@ -45,13 +54,28 @@ def load_students(folder: Path, problems: list[Problem]) -> list[Student]:
         student_id = check.get(
             fields, (index,), id_key, lambda value, where: check.key_part(value, where, "a student id")
         )
-        if student_id in RESERVED_IDS:
-            check.report((index, id_key), f"{student_id!r} is reserved (it names the trainer's API key)")
+        reserved = _RESERVED_BY_IDENTITY.get(identity(student_id)) if student_id is not None else None
+        if reserved is not None:
+            check.report((index, id_key), f"{student_id!r} is reserved ({reserved})")
             student_id = None
-        check.unique(seen, student_id, (index, id_key), "student id")
+        check.unique(seen, student_id, (index, id_key), "student id", ignore_case=True)
         # The original list has no names: the id stands in, so greetings still read naturally.
         name = check.get(fields, (index,), "name", check.text) or student_id
         email = check.get(fields, (index,), "email", check.email)
+        # One address, one person: else one inbox gets two students' scores. Compared ignoring case: domains are not
+        # case sensitive, and RFC 5321 section 2.4 discourages relying on the case of the local part.
+        check.unique(seen_emails, email, (index, "email"), "e-mail address", ignore_case=True)
         if student_id is not None and name is not None and email is not None:
             students.append(Student(student_id=student_id, email=email, name=name))
     return students
+
+
+def _misnamed_class_lists(folder: Path) -> list[Problem]:
+    """A class list named in another case ('Students.yml'): the same file on the case-insensitive disks trainers
+    edit content on, not found on a case-sensitive one."""
+    names = {identity(name): name for name in (*AUTHORED_FILES, STUDENTS_LIST)}
+    return [
+        Problem(entry.name, f"the class list is named {names[identity(entry.name)]!r}, in exactly that case")
+        for entry in sorted(folder.iterdir())
+        if identity(entry.name) in names and entry.name not in names.values()
+    ]

@@ -8,18 +8,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ops.content.documents import read_document
-from ops.content.fields import FieldChecker, kind, name_problem
+from ops.content.documents import is_present, read_document, visible_entries
+from ops.content.fields import FieldChecker, Seen, identity, kind, name_problem, same_except_case
 from ops.content.model import AuthoredQuestion, Choice, Question, Test
 from ops.content.problems import FieldPath, Problem
-from testtime.layout import SCORER_PREFIX, SUBMITTED_PREFIX
+from testtime.layout import CATALOG, SCORER_PREFIX, STUDENTS_LIST, SUBMITTED_PREFIX, TRAINER
 
 SUBJECTS_DIR = "subjects"
 TEST_SUFFIXES = (".yml", ".yaml")
 LEGACY_QUESTIONS = "questions.json"
 LEGACY_KEY = "questionsKey.json"
-# Top-level prefixes the service writes itself: a subject of that name would mix its tests with them.
-RESERVED_SUBJECTS = frozenset({SUBMITTED_PREFIX.rstrip("/"), SCORER_PREFIX.rstrip("/")})
+# Top-level names the service writes itself, in any case: a subject of a prefix's name would mix its tests with
+# the service's data, one of an object's name would make that key both an object and a folder (no backup folder can
+# hold both), and on a case-insensitive disk 'Scorer' is 'scorer'.
+RESERVED_SUBJECTS = frozenset(
+    identity(name)
+    for name in (SUBMITTED_PREFIX.rstrip("/"), SCORER_PREFIX.rstrip("/"), STUDENTS_LIST, CATALOG, TRAINER)
+)
+# A test (file or original folder) of such a name reads as a misplaced original test file.
+RESERVED_TEST_IDS = frozenset(identity(name) for name in (LEGACY_QUESTIONS, LEGACY_KEY))
 
 TestLoader = Callable[[Path, str, str, str, list[Problem]], Test | None]
 
@@ -27,7 +34,15 @@ TestLoader = Callable[[Path, str, str, str, list[Problem]], Test | None]
 def load_tests(folder: Path, problems: list[Problem]) -> list[Test]:
     root = folder / SUBJECTS_DIR
     tests: list[Test] = []
-    for entry in _visible(root) if root.is_dir() else []:
+    subjects: dict[str, tuple[str, str]] = {}  # identity -> the subject id and its folder
+    if not root.is_dir():
+        # On a case-sensitive disk 'Subjects/' is not 'subjects/': publishing no tests would close every test.
+        problems.extend(
+            Problem(entry.name, f"the folder of subjects is named {SUBJECTS_DIR!r}, in lower case")
+            for entry in sorted(folder.iterdir())
+            if identity(entry.name) == SUBJECTS_DIR and entry.is_dir()
+        )
+    for entry in visible_entries(folder, SUBJECTS_DIR, problems, TEST_SUFFIXES):
         relative = f"{SUBJECTS_DIR}/{entry.name}"
         if entry.is_file():
             if entry.suffix in TEST_SUFFIXES:
@@ -36,8 +51,10 @@ def load_tests(folder: Path, problems: list[Problem]) -> list[Test]:
                 )
             continue  # anything else (a README) is the trainer's business
         problem = name_problem(relative, entry.name, "a subject id")
-        if problem is None and entry.name in RESERVED_SUBJECTS:
+        if problem is None and identity(entry.name) in RESERVED_SUBJECTS:
             problem = Problem(relative, f"the name {entry.name!r} is reserved for the service's own data")
+        if problem is None:
+            problem = _defined_once(subjects, entry.name, "subject", relative)
         if problem is not None:
             problems.append(problem)
             continue
@@ -51,28 +68,49 @@ def _visible(directory: Path) -> list[Path]:
 
 def _subject_tests(folder: Path, subject_dir: Path, problems: list[Problem]) -> list[Test]:
     subject = subject_dir.name
-    sources: dict[str, str] = {}  # test id -> the file or folder defining it
+    sources: dict[str, tuple[str, str]] = {}  # identity -> the test id and the file or folder defining it
     tests: list[Test] = []
-    for entry in _visible(subject_dir):
+    for entry in visible_entries(folder, f"{SUBJECTS_DIR}/{subject}", problems, TEST_SUFFIXES):
         relative = f"{SUBJECTS_DIR}/{subject}/{entry.name}"
         loader: TestLoader
-        if entry.is_file() and entry.suffix in TEST_SUFFIXES:
+        if not entry.is_dir() and entry.suffix in TEST_SUFFIXES:  # a pipe too: reading it says what it is
             test_id, loader = entry.stem, _authored_test
+        elif entry.is_file() and entry.suffix.lower() in TEST_SUFFIXES:  # left out unsaid, it would close a test
+            suffixes = " or ".join(TEST_SUFFIXES)
+            problems.append(Problem(relative, f"a test file's name ends in {suffixes}, in lower case"))
+            continue
         elif entry.is_dir():
             test_id, loader = entry.name, _legacy_test
+        elif identity(entry.name) in RESERVED_TEST_IDS:  # an original test's file out of its folder: not left unsaid
+            example = f"{SUBJECTS_DIR}/{subject}/<testId>/{entry.name}"
+            problems.append(Problem(relative, f"an original test's files belong in a folder of their own: {example}"))
+            continue
         else:
             continue
         problem = name_problem(relative, test_id, "a test id")
-        if problem is None and test_id in sources:
-            problem = Problem(relative, f"test {test_id!r} is already defined by {sources[test_id]}")
+        if problem is None and identity(test_id) in RESERVED_TEST_IDS:
+            problem = Problem(relative, f"the name {test_id!r} cannot be a test id: it names a test's own file")
+        if problem is None:
+            problem = _defined_once(sources, test_id, "test", relative)
         if problem is not None:
             problems.append(problem)
             continue
-        sources[test_id] = relative
         test = loader(folder, subject, test_id, relative, problems)
         if test is not None:
             tests.append(test)
     return tests
+
+
+def _defined_once(defined: dict[str, tuple[str, str]], name: str, what: str, relative: str) -> Problem | None:
+    """A problem when an earlier file or folder defines ``name``, also in another case (on a case-insensitive disk,
+    where trainers edit content, they are one file, and to a person one id); else ``name`` is recorded in ``defined``
+    (its identity -> the name and ``relative``)."""
+    first_name, first_relative = defined.setdefault(identity(name), (name, relative))
+    if first_relative == relative:
+        return None
+    if first_name == name:
+        return Problem(relative, f"{what} {name!r} is already defined by {first_relative}")
+    return Problem(relative, same_except_case(what, name, first_name, first_relative))
 
 
 def _authored_test(folder: Path, subject: str, test_id: str, relative: str, problems: list[Problem]) -> Test | None:
@@ -92,7 +130,7 @@ def _authored_test(folder: Path, subject: str, test_id: str, relative: str, prob
     if not rows:
         check.report(("questions",), "needs at least 1 question")
     questions: list[AuthoredQuestion | None] = []
-    seen: dict[str, int | None] = {}
+    seen: Seen = {}
     for index, row in enumerate(rows):
         where: FieldPath = ("questions", index)
         question = check.mapping(row, where, ("id", "text", "choices", "answer"))
@@ -100,7 +138,7 @@ def _authored_test(folder: Path, subject: str, test_id: str, relative: str, prob
             questions.append(None)
             continue
         question_id = check.get(question, where, "id", check.label)
-        check.unique(seen, question_id, (*where, "id"), "question id")
+        check.unique(seen, question_id, (*where, "id"), "question id", ignore_case=True)
         text = check.get(question, where, "text", check.text)
         choices = check.get(question, where, "choices", lambda value, at: _authored_choices(check, value, at))
         answer = check.get(question, where, "answer", check.label)
@@ -119,7 +157,7 @@ def _authored_choices(check: FieldChecker, value: Any, where: FieldPath) -> list
 
 
 def _legacy_test(folder: Path, subject: str, test_id: str, relative: str, problems: list[Problem]) -> Test | None:
-    missing = [name for name in (LEGACY_QUESTIONS, LEGACY_KEY) if not (folder / relative / name).is_file()]
+    missing = [name for name in (LEGACY_QUESTIONS, LEGACY_KEY) if not is_present(folder, f"{relative}/{name}")]
     if missing:
         problems.append(
             Problem(
@@ -137,14 +175,14 @@ def _legacy_test(folder: Path, subject: str, test_id: str, relative: str, proble
     if not rows and isinstance(questions_doc.data, list):
         check.report((), "needs at least 1 question")
     parsed: list[tuple[str | None, str | None, list[Choice] | None]] = []
-    seen: dict[str, int | None] = {}
+    seen: Seen = {}
     for index, row in enumerate(rows):
         question = check.mapping(row, (index,), ("questionId", "question", "answers"))
         if question is None:
             parsed.append((None, None, None))
             continue
         question_id = check.get(question, (index,), "questionId", check.label)
-        check.unique(seen, question_id, (index, "questionId"), "questionId")
+        check.unique(seen, question_id, (index, "questionId"), "questionId", ignore_case=True)
         text = check.get(question, (index,), "question", check.text)
         choices = check.get(question, (index,), "answers", lambda value, at: _legacy_choices(check, value, at))
         parsed.append((question_id, text, choices))
@@ -178,7 +216,7 @@ def _legacy_answers(check: FieldChecker, choices_by_question: dict[str, list[Cho
     """The answer of each question from ``questionsKey.json``, checked against ``questions.json``."""
     rows = check.items(check.document.data, (), "answers ({questionId, answer})") or []
     answers: dict[str, str] = {}
-    seen: dict[str, int | None] = {}
+    seen: Seen = {}  # exact: these name the questions of questions.json, which must match as typed
     for index, row in enumerate(rows):
         entry = check.mapping(row, (index,), ("questionId", "answer"))
         if entry is None:
@@ -202,10 +240,10 @@ def _legacy_answers(check: FieldChecker, choices_by_question: dict[str, list[Cho
 def _choices(check: FieldChecker, entries: list[tuple[Any, Any, FieldPath, FieldPath]]) -> list[Choice]:
     """Choices from (id, body, where the id is, where the body is); ids must be unique."""
     choices: list[Choice] = []
-    seen: dict[str, int | None] = {}
+    seen: Seen = {}
     for raw_id, raw_body, id_where, body_where in entries:
         choice_id = check.label(raw_id, id_where)
-        check.unique(seen, choice_id, id_where, "choice id")
+        check.unique(seen, choice_id, id_where, "choice id", ignore_case=True)
         body = check.text(raw_body, body_where)
         if choice_id is not None and body is not None:
             choices.append(Choice(choice_id, body))
