@@ -234,6 +234,24 @@ def test_failures_each_have_one_line_and_their_own_exit_status(classroom: LocalA
     assert "already submitted" in helped.stdout
 
 
+def test_ids_and_keys_are_checked_before_any_request(classroom: LocalAws, tmp_path: Path) -> None:
+    """Issue 18 point 2: an id with a trailing newline (which a ``$`` anchor lets through) or a path in it is refused
+    as a usage error; a key no API key is, as a config error; both in one line, and nothing is stored."""
+    config = save_config(classroom, "client04", tmp_path / "config")
+    for args in (["--subject", f"{SUBJECT}\n", "--test", TEST], ["--subject", SUBJECT, "--test", f"{TEST}\n"]):
+        proc = client(classroom, config, *args, input=lines(*RIGHT_ANSWERS, "y"))
+        assert (proc.returncode, proc.stderr.count("\n")) == (2, 1), proc.stderr
+        assert "is not an id: an id is 1 to 64 letters" in proc.stderr
+        assert proc.stdout == ""
+    traversal = client(classroom, config, "--subject", "..", "--test", TEST, input=lines(*RIGHT_ANSWERS, "y"))
+    assert traversal.returncode == 2
+    url = classroom.outputs()["ApiUrl"]
+    cyrillic = client(classroom, write_config(tmp_path / "cyrillic", url, "ключ-" + api_key(classroom, "client04")))
+    assert (cyrillic.returncode, cyrillic.stderr.count("\n")) == (3, 1), cyrillic.stderr
+    assert "API_KEY has characters no API key has" in cyrillic.stderr
+    assert f"{SUBJECT}/{TEST}" in client(classroom, config, "--list").stdout  # still open: nothing was stored
+
+
 # ------------------------------------------------------------------------------------------ a real terminal (tmux)
 
 

@@ -1,0 +1,157 @@
+"""The HTTP client of the API's three routes, with every failure turned into a Failure (one line, one status)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.client import HTTPException
+from typing import Any
+
+from .ids import ID_RULE, is_safe_id
+from .outcomes import (
+    EXIT_ALREADY,
+    EXIT_CLOSED,
+    EXIT_CONFIG,
+    EXIT_FORBIDDEN,
+    EXIT_NETWORK,
+    EXIT_REJECTED,
+    EXIT_SERVER,
+    EXIT_THROTTLED,
+    EXIT_USAGE,
+    VERSION,
+    Failure,
+)
+from .settings import key_problem, normalise_url
+
+TIMEOUT_SECONDS = 30
+# API Gateway answers at most 10 MB ("Payload size", API Gateway quotas for REST APIs): more is not the API, and
+# reading it whole would only fill the memory.
+MAX_REPLY_BYTES = 10 * 1024 * 1024
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """The API never redirects; following one would send the x-api-key header to wherever it points."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # the 3xx then surfaces as an HTTPError, reported below
+
+
+class Api:
+    """The three routes. The URL and the key are checked here too, so that no caller sends a header they break."""
+
+    def __init__(self, url: str, key: str) -> None:
+        try:
+            self.url = normalise_url(url)
+        except ValueError as error:
+            raise Failure(f"API URL {error}", EXIT_CONFIG) from None
+        problem = key_problem(key)
+        if problem:
+            raise Failure(f"the API key has characters no API key has ({problem})", EXIT_CONFIG)
+        self._key = key
+        self._opener = urllib.request.build_opener(_NoRedirects)  # honours http(s)_proxy / no_proxy
+
+    def list_tests(self, subject: str | None = None) -> dict[str, Any]:
+        body = {"subjectName": _checked("subject", subject)} if subject else {}
+        listing = self._call("POST", "/api/v1/tests", body=body)
+        subjects = listing.get("subjects")
+        if not isinstance(subjects, list) or not all(
+            isinstance(subject, dict) and _dicts(subject.get("tests", [])) for subject in subjects
+        ):
+            raise Failure(f"unexpected reply from {self.url}: no list of subjects", EXIT_SERVER)
+        return listing
+
+    def get_test(self, subject: str, test_id: str) -> dict[str, Any]:
+        query = {"subjectName": _checked("subject", subject), "testId": _checked("test", test_id)}
+        test = self._call("GET", "/api/v1/test", query=query)
+        questions = test.get("questions")
+        if not _dicts(questions) or not all(_dicts(question.get("answers", [])) for question in questions):
+            raise Failure(f"unexpected reply from {self.url}: no list of questions", EXIT_SERVER)
+        return test
+
+    def submit(self, subject: str, test_id: str, answers: list[dict[str, str]]) -> dict[str, Any]:
+        body = {"subjectName": _checked("subject", subject), "testId": _checked("test", test_id), "answers": answers}
+        return self._call("POST", "/api/v1/test", body=body)
+
+    def _call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, query: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        url = self.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
+        headers = {"x-api-key": self._key, "Accept": "application/json", "User-Agent": f"test-time-client/{VERSION}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
+        try:
+            with self._opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+                status, raw = response.status, response.read(MAX_REPLY_BYTES + 1)
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read(MAX_REPLY_BYTES + 1)
+        except urllib.error.URLError as error:
+            raise Failure(f"cannot reach the API at {self._where()}: {_reason(error.reason)}", EXIT_NETWORK) from None
+        except (HTTPException, OSError) as error:  # socket.timeout too (an OSError in every version)
+            raise Failure(f"cannot reach the API at {self._where()}: {_reason(error)}", EXIT_NETWORK) from None
+        if len(raw) > MAX_REPLY_BYTES:
+            raise Failure(f"unexpected reply from {self.url} (HTTP {status}): larger than 10 MB", EXIT_SERVER)
+        try:
+            reply = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+        except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
+            reply = None
+        if 300 <= status < 400:
+            raise Failure(
+                f"the API URL {self.url} sends requests elsewhere (HTTP {status}): ask your trainer for the API URL",
+                EXIT_CONFIG,
+            )
+        if status >= 400:
+            raise self._failure(status, reply if isinstance(reply, dict) else {})
+        if not isinstance(reply, dict):
+            raise Failure(f"unexpected reply from {self.url} (HTTP {status}): not a JSON object", EXIT_SERVER)
+        return reply
+
+    def _where(self) -> str:
+        return urllib.parse.urlsplit(self.url).netloc
+
+    def _failure(self, status: int, reply: dict[str, Any]) -> Failure:
+        message = str(reply.get("message") or "").strip()
+        said = f": {message}" if message else ""
+        if status == 403 and message == "Missing Authentication Token":  # API Gateway: no such route
+            return Failure(f"the API URL {self.url} has no Test Time API (403 {message})", EXIT_CONFIG)
+        if status == 403:
+            return Failure(f"your API key was not accepted (403{said}): check API_KEY", EXIT_FORBIDDEN)
+        if status == 409:
+            return Failure(f"already submitted{said}", EXIT_ALREADY)
+        if status == 410:
+            return Failure(f"test closed{said}", EXIT_CLOSED)
+        if status == 429:
+            return Failure(f"too many requests (429{said}): wait a minute and try again", EXIT_THROTTLED)
+        if status == 404:
+            return Failure(f"not found{said}", EXIT_REJECTED)
+        if 400 <= status < 500:
+            return Failure(f"the request was rejected (HTTP {status}){said}", EXIT_REJECTED)
+        return Failure(f"server error (HTTP {status}){said or ''}; try again later", EXIT_SERVER)
+
+
+def _dicts(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
+def _checked(what: str, value: str) -> str:
+    """An id about to be sent: the options are checked before any request; this keeps every other caller honest."""
+    if not is_safe_id(value):
+        raise Failure(f"the {what} id {value!r} is not an id: an id is {ID_RULE}", EXIT_USAGE)
+    return value
+
+
+def _reason(reason: object) -> str:
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused (is the API URL right? is the service up?)"
+    if isinstance(reason, socket.gaierror):
+        return "unknown host (check your network and the API URL)"
+    if isinstance(reason, (socket.timeout, TimeoutError)):  # distinct classes before Python 3.10
+        return f"no answer within {TIMEOUT_SECONDS} s"
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror.lower()
+    return str(reason) or type(reason).__name__
