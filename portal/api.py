@@ -13,11 +13,23 @@ from typing import Any
 
 import requests
 
+from portal.checks import api_key_problem
+
 LOG = logging.getLogger(__name__)
 
 # (connect, read) seconds: a cold Lambda behind API Gateway answers well within these.
 DEFAULT_TIMEOUT = (5.0, 20.0)
 UNREACHABLE = "The Test Time service cannot be reached right now; please try again in a minute."
+KEY_REFUSED = "Your API key is no longer accepted. Sign in again with the key your trainer gave you."
+# API Gateway's own answers carry only {"message": "Forbidden" | "Too Many Requests" | "Missing Authentication
+# Token" | ...} (gateway responses, https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html):
+# AWS's phrases, shown to nobody. The API's own errors carry {"error", "message"} in plain words and pass through.
+GATEWAY_WORDS = {
+    403: KEY_REFUSED,
+    413: "What you sent is too large for the Test Time service.",
+    429: "Too many requests; please wait a moment and try again.",
+}
+NOT_UNDERSTOOD = "The Test Time service did not understand this request. Go back and try again."
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,8 @@ class ApiClient:
         body: dict[str, Any] | None = None,
     ) -> Any:
         url = f"{self.base_url}/api/v1/{route}"
+        if api_key_problem(api_key):  # the views check every key first; this keeps junk out of the header anyway
+            raise ApiFailure(403, "forbidden", KEY_REFUSED)
         try:
             response = self._session().request(
                 method, url, params=params, json=body, headers={"x-api-key": api_key}, timeout=self.timeout
@@ -100,17 +114,15 @@ class ApiClient:
 
 
 def _failure(status: int, document: Any) -> ApiFailure:
-    """The API's error (``{"error", "message"}``), or API Gateway's own (``{"message"}``), as an ApiFailure."""
+    """The API's error (``{"error", "message"}``) as it is, or API Gateway's own (``{"message"}``, or nothing) in
+    the portal's words."""
     if isinstance(document, dict):
-        message = document.get("message")
-        code = document.get("error")
-        if isinstance(message, str) and message:
-            return ApiFailure(status, code if isinstance(code, str) else _gateway_code(status), message)
-    if status == 429:
-        return ApiFailure(status, "throttled", "Too many requests; please wait a moment and try again.")
+        message, code = document.get("message"), document.get("error")
+        if isinstance(message, str) and message and isinstance(code, str) and code and status >= 400:
+            return ApiFailure(status, code, message)
     if status >= 500 or status < 400:
         return ApiFailure(502 if status < 400 else status, "unavailable", UNREACHABLE)
-    return ApiFailure(status, _gateway_code(status), f"The request was refused ({status}).")
+    return ApiFailure(status, _gateway_code(status), GATEWAY_WORDS.get(status, NOT_UNDERSTOOD))
 
 
 def _gateway_code(status: int) -> str:

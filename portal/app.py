@@ -32,15 +32,16 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cachelib.file import FileSystemCache
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, request
 from flask_session.base import ServerSideSession
 from flask_session.cachelib import CacheLibSessionInterface
-from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import views
 from portal.api import DEFAULT_TIMEOUT, ApiClient
+from portal.checks import SafeIdConverter, refuse_unreadable_forms
+from portal.errors import register_error_pages
 
 MIN_SECRET_LENGTH = 32
 SESSION_LIFETIME = timedelta(hours=8)
@@ -97,7 +98,13 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,  # the cookie's maximum age and the stored session's
         WTF_CSRF_TIME_LIMIT=3 * 3600,  # a test may take a while to answer
+        # A request body past this is refused with 413 before it is read (the portal's own page, portal/errors.py):
+        # a test's answers are a few kB; the API itself takes at most 64 KiB (lambda_src/testtime/http.py).
         MAX_CONTENT_LENGTH=256 * 1024,
+        # Multipart forms only (Werkzeug applies neither to url-encoded bodies, which MAX_CONTENT_LENGTH bounds):
+        # https://flask.palletsprojects.com/en/stable/config/#MAX_FORM_MEMORY_SIZE
+        MAX_FORM_MEMORY_SIZE=64 * 1024,
+        MAX_FORM_PARTS=1000,
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.config.update(_settings(os.environ if environ is None else environ))
@@ -118,13 +125,13 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
     _server_side_sessions(app)
 
     app.extensions["testtime_api"] = ApiClient(app.config["API_URL"], app.config["API_TIMEOUT"])
+    app.url_map.converters["safe_id"] = SafeIdConverter
+    app.before_request(refuse_unreadable_forms)  # registered first, so it runs before CSRFProtect's check
     CSRFProtect(app)
     app.register_blueprint(views.blueprint)
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.after_request(_security_headers)
-    app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(Exception, _unexpected_error)
+    register_error_pages(app)
     app.jinja_env.filters["when"] = _when
     logging.getLogger("portal").setLevel(logging.INFO)
     return app
@@ -237,22 +244,6 @@ def _security_headers(response: Response) -> Response:
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
-
-
-def _csrf_error(error: CSRFError) -> tuple[str, int]:
-    message = "The form expired or did not come from this site. Go back, reload the page and try again."
-    return render_template("error.html", title="Form not accepted", message=message), 400
-
-
-def _http_error(error: HTTPException) -> tuple[str, int]:
-    status = error.code or 500
-    return render_template("error.html", title=error.name, message=error.description), status
-
-
-def _unexpected_error(error: Exception) -> tuple[str, int]:
-    logging.getLogger("portal").exception("unhandled error on %s %s", request.method, request.path)
-    message = "Something went wrong on our side; please try again in a minute."
-    return render_template("error.html", title="Unexpected error", message=message), 500
 
 
 def _when(value: Any) -> str:

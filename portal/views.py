@@ -13,7 +13,6 @@ from typing import Any, TypeVar, cast
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     redirect,
     render_template,
@@ -24,9 +23,9 @@ from flask import (
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import PasswordField
-from wtforms.validators import DataRequired, Length
 
 from portal.api import ApiClient, ApiFailure
+from portal.checks import api_key_problem, chosen_answers, cleaned_key, id_parameter
 
 LOG = logging.getLogger(__name__)
 blueprint = Blueprint("portal", __name__)
@@ -38,7 +37,8 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 
 class SignInForm(FlaskForm):
-    api_key = PasswordField("API key", validators=[DataRequired(), Length(min=8, max=256)])
+    # Checked by portal.checks.api_key_problem (its own words for each way a key can be wrong), not by validators.
+    api_key = PasswordField("API key")
 
 
 def api() -> ApiClient:
@@ -80,7 +80,8 @@ def failure_page(failure: ApiFailure) -> Response | tuple[str, int]:
         _new_session()
         session["notice"] = failure.message
         return redirect(url_for("portal.sign_in"))
-    status = failure.status if 400 <= failure.status < 600 else 502
+    # The API's failures (5xx, no answer) are the upstream's: 502 Bad Gateway, never the portal's own 500.
+    status = failure.status if 400 <= failure.status < 500 else 502
     return render_template("error.html", title="Not possible", message=failure.message, code=failure.code), status
 
 
@@ -97,9 +98,15 @@ def home() -> Response:
 @blueprint.route("/signin", methods=["GET", "POST"])
 def sign_in() -> Response | str | tuple[str, int]:
     form = SignInForm()
-    error = None
-    if form.validate_on_submit():
-        key = str(form.api_key.data).strip()
+    error, status = None, 200
+    if request.method == "POST":
+        # CSRFProtect refused a POST without its token already. The key is checked before it goes into the
+        # x-api-key header: requests encodes headers as Latin-1 (a Cyrillic key raised UnicodeEncodeError), and
+        # CR/LF would split the header.
+        key = cleaned_key(form.api_key.data)
+        error = api_key_problem(key) if form.validate() else "The form could not be read. Reload it and try again."
+        status = 400
+    if request.method == "POST" and not error:
         try:
             role, who = _identify(key)
         except ApiFailure as failure:
@@ -107,16 +114,14 @@ def sign_in() -> Response | str | tuple[str, int]:
             error = (
                 "This API key was not accepted. Check it and try again." if failure.status == 403 else failure.message
             )
+            status = 403
         else:
             _new_session()  # a fresh session id (and CSRF token) for the new identity
             session.permanent = True
             session.update(api_key=key, role=role, who=who)
             LOG.info("signed in as %s %s", role, who)
             return redirect(url_for("portal.home"))
-    elif request.method == "POST":
-        error = "Enter your API key (8 characters or more)."
     notice = session.pop("notice", None)
-    status = 403 if error and request.method == "POST" else 200
     return render_template("signin.html", form=form, error=error, notice=notice), status
 
 
@@ -153,17 +158,13 @@ def open_tests() -> Response | str | tuple[str, int]:
     return render_template("tests.html", listing=listing, notice=session.pop("notice", None))
 
 
-def _chosen(questions: list[dict[str, Any]]) -> dict[str, str]:
-    """The choices posted in the form, for the questions of the test (anything else is ignored)."""
-    chosen: dict[str, str] = {}
-    for question in questions:
-        value = request.form.get(ANSWER_PREFIX + str(question.get("questionId")))
-        if value and any(value == choice.get("answerId") for choice in question.get("answers", [])):
-            chosen[str(question["questionId"])] = value
-    return chosen
+def _test_form(test: dict[str, Any], chosen: dict[str, str], problems: list[str]) -> tuple[str, int]:
+    """The test's page again, with the answers that were choices checked and why the others were not taken."""
+    page = render_template("test.html", test=test, chosen=chosen, prefix=ANSWER_PREFIX, problems=problems)
+    return page, 400 if problems else 200
 
 
-@blueprint.route("/test/<subject>/<test_id>", methods=["GET", "POST"])
+@blueprint.route("/test/<safe_id:subject>/<safe_id:test_id>", methods=["GET", "POST"])
 @signed_in(STUDENT)
 def take_test(subject: str, test_id: str) -> Response | str | tuple[str, int]:
     """All questions on one page; a POST comes back from the review step with the answers to pre-select."""
@@ -171,11 +172,12 @@ def take_test(subject: str, test_id: str) -> Response | str | tuple[str, int]:
         test = api().get_test(_key(), subject, test_id)
     except ApiFailure as failure:
         return failure_page(failure)
-    chosen = _chosen(test.get("questions", [])) if request.method == "POST" else {}
-    return render_template("test.html", test=test, chosen=chosen, prefix=ANSWER_PREFIX)
+    if request.method == "GET":
+        return _test_form(test, {}, [])
+    return _test_form(test, *chosen_answers(test.get("questions", []), request.form, ANSWER_PREFIX))
 
 
-@blueprint.post("/test/<subject>/<test_id>/review")
+@blueprint.post("/test/<safe_id:subject>/<safe_id:test_id>/review")
 @signed_in(STUDENT)
 def review_test(subject: str, test_id: str) -> Response | str | tuple[str, int]:
     try:
@@ -183,21 +185,27 @@ def review_test(subject: str, test_id: str) -> Response | str | tuple[str, int]:
     except ApiFailure as failure:
         return failure_page(failure)
     questions = test.get("questions", [])
-    chosen = _chosen(questions)
+    chosen, problems = chosen_answers(questions, request.form, ANSWER_PREFIX)
+    if problems:
+        return _test_form(test, chosen, problems)
     unanswered = [q for q in questions if str(q.get("questionId")) not in chosen]
     return render_template(
         "review.html", test=test, chosen=chosen, unanswered=unanswered, prefix=ANSWER_PREFIX, questions=questions
     )
 
 
-@blueprint.post("/test/<subject>/<test_id>/submit")
+@blueprint.post("/test/<safe_id:subject>/<safe_id:test_id>/submit")
 @signed_in(STUDENT)
 def submit_test(subject: str, test_id: str) -> Response | str | tuple[str, int]:
-    answers = {
-        name.removeprefix(ANSWER_PREFIX): value
-        for name, value in request.form.items()
-        if name.startswith(ANSWER_PREFIX) and value
-    }
+    # The test is read first so that only choices of its questions are sent: anything else posted in the form
+    # (a forged field, an id with a newline) is a message on the test's page, never a request to the API.
+    try:
+        test = api().get_test(_key(), subject, test_id)
+    except ApiFailure as failure:
+        return failure_page(failure)
+    answers, problems = chosen_answers(test.get("questions", []), request.form, ANSWER_PREFIX)
+    if problems:
+        return _test_form(test, answers, problems)
     try:
         stored = api().submit_test(_key(), subject, test_id, answers)
     except ApiFailure as failure:
@@ -224,10 +232,16 @@ def submitted() -> Response | str:
 @blueprint.get("/results")
 @signed_in(TRAINER)
 def results() -> Response | str | tuple[str, int]:
-    subject = (request.args.get("subjectName") or "").strip() or None
-    test_id = (request.args.get("testId") or "").strip() or None
-    if test_id and not subject:
-        abort(400, "Choose the subject of the test too.")
+    typed = {name: request.args.get(name, "") for name in ("subjectName", "testId")}
+    subject, subject_problem = id_parameter(typed["subjectName"], "subject")
+    test_id, test_problem = id_parameter(typed["testId"], "test")
+    problem = subject_problem or test_problem
+    if not problem and test_id and not subject:
+        problem = "Choose the subject of the test too."
+    if problem:  # the filter form again with the reason; the API is not asked
+        return render_template(
+            "results.html", tests=[], error=problem, subject=typed["subjectName"][:64], test_id=typed["testId"][:64]
+        ), 400
     try:
         document = api().results(_key(), subject, test_id)
     except ApiFailure as failure:

@@ -145,3 +145,29 @@ def test_the_trainer_page_shows_scores_after_the_scorer_ran(
     missing = re.search(r"Missing \((\d+)\):</strong> ([^<]*)<", html)
     assert missing and {"portal03", "portal04", "student01"} <= set(missing.group(2).split(", "))
     assert "portal01" not in missing.group(2)
+
+
+def test_what_cannot_be_a_key_an_id_or_a_choice_is_a_message_and_never_a_500(
+    deployed: LocalAws, client: FlaskClient
+) -> None:
+    for key in ("Ключ-студента-1234567890", "🔑" * 24, "key-of-somebody\r\nX-Injected: yes"):
+        refused = sign_in(client, key)
+        assert refused.status_code == 400
+        assert "This is not an API key" in refused.get_data(True)
+
+    sign_in(client, api_key(deployed, "portal04"))  # portal04 never submits
+    for path in (f"/test/{SUBJECT}%0A/{OPEN_TEST}", f"/test/{SUBJECT}/{OPEN_TEST}%0A", "/test/%FF/x"):
+        missing = client.get(path)
+        assert missing.status_code == 404 and "<h1>Page not found</h1>" in missing.get_data(True)
+    page = client.get(f"/test/{SUBJECT}/{OPEN_TEST}").get_data(True)
+    forged = client.post(
+        f"/test/{SUBJECT}/{OPEN_TEST}/submit", data={"csrf_token": token(page), "answer.1": "z", "answer.2": "b"}
+    )
+    assert forged.status_code == 400
+    assert "The answer to question 1 is not one of its choices" in forged.get_data(True)
+    assert f'href="/test/{SUBJECT}/{OPEN_TEST}"' in client.get("/tests").get_data(True), "nothing was submitted"
+
+    trainer = FlaskClient(client.application)
+    sign_in(trainer, api_key(deployed, "trainer"))
+    junk = trainer.get(f"/results?subjectName={SUBJECT}%0A&testId={OPEN_TEST}")
+    assert junk.status_code == 400 and "This is not a subject name" in junk.get_data(True)

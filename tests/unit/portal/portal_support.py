@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 STUDENT_KEY = "student-key-Qx7pLm2Vw9"
 TRAINER_KEY = "trainer-key-Hn4tRz8Kd1"
-WRONG_KEY = "wrong-key-Zz0Zz0Zz0"
+WRONG_KEY = "wrong-key-Zz0Zz0Zz0Zz0"  # 20 characters or more: shaped like a key, so the API is asked
 
 TEST = {
     "subjectName": "networks",
@@ -60,6 +60,9 @@ class FakeApi:
     url: str = ""
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     submissions: list[dict[str, Any]] = field(default_factory=list)
+    refuse_every_key: bool = False  # API Gateway refusing every key (a key disabled after sign-in)
+    # API Gateway answering every request itself: (status, its body), e.g. (429, {"message": "Too Many Requests"})
+    gateway_answer: tuple[int, Any] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -82,9 +85,11 @@ def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
             with api.lock:
                 api.requests.append((method, self.path, dict(self.headers.items())))
             key = self.headers.get("x-api-key")
+            if api.gateway_answer is not None:
+                return self._answer(*api.gateway_answer)
             route = urlsplit(self.path).path.removeprefix("/api")  # the stage, as in ApiUrl
             query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
-            if key not in (STUDENT_KEY, TRAINER_KEY):
+            if key not in (STUDENT_KEY, TRAINER_KEY) or api.refuse_every_key:
                 return self._answer(403, {"message": "Forbidden"})  # API Gateway's own refusal
             if route == "/api/v1/results":
                 if key != TRAINER_KEY:
@@ -148,5 +153,6 @@ def serve(api: FakeApi) -> ThreadingHTTPServer:
     """Start the fake API on a free loopback port (``api.url``); the caller shuts the server down."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
     api.url = f"http://127.0.0.1:{server.server_address[1]}/api"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # A short poll, so that shutdown() at the end of each test returns at once (the default waits up to 0.5 s).
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     return server
