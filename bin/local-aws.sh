@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The embedded local AWS: MiniStack on 127.0.0.1, state persisted under .local/ across restarts.
+# It listens on 127.0.0.1:<port> only, serves only the project's services, and its state is its owner's only.
 # Usage: bin/local-aws.sh start|stop|status|reset     (port: LOCAL_AWS_PORT, default 4566)
 #        LOCAL_AWS_STATE_DIR overrides the state folder (tests use a throwaway one).
 set -euo pipefail
@@ -11,6 +12,15 @@ ENDPOINT="$(local_aws_endpoint)"
 MS_DIR="${LOCAL_AWS_STATE_DIR:-${TT_LOCAL_DIR}/ministack-${PORT}}"
 PID_FILE="${MS_DIR}/ministack.pid"
 LOG_FILE="${MS_DIR}/ministack.log"
+# The emulator's own temporary folder: its pid file (ministack-<port>.pid) and the code of the functions it runs go
+# to tempfile.gettempdir(), i.e. $TMPDIR; kept with the rest of its state instead of in the shared /tmp.
+SCRATCH_DIR="${MS_DIR}/tmp"
+
+# The services the project calls or its templates create (templates/cfn/*.j2, roles/, ops/, lambda_src/, and the
+# tests): MiniStack's SERVICES filter answers "Unsupported service" to every other one. apigateway covers
+# apigatewayv2 and execute-api, ses covers SES v2, ec2 the portal's VPC, elasticloadbalancing its optional ALB.
+LOCAL_AWS_SERVICES="s3,lambda,apigateway,cloudformation,iam,sts,ses,logs,scheduler,sqs,ecr,ecs,ec2"
+LOCAL_AWS_SERVICES+=",servicediscovery,secretsmanager,elasticloadbalancing"
 
 usage() {
   echo "usage: $0 start|stop|status|reset" >&2
@@ -29,6 +39,15 @@ port_taken() {
   (exec 3<>"/dev/tcp/127.0.0.1/${PORT}") 2>/dev/null
 }
 
+# The state folder, readable by its owner only (0700 folders, 0600 files); a folder left by an older version, made
+# under the default umask, is tightened too. The scratch folder holds nothing a restart needs: emptied.
+prepare_state_dir() {
+  (umask 077 && mkdir -p "$MS_DIR/s3" "$MS_DIR/state")
+  chmod -R go-rwx "$MS_DIR"
+  rm -rf "$SCRATCH_DIR"
+  (umask 077 && mkdir "$SCRATCH_DIR")
+}
+
 start() {
   if is_ours_running && is_healthy; then
     echo "local AWS already running (pid $(cat "$PID_FILE"))"
@@ -39,12 +58,21 @@ start() {
     die "port ${PORT} on 127.0.0.1 is taken by another program: stop it, or choose a free port with LOCAL_AWS_PORT=4567."
   fi
   ensure_venv runtime
-  mkdir -p "$MS_DIR/s3"
-  # Bound to loopback only; PERSIST_STATE and S3_PERSIST keep stacks, keys and objects across a restart.
+  prepare_state_dir
+  # One address and port: the gateway on loopback (BIND_HOST). IOT_MTLS_ENABLED=0 and SFTP_ENABLED=0 keep
+  # MiniStack's MQTT (0.0.0.0:8883) and SFTP listeners closed, USE_SSL=0 its second listener on :443 (each set
+  # here, so that one left in the trainer's shell changes nothing). SERVICES leaves out every service the project
+  # does not use. DOCKER_HOST names no daemon, so no container (an ECS task publishing its ports on every address)
+  # is ever started: the portal runs as bin/portal.sh, the functions as local processes (LAMBDA_EXECUTOR=local).
+  # umask 077: whatever the emulator writes (state, S3 objects, log, pid files) is readable by its owner only.
+  # PERSIST_STATE and S3_PERSIST keep stacks, keys and objects across a restart.
   # LAMBDA_WARM_TTL_SECONDS keeps warm containers long enough for the API's in-memory caches to matter.
   (
+    umask 077
     cd "$MS_DIR"
     BIND_HOST=127.0.0.1 GATEWAY_PORT="$PORT" MINISTACK_HOST=localhost \
+      SERVICES="$LOCAL_AWS_SERVICES" IOT_MTLS_ENABLED=0 SFTP_ENABLED=0 USE_SSL=0 \
+      DOCKER_HOST="unix://${MS_DIR}/no-docker.sock" LAMBDA_EXECUTOR=local TMPDIR="$SCRATCH_DIR" \
       PERSIST_STATE=1 STATE_DIR="$MS_DIR/state" S3_PERSIST=1 S3_DATA_DIR="$MS_DIR/s3" \
       LAMBDA_WARM_TTL_SECONDS="${LAMBDA_WARM_TTL_SECONDS:-600}" LOG_LEVEL="${MINISTACK_LOG_LEVEL:-WARNING}" \
       MINISTACK_REGION="$(default_region)" \

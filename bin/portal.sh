@@ -83,11 +83,17 @@ start() {
   local api secret
   api="$(api_url)"
   secret="$(secret_key)"
-  mkdir -p "$STATE_DIR"
-  (umask 077 && mkdir -p "$SESSION_DIR")
+  # Its log, pid, fingerprint and sessions are the trainer's only, like the emulator's state (0700 folders,
+  # 0600 files); a folder left by an older version is tightened too.
+  umask 077
+  mkdir -p "$STATE_DIR" "$SESSION_DIR"
+  chmod -R go-rwx "$STATE_DIR"
   (
     cd "$TT_ROOT"
     # Loopback only. The secret reaches gunicorn through its environment, never its command line.
+    # GUNICORN_CMD_ARGS, left in the shell for another application, would add to these settings (gunicorn.org,
+    # "Configuration Overview"): the portal runs with its own only.
+    unset GUNICORN_CMD_ARGS
     API_URL="$api" PORTAL_SECRET_KEY="$secret" PORTAL_TIMEZONE="$(display_timezone)" \
       PORTAL_SESSION_DIR="$SESSION_DIR" PYTHONPATH="$TT_ROOT" \
       nohup "${TT_VENV}/bin/gunicorn" --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 --timeout 60 \
