@@ -39,6 +39,9 @@ class StackOutputs:
     usage_plan_id: str
     api_url: str
     region: str | None  # None: boto3's own resolution from the environment
+    # How long a warm API function keeps the catalog and the class list (CACHE_TTL_SECONDS); 15 s, the default,
+    # for a deployment made before the stack had this output.
+    api_cache_seconds: float = 15.0
 
 
 def stack_outputs_path(target: str) -> Path:
@@ -66,7 +69,15 @@ def load_stack_outputs(path: Path) -> StackOutputs:
         usage_plan_id=outputs["UsagePlanId"],
         api_url=outputs["ApiUrl"],
         region=outputs.get("Region") or (in_url.group(1) if in_url else None),
+        api_cache_seconds=_seconds(outputs.get("ApiCacheTtlSeconds"), default=15.0),
     )
+
+
+def _seconds(value: object, default: float) -> float:
+    try:
+        return max(0.0, float(value)) if value is not None else default  # type: ignore[arg-type]
+    except ValueError:
+        return default
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,12 @@ HEAD per object, so a second run uploads nothing. Nothing is ever deleted, and n
 ``catalog.json`` and removed students' keys are disabled, their data stays. API Gateway and SES calls are paced to
 AWS's control-plane quotas (ops.aws_clients): a first publication of 500 students takes about 100 s (and 8 minutes
 more with ``ses_verify_students``), with progress lines on stderr.
+
+Order and visibility (issue 18): every questions.json and answer key is written before the ``catalog.json`` that
+points at it, each catalog entry names the SHA-256 of its questions (``questionsSha256``), and when a document the
+API's warm functions keep (the catalog, the class list, questions) was replaced, the run waits until their copies
+have expired (the stack output ``ApiCacheTtlSeconds``, 15 s by default, plus a second) before it returns: from
+then on every request sees the new publication.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ import argparse
 import dataclasses
 import hashlib
 import sys
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,11 +47,14 @@ from ops.deployment import (
 )
 from testtime import layout, s3io
 from testtime.deadlines import to_iso
-from testtime.documents.catalog import Catalog
+from testtime.documents.catalog import Catalog, catalog_document
 from testtime.documents.class_list import parse_class_list
 from testtime.documents.codec import MalformedDocument
 
 ADD, UPDATE, UNCHANGED = "add", "update", "unchanged"
+# Added to how long a warm API function may keep a copy of the catalog or the class list (the stack output
+# ApiCacheTtlSeconds: api_cache_ttl_seconds in roles/service_stack/defaults/main.yml, 15 s).
+CLOCK_MARGIN_SECONDS = 1.0
 HEAD_WORKERS = 8
 
 
@@ -92,8 +102,14 @@ def publish(
     apigateway: Any,
     ses: Any,
     project: str | None = None,
+    settle: Callable[[float], None] | None = None,
 ) -> PublishReport:
-    """Publishes validated ``content``; with ``check`` only reads, and reports what would change."""
+    """Publishes validated ``content``; with ``check`` only reads, and reports what would change.
+
+    ``settle(seconds)`` is called after the writes when the API's warm functions may still hold a previous copy of
+    what was written (testtime.store keeps the catalog and the class list for ``outputs.api_cache_seconds``): it must
+    wait that long, so that once this returns every request sees the new publication. ``main`` sleeps.
+    """
     bucket = outputs.data_bucket
     # Reads first: a problem with the bucket (a catalog of another version, a class list that is not one: a
     # MalformedDocument) stops the run before any key is touched or any object written.
@@ -106,14 +122,24 @@ def publish(
     if not check and (len(keys.student_digests) < len(content.students) or keys.trainer_digest is None):
         raise RuntimeError("an API key digest is missing after the key sync")
     desired = render_objects(content, catalog, keys.student_digests, keys.trainer_digest)
+    catalog = _with_questions_digests(catalog, desired)
+    del desired[layout.CATALOG]  # put back last: it is written after every object its entries point at
+    desired[layout.CATALOG] = catalog_document(catalog.tests.values())
     objects = _plan_objects(bucket, desired)
+    written_at: float | None = None
     if not check:
         for key, body in desired.items():  # in render order: catalog.json last
             if objects[key] != UNCHANGED:
                 _put(bucket, key, body)
+                if _may_be_cached_by_the_api(key, objects[key]):
+                    written_at = time.monotonic()
 
     emails = [student.email for student in content.students]
     verifications = ses_verify.verify_addresses(ses, emails, apply=not check) if settings.ses_verify_students else []
+    if written_at is not None and settle is not None:
+        remaining = outputs.api_cache_seconds + CLOCK_MARGIN_SECONDS - (time.monotonic() - written_at)
+        if remaining > 0:
+            settle(remaining)
     tests = catalog_changes(existing_catalog, catalog)
     before = existing_students.ids()
     return PublishReport(
@@ -128,6 +154,25 @@ def publish(
             *_past_deadlines(catalog, {*tests.added, *tests.reopened}, now),
         ],
     )
+
+
+def _with_questions_digests(catalog: Catalog, desired: Mapping[str, bytes]) -> Catalog:
+    """Each published test's entry names the SHA-256 of the ``questions.json`` bytes uploaded with it, so the API
+    serves cached questions only while they are those bytes (testtime.store). A closed test keeps its digest."""
+    tests = {}
+    for ref, test in catalog.tests.items():
+        body = desired.get(layout.questions_key(test.subject, test.test_id))
+        tests[ref] = (
+            test if body is None else dataclasses.replace(test, questions_sha256=hashlib.sha256(body).hexdigest())
+        )
+    return dataclasses.replace(catalog, tests=tests)
+
+
+def _may_be_cached_by_the_api(key: str, action: str) -> bool:
+    """Whether a warm API function may hold a previous copy of ``key``: an object replaced (a first upload has no
+    previous copy: a missing catalog or questions.json is not cached, and a class list read as empty is read again
+    before refusing a key), other than trainer.json, the answer keys and whatever the API reads anew each time."""
+    return action == UPDATE and (key in (layout.CATALOG, layout.STUDENTS_LIST) or key.endswith("/questions.json"))
 
 
 def _plan_objects(bucket: str, desired: Mapping[str, bytes]) -> dict[str, str]:
@@ -183,6 +228,15 @@ def _dropped_entries(existing: Catalog, *, check: bool) -> list[str]:
     ]
 
 
+def _wait_for_api_caches(seconds: float) -> None:
+    print(
+        f"waiting {seconds:.0f} s until no warm API function still holds the previous catalog or class list",
+        file=sys.stderr,
+        flush=True,
+    )
+    time.sleep(seconds)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.publish", description=__doc__.split("\n\n")[0])
     add_common_arguments(parser)
@@ -215,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             apigateway=aws_clients.client("apigateway", region_name=outputs.region),
             ses=aws_clients.client("ses", region_name=outputs.region),
             project=args.project,
+            settle=_wait_for_api_caches,
         )
     except MalformedDocument as error:
         print(f"cannot publish: {error} (bucket {outputs.data_bucket}); nothing was changed", file=sys.stderr)

@@ -12,6 +12,7 @@ from typing import Any
 
 from testtime.documents.class_list import ClassList, Student
 from testtime.errors import ApiError
+from testtime.submission import check_id
 
 
 def api_key_digest(api_key: str) -> str:
@@ -43,8 +44,6 @@ def check_claimed_student(student: Student, body: dict[str, Any]) -> None:
     """A ``studentId`` the request body names must be the caller's own (absent means the caller)."""
     if "studentId" not in body:
         return
-    claimed = body["studentId"]
-    if not isinstance(claimed, str):
-        raise ApiError(400, "bad_request", "studentId: must be a string")
+    claimed = check_id(body["studentId"], "studentId")  # a malformed id is a 400 saying why, not "not yours"
     if claimed != student.student_id:
         raise ApiError(403, "forbidden", "studentId: the API key does not belong to the student named in the request")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import boto3
@@ -54,6 +55,34 @@ def get_bytes(bucket: str, key: str) -> bytes | None:
         if _is(error, "NoSuchKey", "404"):
             return None
         raise
+
+
+@dataclass(frozen=True)
+class Revalidated:
+    """A conditional GET's outcome: ``not_modified`` (the caller's copy is current), or the current ``body`` and
+    ``etag`` (both None when there is no such key)."""
+
+    not_modified: bool
+    body: bytes | None = None
+    etag: str | None = None
+
+
+def get_unless_unchanged(bucket: str, key: str, etag: str | None) -> Revalidated:
+    """The object, unless its ETag is still ``etag``: GetObject with ``If-None-Match``, which S3 answers 304 Not
+    Modified, without a body, when the ETag matches (S3 API reference, GetObject, IfNoneMatch); botocore raises
+    that 304 as a ClientError with the code "304"."""
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if etag:
+        kwargs["IfNoneMatch"] = etag
+    try:
+        response = client().get_object(**kwargs)
+    except ClientError as error:
+        if etag and _is(error, "304", "NotModified"):
+            return Revalidated(not_modified=True)
+        if _is(error, "NoSuchKey", "404"):
+            return Revalidated(not_modified=False)
+        raise
+    return Revalidated(not_modified=False, body=response["Body"].read(), etag=response.get("ETag"))
 
 
 def put_if_absent(bucket: str, key: str, body: bytes, content_type: str = "application/json") -> bool:

@@ -1,12 +1,24 @@
 """The S3 adapter of the API handlers, on top of ``s3io``, with a small cache that lives as long as the container.
 
-The class list, the catalog and published questions change rarely (the trainer republishes), so a warm container
-reuses them for ``CACHE_TTL_SECONDS`` (default 15; 0 turns the cache off). Submissions and submitted markers are
-never cached: they must be exact. That keeps a warm request at 0 to 2 S3 calls.
+What a warm container keeps, for ``CACHE_TTL_SECONDS`` (default 15; 0 turns every cache off), and how a
+publication stays invisible to students anyway (issue 18):
+
+* The class list and ``catalog.json``. A stale copy can refuse what was just published (a new student, a new or
+  reopened test): the handlers read the document again before refusing. A submission always decides on the
+  bucket's current catalog (a test closed early accepts nothing), revalidated with a conditional GET that S3
+  answers 304 without a body while it is unchanged. And the publisher reports "published" only once every warm
+  copy has expired (ops/publish.py), so after that every request sees the new publication.
+* A test's questions, by the SHA-256 of their bytes: the catalog entry names the digest it was published with
+  (``questionsSha256``), so the questions a request uses are always those of the catalog entry it decided on,
+  with no request to prove it. An entry without a digest (a catalog written before it existed) keeps them for
+  the TTL, and a submission reads them again before refusing an answer.
+
+Submissions and submitted markers are never cached: they must be exact. A warm request makes 0 to 3 S3 calls.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -25,7 +37,9 @@ T = TypeVar("T")
 DEFAULT_TTL_SECONDS = 15.0
 MAX_CACHE_ENTRIES = 512  # bounds memory when many tests' questions are read by one container
 
-_cache: dict[str, tuple[float, Any]] = {}
+_cache: dict[str, tuple[float, Any]] = {}  # key -> (expiry, value): the class list, undigested questions
+_catalog: tuple[str, Catalog, float] | None = None  # (ETag, parsed, expiry) of the last catalog.json read
+_questions: dict[str, tuple[str, tuple[Question, ...]]] = {}  # key -> (SHA-256 of the bytes, parsed)
 clock: Callable[[], float] = time.monotonic  # tests replace it to expire entries without sleeping
 
 
@@ -44,7 +58,10 @@ def ttl_seconds() -> float:
 
 
 def clear_cache() -> None:
+    global _catalog
     _cache.clear()
+    _questions.clear()
+    _catalog = None
 
 
 def _cached(key: str, load: Callable[[], T], keep: Callable[[T], bool] = lambda _: True, fresh: bool = False) -> T:
@@ -63,7 +80,12 @@ def _cached(key: str, load: Callable[[], T], keep: Callable[[T], bool] = lambda 
 
 
 def _published(key: str) -> bytes | None:
-    """A published document the trainer uploads (class list, catalog, questions), or None when it is missing.
+    """A published document the trainer uploads (class list, catalog, questions), or None when it is missing."""
+    return _published_unless(key, None).body
+
+
+def _published_unless(key: str, etag: str | None) -> s3io.Revalidated:
+    """``s3io.get_unless_unchanged`` for a published document, a missing one read as no body.
 
     The student functions may read these keys but not list the bucket, so on AWS a missing key answers 403
     AccessDenied, not 404 (S3 API reference, GetObject, Permissions): without this, a class list or catalog
@@ -71,7 +93,7 @@ def _published(key: str) -> bytes | None:
     warning naming the key, never passed over silently; tests/iam proves each role may read the keys it reads.
     """
     try:
-        return s3io.get_bytes(bucket(), key)
+        return s3io.get_unless_unchanged(bucket(), key, etag)
     except ClientError as error:
         if not s3io.is_access_denied(error):
             raise
@@ -80,7 +102,7 @@ def _published(key: str) -> bytes | None:
             "published object missing (or not readable by this function's role): S3 answered AccessDenied",
             key=key,
         )
-        return None
+        return s3io.Revalidated(not_modified=False)
 
 
 def class_list(fresh: bool = False) -> ClassList:
@@ -97,27 +119,62 @@ def class_list(fresh: bool = False) -> ClassList:
 
 
 def catalog(fresh: bool = False) -> Catalog:
-    """The parsed ``catalog.json``; skipped entries are logged once per load, not once per request."""
-
-    def load() -> Catalog:
-        parsed = parse_catalog(layout.CATALOG, _published(layout.CATALOG))
+    """The parsed ``catalog.json``, kept for the TTL. When the copy has expired, or ``fresh`` asks for the bucket's
+    current one, it is revalidated with a conditional GET, which S3 answers 304 without a body while unchanged.
+    Skipped entries are logged once per version read, not once per request."""
+    global _catalog
+    now, ttl = clock(), ttl_seconds()
+    cached = _catalog if ttl > 0 else None
+    if cached is not None and cached[2] > now and not fresh:
+        return cached[1]
+    read = _published_unless(layout.CATALOG, cached[0] if cached else None)
+    if read.not_modified and cached is not None:
+        etag, parsed = cached[0], cached[1]
+    else:
+        etag, parsed = read.etag, parse_catalog(layout.CATALOG, read.body)
         for problem in parsed.problems:
             log("WARNING", "catalog.json entry skipped", problem=problem)
-        return parsed
+    _catalog = (etag, parsed, now + ttl) if etag and ttl > 0 else None  # a missing one is asked for again
+    return parsed
 
-    return _cached(layout.CATALOG, load, fresh=fresh)
 
-
-def questions(subject: str, test_id: str) -> tuple[Question, ...] | None:
+def questions(
+    subject: str, test_id: str, sha256: str | None = None, fresh: bool = False
+) -> tuple[Question, ...] | None:
     """The published questions of a test, or None when ``questions.json`` is missing (not cached: it may appear
-    soon); MalformedDocument when it cannot be read."""
+    soon); MalformedDocument when it cannot be read.
+
+    ``sha256`` is the catalog entry's ``questionsSha256``: cached questions are used only when their bytes had
+    that digest, so a current catalog never meets stale questions. Without it (an entry written before the
+    digest) they are kept for the TTL, and ``fresh`` reads them again (the handlers do before refusing an answer).
+    """
     key = layout.questions_key(subject, test_id)
+    if sha256 is None:
+        return _cached(key, lambda: _read_questions(key, None), keep=lambda found: found is not None, fresh=fresh)
+    hit = _questions.get(key)
+    if hit is not None and hit[0] == sha256 and not fresh:
+        return hit[1]
+    return _read_questions(key, sha256)
 
-    def load() -> tuple[Question, ...] | None:
-        body = _published(key)
-        return None if body is None else parse_questions(key, body)
 
-    return _cached(key, load, keep=lambda found: found is not None)
+def _read_questions(key: str, expected_sha256: str | None) -> tuple[Question, ...] | None:
+    """Read and parse ``key``; with ``expected_sha256``, keep the result by the digest of its bytes."""
+    body = _published(key)
+    if body is None:
+        return None
+    parsed = parse_questions(key, body)
+    if expected_sha256 is None:
+        return parsed
+    digest = hashlib.sha256(body).hexdigest()
+    if digest != expected_sha256:
+        # The publisher writes the questions before the catalog that names them, so these are the newer ones: a
+        # publication is under way. Serve them; they are kept under their own digest, never the entry's.
+        log("INFO", "questions.json is newer than its catalog entry (a publication under way)", key=key)
+    if ttl_seconds() > 0:
+        if len(_questions) >= MAX_CACHE_ENTRIES and key not in _questions:
+            _questions.pop(next(iter(_questions)))  # the oldest entry
+        _questions[key] = (digest, parsed)
+    return parsed
 
 
 def trainer_key_digest() -> str | None:

@@ -17,6 +17,8 @@ from testtime.documents.codec import MalformedDocument, dumps, is_count, loads
 from testtime.layout import is_safe_id
 
 VERSION = 1
+SHA256_HEX_LENGTH = 64
+HEX_DIGITS = "0123456789abcdef"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,10 @@ class CatalogTest:
     question_count: int
     closed_at: datetime | None = None
     first_published: datetime | None = None
+    # SHA-256 (hex) of the questions.json bytes this entry was published with; None in catalogs written before
+    # it existed (the 2019 service's layout, or a catalog from before issue 18): readers then cannot tell fresh
+    # questions from stale ones by the entry and fall back to a time-bounded cache.
+    questions_sha256: str | None = None
 
     @property
     def name(self) -> str:
@@ -54,7 +60,7 @@ class CatalogTest:
 
     def to_json(self) -> dict[str, Any]:
         """The entry as ``catalog.json`` stores it."""
-        return {
+        document: dict[str, Any] = {
             "subject": self.subject,
             "testId": self.test_id,
             "title": self.title,
@@ -63,6 +69,9 @@ class CatalogTest:
             "questionCount": self.question_count,
             "closedAt": None if self.closed_at is None else to_iso(self.closed_at),
         }
+        if self.questions_sha256 is not None:  # absent otherwise: older catalogs keep their bytes and ETags
+            document["questionsSha256"] = self.questions_sha256
+        return document
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,15 @@ def _instant(entry: dict[str, Any], name: str, required: bool = False) -> dateti
         raise ValueError(f"{name} {value!r} is not an ISO 8601 date-time with an offset ({error})") from None
 
 
+def _digest(entry: dict[str, Any]) -> str | None:
+    """``questionsSha256`` when it is one (64 lower-case hex digits), else None: a missing or hand-damaged digest
+    only costs the reader its cache of the questions, never the test."""
+    value = entry.get("questionsSha256")
+    if isinstance(value, str) and len(value) == SHA256_HEX_LENGTH and not value.strip(HEX_DIGITS):
+        return value
+    return None
+
+
 def _parse_entry(entry: Any) -> CatalogTest:
     if not isinstance(entry, dict):
         raise ValueError("is not an object")
@@ -129,6 +147,7 @@ def _parse_entry(entry: Any) -> CatalogTest:
         question_count=count,
         closed_at=_instant(entry, "closedAt"),
         first_published=_instant(entry, "firstPublished"),
+        questions_sha256=_digest(entry),
     )
 
 

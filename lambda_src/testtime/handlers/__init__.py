@@ -33,12 +33,15 @@ def authenticate(event: dict[str, Any]) -> Student:
     return student
 
 
-def find_test(subject: str, test_id: str) -> CatalogTest:
-    """The catalog entry of a test; 404 naming whichever of subject or test does not exist."""
-    current = store.catalog()
+def find_test(subject: str, test_id: str, fresh: bool = False) -> CatalogTest:
+    """The catalog entry of a test; 404 naming whichever of subject or test does not exist.
+
+    ``fresh`` decides on the bucket's current catalog; otherwise the container's copy is used, and read again before
+    answering 404 (a test published after this container cached the catalog).
+    """
+    current = store.catalog(fresh=fresh)
     test = current.find(subject, test_id)
-    if test is None:
-        # Published after this container cached the catalog? Look once more before answering 404.
+    if test is None and not fresh:
         current = store.catalog(fresh=True)
         test = current.find(subject, test_id)
     if test is None:

@@ -26,10 +26,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     bind(subject=subject, testId=test_id)
     test = find_test(subject, test_id)
     if not test.is_open(deadlines.utc_now()):
+        test = find_test(subject, test_id, fresh=True)  # reopened after this container cached the catalog?
+    if not test.is_open(deadlines.utc_now()):
         raise ApiError(
             410, "test_closed", f"Test {test_id!r} of {subject!r} closed at {deadlines.to_iso(test.deadline)}."
         )
-    questions = store.questions(subject, test_id)
+    questions = store.questions(subject, test_id, test.questions_sha256)
     if questions is None:
         raise RuntimeError(f"{subject}/{test_id} is in the catalog but its questions.json is missing")
     log("INFO", "test served")

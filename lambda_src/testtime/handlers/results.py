@@ -38,8 +38,8 @@ def _selected_tests(subject: str | None, test_id: str | None) -> list[CatalogTes
     if test_id is not None and subject is None:
         raise bad_request("testId: needs subjectName too")
     if subject is not None and test_id is not None:
-        return [find_test(subject, test_id)]
-    tests = [test for test in store.catalog().tests.values() if subject is None or test.subject == subject]
+        return [find_test(subject, test_id, fresh=True)]
+    tests = [test for test in store.catalog(fresh=True).tests.values() if subject is None or test.subject == subject]
     if subject is not None and not tests:
         raise ApiError(404, "not_found", f"subjectName: there is no subject {subject!r}")
     # The most recent deadline first: what the trainer looks at after a scorer run.
@@ -116,7 +116,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     subject = check_id(subject, "subjectName") if subject is not None else None
     test_id = check_id(test_id, "testId") if test_id is not None else None
     tests = _selected_tests(subject, test_id)
-    names = {student.student_id: student.name for student in store.class_list().students}
+    # The trainer's view reads the bucket's current class list and catalog (rarely called, many reads anyway): a
+    # student or test published a moment ago is there.
+    names = {student.student_id: student.name for student in store.class_list(fresh=True).students}
     s3io.client()  # created before the threads: creating boto3 clients is not thread-safe
     with ThreadPoolExecutor(SCORE_READERS) as pool:
         body = [_test_results(test, names, pool) for test in tests]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from testtime import deadlines, http, store
+from testtime.documents.catalog import CatalogTest
+from testtime.documents.questions import Question
 from testtime.documents.submissions import submission_document
 from testtime.errors import ApiError
 from testtime.handlers import authenticate, find_test
@@ -22,6 +24,26 @@ def _mark_submitted(student_id: str, subject: str, test_id: str) -> None:
         log("ERROR", "submitted marker not written", exception=type(error).__name__, detail=str(error)[:500])
 
 
+def _checked_answers(
+    test: CatalogTest, raw: list[Any], answers_field: str
+) -> tuple[tuple[Question, ...], list[dict[str, str]]]:
+    """The test's questions and the answers normalised against them (400 naming the first problem).
+
+    The catalog entry's digest makes cached questions exact; an entry without one (written before the digest)
+    may meet questions cached before a republication, so they are read again once before an answer is refused.
+    """
+    for fresh in (False, True):
+        questions = store.questions(test.subject, test.test_id, test.questions_sha256, fresh=fresh)
+        if questions is None:
+            raise RuntimeError(f"{test.name} is in the catalog but its questions.json is missing")
+        try:
+            return questions, normalise_answers(raw, questions, answers_field)
+        except ApiError as error:
+            if fresh or test.questions_sha256 is not None or error.code != "invalid_answer":
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
 @http.api_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     student = authenticate(event)
@@ -30,7 +52,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = parse_request(body)
     subject, test_id, student_id = request.subject, request.test_id, student.student_id
     bind(subject=subject, testId=test_id)  # a refusal below (closed, invalid, duplicate) is logged with the ids
-    test = find_test(subject, test_id)
+    # The bucket's current catalog, not the container's copy: a test the trainer closed a moment ago accepts
+    # nothing, one reopened accepts, and the questions checked are those published with it (one conditional GET).
+    test = find_test(subject, test_id, fresh=True)
     now = deadlines.utc_now()
     if not test.is_open(now):
         raise ApiError(
@@ -39,10 +63,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             f"Test {test_id!r} of {subject!r} closed at {deadlines.to_iso(test.deadline)}; "
             "submissions are no longer accepted.",
         )
-    questions = store.questions(subject, test_id)
-    if questions is None:
-        raise RuntimeError(f"{subject}/{test_id} is in the catalog but its questions.json is missing")
-    answers = normalise_answers(request.answers, questions, request.answers_field)
+    questions, answers = _checked_answers(test, request.answers, request.answers_field)
     received_at = deadlines.to_iso(now)
     document = submission_document(student_id, subject, test_id, answers, received_at)
     stored = store.put_submission(subject, test_id, student_id, document)

@@ -82,11 +82,15 @@ def test_claimed_student_must_be_the_caller() -> None:
     with pytest.raises(ApiError) as other:
         check_claimed_student(me, {"studentId": "s2"})
     assert (other.value.status, other.value.code) == (403, "forbidden")
-    for wrong in (None, 1, ["s1"]):
+    for wrong, kind in ((None, "null"), (1, "a number"), (["s1"], "an array")):
         with pytest.raises(ApiError) as typed:
             check_claimed_student(me, {"studentId": wrong})
         assert (typed.value.status, typed.value.code, typed.value.message) == (
             400,
             "bad_request",
-            "studentId: must be a string",
+            f"studentId: must be a string, not {kind}",
         )
+    with pytest.raises(ApiError) as malformed:  # not "the key is not yours": the id itself is wrong
+        check_claimed_student(me, {"studentId": "s1\n"})
+    assert (malformed.value.status, malformed.value.code) == (400, "bad_request")
+    assert malformed.value.message.startswith("studentId: 's1\\n' is not a valid id")
