@@ -18,9 +18,10 @@ SCRATCH_DIR="${MS_DIR}/tmp"
 
 # The services the project calls or its templates create (templates/cfn/*.j2, roles/, ops/, lambda_src/, and the
 # tests): MiniStack's SERVICES filter answers "Unsupported service" to every other one. apigateway covers
-# apigatewayv2 and execute-api, ses covers SES v2, ec2 the portal's VPC, elasticloadbalancing its optional ALB.
+# apigatewayv2 and execute-api, ses covers SES v2, ec2 the portal's VPC, elasticloadbalancing its optional ALB;
+# cloudtrail is how bench/ counts the S3 requests of each API call (bench/s3_trail.py).
 LOCAL_AWS_SERVICES="s3,lambda,apigateway,cloudformation,iam,sts,ses,logs,scheduler,sqs,ecr,ecs,ec2"
-LOCAL_AWS_SERVICES+=",servicediscovery,secretsmanager,elasticloadbalancing"
+LOCAL_AWS_SERVICES+=",servicediscovery,secretsmanager,elasticloadbalancing,cloudtrail"
 
 usage() {
   echo "usage: $0 start|stop|status|reset" >&2

@@ -29,7 +29,7 @@ UDP_UNCONNECTED = "07"  # TCP_CLOSE: a bound UDP socket not connected to a peer 
 # endpoint names them).
 PROJECT_SERVICES = {
     "s3", "lambda", "apigateway", "cloudformation", "iam", "sts", "ses", "logs", "scheduler", "sqs", "ecr", "ecs",
-    "ec2", "servicediscovery", "secretsmanager", "elasticloadbalancing",
+    "ec2", "servicediscovery", "secretsmanager", "elasticloadbalancing", "cloudtrail",
 }  # fmt: skip
 
 Listener = tuple[str, str, int]  # (protocol, address, port)
