@@ -4,10 +4,18 @@ logging all run for real), its keys and data, and page helpers. Kept out of conf
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -156,3 +164,46 @@ def serve(api: FakeApi) -> ThreadingHTTPServer:
     # A short poll, so that shutdown() at the end of each test returns at once (the default waits up to 0.5 s).
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     return server
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(
+    api: FakeApi, folder: Path, ready: Callable[[int], bool], options: Sequence[str] = (), secret: str = "g" * 48
+) -> Iterator[tuple[int, Path]]:
+    """The portal under gunicorn, as bin/portal.sh and the container run it, talking to ``api``: yields its port and
+    its log once ``ready(port)`` holds; stopped on the way out."""
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PORTAL_"))},
+        "API_URL": api.url,
+        "PORTAL_SECRET_KEY": secret,
+        "PORTAL_SESSION_DIR": str(folder / "sessions"),
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        *("--bind", f"127.0.0.1:{port}", "--no-control-socket", *options),
+        "portal.app:create_app()",
+    ]
+    log_path = folder / "gunicorn.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60  # two cores shared with other work: a worker may boot slowly
+            while not ready(port):
+                if time.monotonic() > deadline:
+                    raise AssertionError("gunicorn did not start: " + log_path.read_text()[-2000:])
+                time.sleep(0.2)
+            yield port, log_path
+        finally:
+            server.terminate()
+            server.wait(timeout=20)

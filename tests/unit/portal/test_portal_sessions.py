@@ -9,9 +9,6 @@ import binascii
 import contextlib
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
 import zlib
 from collections.abc import Iterator
@@ -21,11 +18,10 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from portal_support import STUDENT_KEY, TRAINER_KEY, FakeApi, csrf_token, sign_in
+from portal_support import STUDENT_KEY, TRAINER_KEY, FakeApi, csrf_token, gunicorn, sign_in
 
 from portal.app import create_app
 
-ROOT = Path(__file__).resolve().parents[3]
 COOKIE = "tt_session"
 PUBLIC_HOST = "a1b2c3d4e5.execute-api.eu-central-1.amazonaws.com"
 # What API Gateway's HTTP API sends to an HTTP_PROXY integration (by= is the VPC link's address).
@@ -169,47 +165,20 @@ def test_the_browser_sends_the_referrer_that_the_https_form_check_needs(
 # ---------------------------------------------------------------- two gunicorn workers, one store
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def gunicorn_portal(fake_api: FakeApi, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The portal under gunicorn with two worker processes, as bin/portal.sh and the container run it."""
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PORTAL_"))},
-        "API_URL": fake_api.url,
-        "PORTAL_SECRET_KEY": "g" * 48,
-        "PORTAL_SESSION_DIR": str(tmp_path / "sessions"),
-        "PYTHONPATH": str(ROOT),
-    }
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "1", "--no-control-socket"),
-        *("--access-logfile", "-", "--access-logformat", "pid=%(p)s %(r)s %(s)s"),
-        "portal.app:create_app()",
-    ]
-    log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60  # two cores shared with other work: a worker may boot slowly
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text()[-2000:])
-        yield url, tmp_path / "gunicorn.log"
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
+
+    def ready(port: int) -> bool:
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        except requests.RequestException:
+            return False
+
+    options = ("--workers", "2", "--threads", "1", "--access-logfile", "-")
+    options += ("--access-logformat", "pid=%(p)s %(r)s %(s)s")
+    with gunicorn(fake_api, tmp_path, ready, options=options) as (port, log_path):
+        yield f"http://127.0.0.1:{port}", log_path
 
 
 def test_every_worker_process_sees_the_session_and_its_revocation(gunicorn_portal: tuple[str, Path]) -> None:

@@ -5,19 +5,14 @@ once the request reaches the app, the portal's own page. What gunicorn refuses b
 
 from __future__ import annotations
 
-import os
 import re
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from portal_support import FakeApi
+from portal_support import FakeApi, gunicorn
 
-ROOT = Path(__file__).resolve().parents[3]
 REACHES_THE_APP = [
     (b"GET /tests/%FF/x", 404),
     (b"GET /test/%FF%FE/x", 404),
@@ -42,40 +37,13 @@ GUNICORNS_OWN = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def portal_port(fake_api: FakeApi, tmp_path: Path) -> Iterator[int]:
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PORTAL_"))},
-        "API_URL": fake_api.url,
-        "PORTAL_SECRET_KEY": "w" * 48,
-        "PORTAL_SESSION_DIR": str(tmp_path / "sessions"),
-        "PYTHONPATH": str(ROOT),
-    }
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-control-socket"),
-        "portal.app:create_app()",
-    ]
-    log_path = tmp_path / "gunicorn.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60  # two cores shared with other work: the worker may boot slowly
-            while b" 200 " not in exchange(port, b"GET /healthz HTTP/1.1\r\nHost: portal\r\n")[:20]:
-                if time.monotonic() > deadline:
-                    pytest.fail("gunicorn did not start: " + log_path.read_text()[-2000:])
-                time.sleep(0.2)
-            yield port
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    def ready(port: int) -> bool:
+        return b" 200 " in exchange(port, b"GET /healthz HTTP/1.1\r\nHost: portal\r\n")[:20]
+
+    with gunicorn(fake_api, tmp_path, ready, options=("--workers", "1"), secret="w" * 48) as (port, log_path):
+        yield port
     assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]
 
 
