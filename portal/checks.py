@@ -97,6 +97,22 @@ def id_parameter(value: str | None, what: str) -> tuple[str | None, str | None]:
     )
 
 
+def posted_answers(form: MultiDict[str, str], prefix: str) -> dict[str, str] | None:
+    """The answers posted in ``form`` as ``{questionId: answerId}``, unchecked against the test (the API checks
+    them, and only a refusal costs reading the test: see ``chosen_answers``); None when a field holds more than
+    one answer, which no page of the portal posts."""
+    posted: dict[str, str] = {}
+    for name in form:
+        if not name.startswith(prefix):
+            continue
+        values = [value for value in form.getlist(name) if value]
+        if len(values) > 1:
+            return None
+        if values:
+            posted[name.removeprefix(prefix)] = values[0]
+    return posted
+
+
 def chosen_answers(
     questions: Sequence[Mapping[str, Any]], form: MultiDict[str, str], prefix: str
 ) -> tuple[dict[str, str], list[str]]:

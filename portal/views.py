@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField
 
 from portal.api import ApiClient, ApiFailure
-from portal.checks import api_key_problem, chosen_answers, cleaned_key, id_parameter
+from portal.checks import api_key_problem, chosen_answers, cleaned_key, id_parameter, posted_answers
 
 LOG = logging.getLogger(__name__)
 blueprint = Blueprint("portal", __name__)
@@ -197,27 +197,34 @@ def review_test(subject: str, test_id: str) -> Response | str | tuple[str, int]:
 @blueprint.post("/test/<safe_id:subject>/<safe_id:test_id>/submit")
 @signed_in(STUDENT)
 def submit_test(subject: str, test_id: str) -> Response | str | tuple[str, int]:
-    # The test is read first so that only choices of its questions are sent: anything else posted in the form
-    # (a forged field, an id with a newline) is a message on the test's page, never a request to the API.
+    # One request on the way that works: the API checks the answers. The test is read only when the form or the
+    # API refused them, to show the test's page again saying why (each student key has a rate of its own).
+    answers = posted_answers(request.form, ANSWER_PREFIX)
+    refusal: ApiFailure | None = None
+    if answers is not None:
+        try:
+            stored = api().submit_test(_key(), subject, test_id, answers)
+        except ApiFailure as failure:
+            if failure.status != 400:
+                return failure_page(failure)
+            refusal = failure
+        else:
+            session["confirmation"] = {
+                "subjectName": stored.get("subjectName", subject),
+                "testId": stored.get("testId", test_id),
+                "receivedAt": stored.get("receivedAt"),
+                "answered": stored.get("answered"),
+                "questionCount": stored.get("questionCount"),
+            }
+            return redirect(url_for("portal.submitted"))
     try:
         test = api().get_test(_key(), subject, test_id)
     except ApiFailure as failure:
         return failure_page(failure)
-    answers, problems = chosen_answers(test.get("questions", []), request.form, ANSWER_PREFIX)
-    if problems:
-        return _test_form(test, answers, problems)
-    try:
-        stored = api().submit_test(_key(), subject, test_id, answers)
-    except ApiFailure as failure:
-        return failure_page(failure)
-    session["confirmation"] = {
-        "subjectName": stored.get("subjectName", subject),
-        "testId": stored.get("testId", test_id),
-        "receivedAt": stored.get("receivedAt"),
-        "answered": stored.get("answered"),
-        "questionCount": stored.get("questionCount"),
-    }
-    return redirect(url_for("portal.submitted"))
+    chosen, problems = chosen_answers(test.get("questions", []), request.form, ANSWER_PREFIX)
+    if problems or refusal is None:
+        return _test_form(test, chosen, problems)
+    return failure_page(refusal)  # the answers are choices, refused for another reason: the API's words
 
 
 @blueprint.get("/submitted")

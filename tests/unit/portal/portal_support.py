@@ -119,6 +119,9 @@ def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
                     return self._answer(
                         409, {"error": "already_submitted", "message": "You already submitted test 'net01'."}
                     )
+                refused = _invalid_answer(body.get("answers", []))
+                if refused:
+                    return self._answer(400, {"error": "invalid_answer", "message": refused})
                 api.submissions.append(body)
                 return self._answer(
                     201,
@@ -141,6 +144,18 @@ def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
             self._serve("POST")
 
     return Handler
+
+
+def _invalid_answer(answers: list[dict[str, Any]]) -> str | None:
+    """What the API says of answers that are not choices of TEST's questions (exact ids), as its 400 does."""
+    choices = {q["questionId"]: {c["answerId"] for c in q["answers"]} for q in TEST["questions"]}  # type: ignore[index]
+    for index, answer in enumerate(answers):
+        allowed = choices.get(answer.get("questionId"))
+        if allowed is None:
+            return f"answers[{index}].questionId: {answer.get('questionId')!r} is not a question of this test"
+        if answer.get("answer") not in allowed:
+            return f"answers[{index}].answer: {answer.get('answer')!r} is not a choice"
+    return None
 
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
