@@ -4,16 +4,16 @@ What a warm container keeps, for ``CACHE_TTL_SECONDS`` (default 15; 0 turns ever
 publication stays invisible to students anyway (issue 18):
 
 * The class list and ``catalog.json``. A stale copy can refuse what was just published (a new student, a new or
-  reopened test): the handlers read the document again before refusing. A submission always decides on the
-  bucket's current catalog (a test closed early accepts nothing), revalidated with a conditional GET that S3
-  answers 304 without a body while it is unchanged. And the publisher reports "published" only once every warm
-  copy has expired (ops/publish.py), so after that every request sees the new publication.
+  reopened test, new questions' choices): the handlers read the document again before refusing. An expired copy
+  of the catalog is revalidated with a conditional GET that S3 answers 304 without a body while it is unchanged.
+  And the publisher reports "published" only once every warm copy has expired (ops/publish.py), so after that
+  every request sees the new publication (a test closed early accepts nothing).
 * A test's questions, by the SHA-256 of their bytes: the catalog entry names the digest it was published with
   (``questionsSha256``), so the questions a request uses are always those of the catalog entry it decided on,
   with no request to prove it. An entry without a digest (a catalog written before it existed) keeps them for
   the TTL, and a submission reads them again before refusing an answer.
 
-Submissions and submitted markers are never cached: they must be exact. A warm request makes 0 to 3 S3 calls.
+Submissions and submitted markers are never cached: they must be exact. A warm request makes 0 to 2 S3 calls.
 """
 
 from __future__ import annotations
