@@ -15,6 +15,11 @@ SUBMITTED_PREFIX = "submitted/"
 SCORER_PREFIX = "scorer/"
 SUBMISSION_FILE = "testResult.json"
 SCORE_FILE = "score.json"
+# A test with `resubmit` keeps every version a student sends: version 1 is SUBMISSION_FILE, version N >= 2
+# testResult.<N>.json, each written create-only, so nothing is ever overwritten. The cap bounds the create-only
+# attempts one submission may take.
+MAX_SUBMISSION_VERSIONS = 50
+_VERSIONED_SUBMISSION = re.compile(r"testResult\.([2-9]|[1-9][0-9]+)\.json")
 
 # Ids become S3 key parts and email subjects: keep them to a safe, readable alphabet (ASCII only: no \d or \w,
 # which match other scripts' digits and letters). The pattern is whole-string with re.match and re.search too,
@@ -44,19 +49,36 @@ def submission_key(subject: str, test_id: str, student_id: str) -> str:
     return f"{subject}/{test_id}/{student_id}/{SUBMISSION_FILE}"
 
 
+def submission_version_key(subject: str, test_id: str, student_id: str, version: int) -> str:
+    """Where version ``version`` (1, 2, ...) of a student's submission is kept; version 1 is testResult.json."""
+    if version < 1:
+        raise ValueError(f"submission versions count from 1, not {version}")
+    leaf = SUBMISSION_FILE if version == 1 else f"testResult.{version}.json"
+    return f"{subject}/{test_id}/{student_id}/{leaf}"
+
+
+def submission_version_of(leaf: str) -> int | None:
+    """The version a submission file's name holds (testResult.json: 1, testResult.7.json: 7); None for any other."""
+    if leaf == SUBMISSION_FILE:
+        return 1
+    found = _VERSIONED_SUBMISSION.fullmatch(leaf)
+    return int(found.group(1)) if found else None
+
+
 def score_key(subject: str, test_id: str, student_id: str) -> str:
     return f"{subject}/{test_id}/{student_id}/{SCORE_FILE}"
 
 
 def parse_test_folder_key(subject: str, test_id: str, key: str) -> tuple[str, str] | None:
-    """``(student_id, leaf)`` of a key listed under :func:`test_prefix`, where leaf is :data:`SUBMISSION_FILE` or
-    :data:`SCORE_FILE`; None for any other key (the test's own files, a deeper key). The student id is returned as
-    listed: whether it is usable (:func:`is_safe_id`) is the caller's to judge and report."""
+    """``(student_id, leaf)`` of a key listed under :func:`test_prefix`, where leaf is a submission's file (any
+    version: :func:`submission_version_of`) or :data:`SCORE_FILE`; None for any other key (the test's own files, a
+    deeper key). The student id is returned as listed: whether it is usable (:func:`is_safe_id`) is the caller's to
+    judge and report."""
     prefix = test_prefix(subject, test_id)
     if not key.startswith(prefix):
         return None
     parts = key[len(prefix) :].split("/")
-    if len(parts) != 2 or parts[1] not in (SUBMISSION_FILE, SCORE_FILE) or not parts[0]:
+    if len(parts) != 2 or not parts[0] or (parts[1] != SCORE_FILE and submission_version_of(parts[1]) is None):
         return None
     return parts[0], parts[1]
 

@@ -2,6 +2,11 @@
 
 The documents it grades (answer key, submission) and the score it produces are read and written by
 :mod:`testtime.documents`; this module only decides.
+
+A question is worth its ``points`` (1 unless the key says otherwise). A multiple-answer question scores all or
+nothing (exactly the right choices), or with ``partial`` by Moodle's multiple-response rule: with k right choices,
+each right choice picked earns 1/k of the points and each wrong one picked costs 1/k, never below zero for the
+question. Sums are exact (fractions), so 3 x 1/3 is 1, and rounded only once, in the score.
 """
 
 from __future__ import annotations
@@ -11,10 +16,13 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 
-from testtime.documents.questions import AnswerKey, normalise
+from testtime.documents.questions import AnswerKey, KeyEntry, normalise
 from testtime.documents.scores import Grade, Score, WrongAnswer
-from testtime.documents.submissions import Submission
+from testtime.documents.submissions import Given, Submission
+
+POINTS_DECIMALS = 4  # points earned as stored: 1/3 of a point is 0.3333
 
 # Bumped when the content of score.json changes shape, so existing score.json files get rewritten.
 SCORE_FORMAT = 1
@@ -26,13 +34,14 @@ class GradeScale:
 
     bands: tuple[tuple[float, Grade], ...] = ()
 
-    def grade(self, correct: int, questions: int) -> Grade:
-        if questions <= 0:
+    def grade(self, earned: float, total: float) -> Grade:
+        """The grade of ``earned`` out of ``total`` (right answers of questions, or points of a weighted test)."""
+        if total <= 0:
             return 0 if not self.bands else self.bands[-1][1]
         if not self.bands:
             # The original service's rule, Python's round (half to even) included.
-            return round(correct / questions * 5)
-        percent = correct * 100 / questions  # exact, not the rounded percent, so 59.996 % is not 60 %
+            return round(earned / total * 5)
+        percent = earned * 100 / total  # exact, not the rounded percent, so 59.996 % is not 60 %
         for minimum, grade in self.bands:
             if percent >= minimum:
                 return grade
@@ -83,27 +92,83 @@ def scoring_version(key: AnswerKey, scale: GradeScale) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def _picked(given: Given) -> frozenset[str]:
+    if isinstance(given, frozenset):
+        return given
+    return frozenset() if given is None else frozenset({given})
+
+
+def _worth(entry: KeyEntry) -> Fraction:
+    """The question's points exactly as written (0.1 is a tenth, not the float nearest to it)."""
+    return Fraction(str(entry.points))
+
+
+def _earned(entry: KeyEntry, given: Given) -> Fraction:
+    points = _worth(entry)
+    if not entry.multiple:
+        return points if isinstance(given, str) and given == normalise(entry.answer) else Fraction(0)
+    right = frozenset(choice for choice in map(normalise, entry.right_choices) if choice is not None)
+    picked = _picked(given)
+    if not entry.partial:
+        return points if picked == right else Fraction(0)
+    share = Fraction(len(picked & right) - len(picked - right), len(right))
+    return max(share, Fraction(0)) * points
+
+
+def question_points(entry: KeyEntry, given: Given) -> float:
+    """The points ``given`` earns on the question ``entry`` describes (all or nothing, or partial credit)."""
+    return float(_earned(entry, given))
+
+
+def _as_given(given: Given) -> str | tuple[str, ...] | None:
+    return tuple(sorted(given)) if isinstance(given, frozenset) else given
+
+
 def score(submission: Submission, key: AnswerKey, scale: GradeScale, subject: str, test_id: str) -> Score:
-    """Correct answers over the questions of the key; answers to unknown questions are ignored."""
+    """Points earned over the questions of the key; answers to unknown questions are ignored. An unweighted key
+    (one point each, one answer each) gives today's score: right answers over questions."""
     correct = 0
+    earned_total = Fraction(0)
     wrong: list[WrongAnswer] = []
-    for qid, right in key.answers:
-        given = submission.answers.get(qid)
-        if given is not None and given == normalise(right):
+    for entry in key.entries:
+        given = submission.answers.get(entry.question_id)
+        earned = _earned(entry, given)
+        earned_total += earned
+        if earned == _worth(entry):
             correct += 1
+        elif key.weighted:
+            points = round(float(earned), POINTS_DECIMALS)
+            wrong.append(WrongAnswer(entry.question_id, _as_given(given), entry.answer, points, entry.points))
         else:
-            wrong.append(WrongAnswer(qid, given, right))
+            wrong.append(WrongAnswer(entry.question_id, _as_given(given), entry.answer))
     questions = key.questions
-    percent = round(correct * 100 / questions, 2) if questions else 0.0
+    if not key.weighted:
+        percent = round(correct * 100 / questions, 2) if questions else 0.0
+        grade = scale.grade(correct, questions)
+        return Score(
+            submission.student_id,
+            subject,
+            test_id,
+            correct,
+            questions,
+            percent,
+            grade,
+            tuple(wrong),
+            version=submission.version,
+        )
+    total = sum((_worth(entry) for entry in key.entries), Fraction(0))
     return Score(
         submission.student_id,
         subject,
         test_id,
         correct,
         questions,
-        percent,
-        scale.grade(correct, questions),
+        round(float(earned_total * 100 / total), 2),
+        scale.grade(float(earned_total), float(total)),
         tuple(wrong),
+        points=round(float(earned_total), POINTS_DECIMALS),
+        max_points=key.max_points,
+        version=submission.version,
     )
 
 

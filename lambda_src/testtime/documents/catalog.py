@@ -2,7 +2,13 @@
 
 One rule for every reader (the API, the scorer, the publisher): a document that is not an object with a ``tests``
 list, or of another ``version``, is malformed as a whole; an entry that cannot be read (ids, ``due``,
-``questionCount``) is skipped and named in ``problems``, so one bad test does not take the others down.
+``questionCount``, the optional ``shuffle``, ``resubmit`` and ``extensions``) is skipped and named in ``problems``,
+so one bad test does not take the others down.
+
+Deadlines: ``due`` is everybody's, an entry of ``extensions`` (student id -> instant) one student's own; closing a
+test (``closedAt``) closes it for everybody, extensions included. Right answers may be shown only once the test is
+closed for everybody (:meth:`CatalogTest.closed_for_everybody`): before that a student with a later deadline could
+still submit.
 """
 
 from __future__ import annotations
@@ -36,27 +42,63 @@ class CatalogTest:
     # it existed (the 2019 service's layout, or a catalog from before issue 18): readers then cannot tell fresh
     # questions from stale ones by the entry and fall back to a time-bounded cache.
     questions_sha256: str | None = None
+    shuffle: bool = False  # questions and choices in an order of each student's own
+    resubmit: bool = False  # a student may replace their submission until their deadline
+    extensions: tuple[tuple[str, datetime], ...] = ()  # (student id, that student's own due), sorted by id
 
     @property
     def name(self) -> str:
         return f"{self.subject}/{self.test_id}"
 
+    def _capped(self, due: datetime) -> datetime:
+        return due if self.closed_at is None else min(due, self.closed_at)
+
     @property
     def deadline(self) -> datetime:
-        """The effective deadline: the due time, or earlier when the trainer closed the test."""
-        return self.due if self.closed_at is None else min(self.due, self.closed_at)
+        """The common effective deadline: the due time, or earlier when the trainer closed the test."""
+        return self._capped(self.due)
+
+    def extension_for(self, student_id: str) -> datetime | None:
+        return dict(self.extensions).get(student_id)
+
+    def deadline_for(self, student_id: str) -> datetime:
+        """One student's effective deadline: their extension, else the due time; never after the test was closed."""
+        return self._capped(self.extension_for(student_id) or self.due)
 
     def is_open(self, now: datetime) -> bool:
         return now < self.deadline
 
-    def summary(self) -> dict[str, Any]:
-        """The test as ``POST /api/v1/tests`` lists it."""
-        return {
+    def is_open_for(self, student_id: str, now: datetime) -> bool:
+        return now < self.deadline_for(student_id)
+
+    @property
+    def closes_for_everybody(self) -> datetime:
+        """The latest of every student's deadline: from then on no submission can come."""
+        return self._capped(max([self.due, *(due for _, due in self.extensions)]))
+
+    def closed_for_everybody(self, now: datetime) -> bool:
+        """Whether right answers and explanations may be shown: nobody can submit any more."""
+        return now >= self.closes_for_everybody
+
+    @property
+    def earliest_deadline(self) -> datetime:
+        """The earliest of every student's deadline: when the scorer first has something to score."""
+        return self._capped(min([self.due, *(due for _, due in self.extensions)]))
+
+    def summary(self, student_id: str | None = None, submitted: bool = False) -> dict[str, Any]:
+        """The test as ``POST /api/v1/tests`` lists it to ``student_id`` (their own deadline)."""
+        deadline = self.deadline if student_id is None else self.deadline_for(student_id)
+        listed: dict[str, Any] = {
             "testId": self.test_id,
             "title": self.title,
-            "deadline": to_iso(self.deadline),
+            "deadline": to_iso(deadline),
             "questionCount": self.question_count,
         }
+        if self.resubmit:
+            listed["resubmit"] = True
+            if submitted:
+                listed["submitted"] = True
+        return listed
 
     def to_json(self) -> dict[str, Any]:
         """The entry as ``catalog.json`` stores it."""
@@ -71,6 +113,12 @@ class CatalogTest:
         }
         if self.questions_sha256 is not None:  # absent otherwise: older catalogs keep their bytes and ETags
             document["questionsSha256"] = self.questions_sha256
+        if self.shuffle:  # the options likewise, only when used
+            document["shuffle"] = True
+        if self.resubmit:
+            document["resubmit"] = True
+        if self.extensions:
+            document["extensions"] = {sid: to_iso(due) for sid, due in sorted(self.extensions)}
         return document
 
 
@@ -86,25 +134,42 @@ class Catalog:
         return any(key[0] == subject for key in self.tests)
 
     def due_by(self, as_of: datetime) -> list[CatalogTest]:
-        """The tests whose deadline is at or before ``as_of`` (what the scorer scores), in catalog order."""
-        return [test for test in self.tests.values() if test.deadline <= as_of]
+        """The tests with a deadline (anybody's) at or before ``as_of`` (what the scorer scores), in catalog
+        order; which students' submissions are due is :meth:`CatalogTest.deadline_for`'s."""
+        return [test for test in self.tests.values() if test.earliest_deadline <= as_of]
 
     def open_tests(
-        self, submitted: Iterable[tuple[str, str]], now: datetime, subject: str | None = None
+        self,
+        submitted: Iterable[tuple[str, str]],
+        now: datetime,
+        subject: str | None = None,
+        student_id: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The tests ``now`` still open and not in ``submitted``, grouped by subject.
+        """The tests ``now`` still open for ``student_id`` (their own deadline) and not in ``submitted``, grouped
+        by subject; a test that takes resubmissions stays listed once submitted, marked so.
 
         Tests are sorted by deadline then id, subjects by their most urgent test then name: what is due first
         comes first.
         """
         done = set(submitted)
+
+        def deadline(test: CatalogTest) -> datetime:
+            return test.deadline if student_id is None else test.deadline_for(student_id)
+
         by_subject: dict[str, list[CatalogTest]] = {}
         for key, test in self.tests.items():
-            if (subject is None or test.subject == subject) and key not in done and test.is_open(now):
+            listed = key not in done or test.resubmit
+            if (subject is None or test.subject == subject) and listed and now < deadline(test):
                 by_subject.setdefault(test.subject, []).append(test)
-        groups = [sorted(tests, key=lambda t: (t.deadline, t.test_id)) for tests in by_subject.values()]
-        groups.sort(key=lambda tests: (tests[0].deadline, tests[0].subject))
-        return [{"subjectName": tests[0].subject, "tests": [t.summary() for t in tests]} for tests in groups]
+        groups = [sorted(tests, key=lambda t: (deadline(t), t.test_id)) for tests in by_subject.values()]
+        groups.sort(key=lambda tests: (deadline(tests[0]), tests[0].subject))
+        return [
+            {
+                "subjectName": tests[0].subject,
+                "tests": [t.summary(student_id, (t.subject, t.test_id) in done) for t in tests],
+            }
+            for tests in groups
+        ]
 
 
 def _instant(entry: dict[str, Any], name: str, required: bool = False) -> datetime | None:
@@ -124,6 +189,27 @@ def _digest(entry: dict[str, Any]) -> str | None:
     if isinstance(value, str) and len(value) == SHA256_HEX_LENGTH and not value.strip(HEX_DIGITS):
         return value
     return None
+
+
+def _flag(entry: dict[str, Any], name: str) -> bool:
+    value = entry.get(name, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} {value!r} is not true or false")
+    return value
+
+
+def _extensions(entry: dict[str, Any]) -> tuple[tuple[str, datetime], ...]:
+    raw = entry.get("extensions", {})
+    if not isinstance(raw, dict):
+        raise ValueError("extensions is not an object of student id to date-time")
+    extensions: list[tuple[str, datetime]] = []
+    for student_id, value in raw.items():
+        if not is_safe_id(student_id):
+            raise ValueError(f"extensions has an invalid student id {student_id!r}")
+        due = _instant({f"extensions.{student_id}": value}, f"extensions.{student_id}", required=True)
+        assert due is not None
+        extensions.append((student_id, due))
+    return tuple(sorted(extensions))
 
 
 def _parse_entry(entry: Any) -> CatalogTest:
@@ -148,6 +234,9 @@ def _parse_entry(entry: Any) -> CatalogTest:
         closed_at=_instant(entry, "closedAt"),
         first_published=_instant(entry, "firstPublished"),
         questions_sha256=_digest(entry),
+        shuffle=_flag(entry, "shuffle"),
+        resubmit=_flag(entry, "resubmit"),
+        extensions=_extensions(entry),
     )
 
 

@@ -2,7 +2,9 @@
 
 Written as ``{"studentId", "subjectName", "testId", "correct", "questions", "percent", "grade", "wrong",
 "scoredAt"}`` (ARCHITECTURE.md); read also in the original 2019 service's shape ``{"score": N}``, a grade without
-the counts it came from.
+the counts it came from. A weighted test's score (points, or multiple-answer questions) adds ``points`` and
+``maxPoints``, and ``earned`` and ``points`` to each ``wrong`` item; a score of a submission's version 2 or later
+its ``version``. Unweighted scores of first versions keep their bytes.
 """
 
 from __future__ import annotations
@@ -15,14 +17,34 @@ from testtime.documents.codec import MalformedDocument, dumps, is_count, loads, 
 Grade = int | float | str
 
 
+Answer = str | tuple[str, ...]
+
+
+def _listed(answer: Answer | None) -> str | list[str] | None:
+    return list(answer) if isinstance(answer, tuple) else answer
+
+
 @dataclass(frozen=True)
 class WrongAnswer:
+    """A question not fully right: what the student chose (None: unanswered; a tuple for a multiple-answer
+    question) and the right answer; ``earned`` and ``points`` only on a weighted test."""
+
     question_id: str
-    answer: str | None  # what the student chose; None when unanswered
-    correct_answer: str
+    answer: Answer | None
+    correct_answer: Answer
+    earned: float | None = None
+    points: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"questionId": self.question_id, "answer": self.answer, "correctAnswer": self.correct_answer}
+        document: dict[str, Any] = {
+            "questionId": self.question_id,
+            "answer": _listed(self.answer),
+            "correctAnswer": _listed(self.correct_answer),
+        }
+        if self.points is not None:
+            document["earned"] = self.earned
+            document["points"] = self.points
+        return document
 
 
 @dataclass(frozen=True)
@@ -37,23 +59,34 @@ class Score:
     percent: float
     grade: Grade
     wrong: tuple[WrongAnswer, ...] = field(default=())
+    points: float | None = None  # earned, on a weighted test only
+    max_points: float | None = None
+    version: int = 1  # the submission version scored
+
+    @property
+    def weighted(self) -> bool:
+        return self.max_points is not None
 
 
 def score_document(score: Score, scored_at: str) -> bytes:
     """``score.json``: the only shape written."""
-    return dumps(
-        {
-            "studentId": score.student_id,
-            "subjectName": score.subject,
-            "testId": score.test_id,
-            "correct": score.correct,
-            "questions": score.questions,
-            "percent": score.percent,
-            "grade": score.grade,
-            "wrong": [item.to_json() for item in score.wrong],
-            "scoredAt": scored_at,
-        }
-    )
+    document: dict[str, Any] = {
+        "studentId": score.student_id,
+        "subjectName": score.subject,
+        "testId": score.test_id,
+        "correct": score.correct,
+        "questions": score.questions,
+        "percent": score.percent,
+        "grade": score.grade,
+    }
+    if score.max_points is not None:
+        document["points"] = score.points
+        document["maxPoints"] = score.max_points
+    document["wrong"] = [item.to_json() for item in score.wrong]
+    if score.version != 1:
+        document["version"] = score.version
+    document["scoredAt"] = scored_at
+    return dumps(document)
 
 
 @dataclass(frozen=True)
@@ -65,9 +98,24 @@ class ScoreRecord:
     questions: int | None
     percent: float | None
     legacy: bool = False
+    points: float | None = None  # a weighted test's points earned and possible; None otherwise
+    max_points: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"correct": self.correct, "questions": self.questions, "percent": self.percent, "grade": self.grade}
+        document: dict[str, Any] = {
+            "correct": self.correct,
+            "questions": self.questions,
+            "percent": self.percent,
+            "grade": self.grade,
+        }
+        if self.max_points is not None:
+            document["points"] = self.points
+            document["maxPoints"] = self.max_points
+        return document
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _is_grade(value: Any) -> bool:
@@ -85,6 +133,11 @@ def parse_score(key: str, body: bytes | None) -> ScoreRecord:
         raise MalformedDocument(key, "lacks correct, questions or grade")
     if correct > questions:
         raise MalformedDocument(key, f"counts {correct} correct of {questions} questions")
-    if isinstance(percent, bool) or not isinstance(percent, int | float):
+    if not _is_number(percent):
         raise MalformedDocument(key, "has no numeric percent")
-    return ScoreRecord(grade, correct, questions, float(percent))
+    points, max_points = document.get("points"), document.get("maxPoints")
+    if max_points is None:
+        return ScoreRecord(grade, correct, questions, float(percent))
+    if not (_is_number(points) and _is_number(max_points) and 0 <= points <= max_points):
+        raise MalformedDocument(key, f"has points {points!r} of {max_points!r}, not 0 to maxPoints")
+    return ScoreRecord(grade, correct, questions, float(percent), points=points, max_points=max_points)

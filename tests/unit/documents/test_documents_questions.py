@@ -15,6 +15,7 @@ from testtime.documents.codec import MalformedDocument
 from testtime.documents.questions import (
     AnswerKey,
     Choice,
+    KeyEntry,
     Question,
     answer_key_document,
     answer_pairs,
@@ -193,4 +194,5 @@ def test_written_questions_read_back_unchanged(questions: list[Question]) -> Non
 @given(st.lists(st.tuples(IDS, IDS), min_size=1, max_size=8, unique_by=lambda pair: pair[0]))
 def test_a_written_answer_key_reads_back_unchanged(pairs: list[tuple[str, str]]) -> None:
     written = answer_key_document(pairs)
-    assert parse_answer_key(ANSWER_KEY, written) == AnswerKey(tuple(pairs), hashlib.sha256(written).hexdigest())
+    entries = tuple(KeyEntry(*pair) for pair in pairs)
+    assert parse_answer_key(ANSWER_KEY, written) == AnswerKey(entries, hashlib.sha256(written).hexdigest())
