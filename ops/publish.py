@@ -74,6 +74,15 @@ class PublishReport:
         lines = [f"{action:<10} {key}" for action, key in shown]
         lines += [f"test closed     {name}" for name in self.tests.closed]
         lines += [f"test reopened   {name}" for name in self.tests.reopened]
+        lines += [
+            f"extension       {name} {student}: until {to_iso(due)}"
+            if due is not None
+            else f"extension removed {name} {student}"
+            for name, student, due in self.tests.extensions
+        ]
+        lines += [
+            f"test option     {name}: {option} {'on' if on else 'off'}" for name, option, on in self.tests.options
+        ]
         lines += [f"student added   {student}" for student in self.students_added]
         lines += [f"student removed {student}" for student in self.students_removed]
         lines += apikeys.change_lines(self.keys)
@@ -152,6 +161,7 @@ def publish(
         warnings=[
             *_dropped_entries(existing_catalog, check=check),
             *_past_deadlines(catalog, {*tests.added, *tests.reopened}, now),
+            *_shortening_extensions(catalog, tests),
         ],
     )
 
@@ -216,6 +226,20 @@ def _past_deadlines(catalog: Catalog, opened: set[str], now: datetime) -> list[s
         for test in catalog.tests.values()
         if test.name in opened and test.due <= now
     ]
+
+
+def _shortening_extensions(catalog: Catalog, changes: CatalogChanges) -> list[str]:
+    """Extensions set now that end before the test's deadline, the default one (the content's checks refuse one
+    before an explicit ``due``): that student would have less time than the others."""
+    warnings = []
+    for name, student, due in changes.extensions:
+        test = next(test for test in catalog.tests.values() if test.name == name)
+        if due is not None and due < test.due:
+            warnings.append(
+                f"{name}: the extension of {student} ends {to_iso(due)}, before the test's deadline {to_iso(test.due)};"
+                " that student has less time than the others"
+            )
+    return warnings
 
 
 def _dropped_entries(existing: Catalog, *, check: bool) -> list[str]:

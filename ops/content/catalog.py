@@ -42,6 +42,10 @@ def build_catalog(existing: Catalog | None, content: Content, now: datetime, tz_
                 question_count=len(test.questions),
                 closed_at=None,
                 first_published=first_published,
+                # From the content on every publication: a test whose file drops them loses them.
+                shuffle=test.shuffle,
+                resubmit=test.resubmit,
+                extensions=test.extensions,
             )
         )
     for before in previous.values():
@@ -50,18 +54,28 @@ def build_catalog(existing: Catalog | None, content: Content, now: datetime, tz_
     return Catalog(tests={(test.subject, test.test_id): test for test in tests})
 
 
+# (test as subject/testId, student id, that student's due; None: the extension was taken back)
+ExtensionChange = tuple[str, str, datetime | None]
+
+
 @dataclass(frozen=True)
 class CatalogChanges:
-    """Tests as ``subject/testId``: new in the catalog, closed by this publication, open again."""
+    """Tests as ``subject/testId``: new in the catalog, closed by this publication, open again; the extensions of
+    open tests set (new or moved) or taken back by it; and the options (``shuffle``, ``resubmit``) of a published
+    test turned on or off, as (test, option, now on)."""
 
     added: tuple[str, ...]
     closed: tuple[str, ...]
     reopened: tuple[str, ...]
+    extensions: tuple[ExtensionChange, ...] = ()
+    options: tuple[tuple[str, str, bool], ...] = ()
 
 
 def catalog_changes(existing: Catalog | None, catalog: Catalog) -> CatalogChanges:
     before = existing.tests if existing is not None else {}
     added, closed, reopened = [], [], []
+    extensions: list[ExtensionChange] = []
+    options: list[tuple[str, str, bool]] = []
     for ref, test in catalog.tests.items():
         old = before.get(ref)
         if old is None:
@@ -70,4 +84,21 @@ def catalog_changes(existing: Catalog | None, catalog: Catalog) -> CatalogChange
             closed.append(test.name)
         elif old.closed_at and not test.closed_at:
             reopened.append(test.name)
-    return CatalogChanges(tuple(added), tuple(closed), tuple(reopened))
+        if test.closed_at is None:  # a closed test keeps its entry as it was
+            extensions.extend(_extension_changes(test, old))
+            if old is not None:
+                options.extend((test.name, name, now) for name, now, then in _flags(test, old) if now != then)
+    return CatalogChanges(tuple(added), tuple(closed), tuple(reopened), tuple(extensions), tuple(options))
+
+
+def _flags(test: CatalogTest, old: CatalogTest) -> list[tuple[str, bool, bool]]:
+    return [("shuffle", test.shuffle, old.shuffle), ("resubmit", test.resubmit, old.resubmit)]
+
+
+def _extension_changes(test: CatalogTest, old: CatalogTest | None) -> list[ExtensionChange]:
+    now, then = dict(test.extensions), dict(old.extensions) if old is not None else {}
+    changes: list[ExtensionChange] = [
+        (test.name, student_id, due) for student_id, due in test.extensions if then.get(student_id) != due
+    ]
+    changes += [(test.name, student_id, None) for student_id in sorted(then) if student_id not in now]
+    return sorted(changes, key=lambda change: change[1])

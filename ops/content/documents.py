@@ -55,6 +55,14 @@ class Document:
     path: str
     data: Any
     lines: Mapping[FieldPath, int] = field(default_factory=dict)
+    # YAML scalars written quoted or as a block: text by intent. Every YAML scalar stays text, so this is how a
+    # check that wants a number or true/false tells ``points: 2`` from ``points: "2"``.
+    quoted: frozenset[FieldPath] = frozenset()
+
+    @property
+    def typed(self) -> bool:
+        """Whether the values carry their types (JSON); a YAML document's scalars are all text."""
+        return self.path.endswith(".json")
 
     def line(self, where: FieldPath) -> int | None:
         """The line of ``where``, else of its closest enclosing field the parser saw."""
@@ -297,7 +305,7 @@ def _parse_yaml(relative: str, text: str) -> tuple[Document | None, list[Problem
         return None, [Problem(relative, f"not valid YAML: {error}")]
     walker = _NodeWalker(relative)
     data = walker.value(root, ()) if root is not None else None
-    return Document(relative, data, walker.lines), walker.problems
+    return Document(relative, data, walker.lines, frozenset(walker.quoted)), walker.problems
 
 
 def _yaml_syntax_problem(relative: str, error: yaml.MarkedYAMLError) -> Problem:
@@ -348,11 +356,14 @@ class _NodeWalker:
     def __init__(self, relative: str) -> None:
         self.relative = relative
         self.lines: dict[FieldPath, int] = {}
+        self.quoted: set[FieldPath] = set()
         self.problems: list[Problem] = []
 
     def value(self, node: yaml.Node, where: FieldPath) -> Any:
         self.lines.setdefault(where, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
+            if node.style:  # None: plain; quotes, '|' or '>' otherwise
+                self.quoted.add(where)
             return None if node.tag == _NULL_TAG else node.value
         if isinstance(node, yaml.SequenceNode):
             return [self.value(item, (*where, index)) for index, item in enumerate(node.value)]

@@ -1,8 +1,8 @@
 """The trainer's content once loaded and validated, whatever the file format it came from.
 
 The shapes the bucket stores are :mod:`testtime.documents`' own (``Student``, ``Question``, ``Choice``); this
-module adds only what authoring has and the published documents do not: a question's answer, a test whose ``due``
-may be left to the default, and the file each test came from.
+module adds only what authoring has and the published documents do not: a question's answer and explanation, a test
+whose ``due`` may be left to the default, and the file each test came from.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from testtime.documents.class_list import Student
-from testtime.documents.questions import Choice, Question
+from testtime.documents.questions import Choice, KeyEntry, Question
 
 __all__ = ["AuthoredQuestion", "Choice", "Content", "Question", "Student", "Test"]
 
@@ -24,8 +24,14 @@ class AuthoredQuestion:
     can never carry the answer to the students' file.
     """
 
-    question: Question
-    answer: str  # the answer_id of the right choice
+    question: Question  # with its points, and whether it is a multiple-answer question scored with partial credit
+    answer: str | tuple[str, ...]  # the answer_id of the right choice; the right choices, in choice order
+    explanation: str | None = None  # shown with the right answer once the test is closed for everybody
+
+    def key_entry(self) -> KeyEntry:
+        """The question's entry in ``questionsKey.json``."""
+        question = self.question
+        return KeyEntry(question.question_id, self.answer, question.points, question.partial, self.explanation)
 
 
 @dataclass(frozen=True)
@@ -38,14 +44,17 @@ class Test:
     due: datetime | None  # None: the default deadline after first publication applies
     questions: tuple[AuthoredQuestion, ...]
     source: str  # the file or folder it came from, relative to the content folder
+    shuffle: bool = False  # each student gets the questions and choices in an order of their own
+    resubmit: bool = False  # a student may replace their submission until their deadline
+    extensions: tuple[tuple[str, datetime], ...] = ()  # student id -> their own due, sorted by student id
 
     def published_questions(self) -> tuple[Question, ...]:
         """The questions as students see them, without the answers."""
         return tuple(authored.question for authored in self.questions)
 
-    def answers(self) -> tuple[tuple[str, str], ...]:
-        """``(question_id, answer)`` in question order: the answer key."""
-        return tuple((authored.question.question_id, authored.answer) for authored in self.questions)
+    def key_entries(self) -> tuple[KeyEntry, ...]:
+        """The answer key, in question order."""
+        return tuple(authored.key_entry() for authored in self.questions)
 
 
 @dataclass(frozen=True)

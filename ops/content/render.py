@@ -22,7 +22,7 @@ def render_objects(
     objects: dict[str, bytes] = {}
     for test in content.tests:
         objects[layout.questions_key(test.subject, test.test_id)] = questions_document(test.published_questions())
-        objects[layout.answer_key_key(test.subject, test.test_id)] = answer_key_document(test.answers())
+        objects[layout.answer_key_key(test.subject, test.test_id)] = answer_key_document(test.key_entries())
     students = (
         dataclasses.replace(student, api_key_sha256=student_digests.get(student.student_id))
         for student in content.students

@@ -3,7 +3,7 @@ holding ``questions.json`` and ``questionsKey.json``. Both may be mixed, even wi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,14 @@ from typing import Any
 from ops.content.documents import is_present, read_document, visible_entries
 from ops.content.fields import FieldChecker, Seen, identity, kind, name_problem, same_except_case
 from ops.content.model import AuthoredQuestion, Choice, Question, Test
+from ops.content.options import (
+    QUESTION_OPTIONS,
+    TEST_OPTIONS,
+    QuestionOptions,
+    TestOptions,
+    question_options,
+    test_options,
+)
 from ops.content.problems import FieldPath, Problem
 from testtime.layout import CATALOG, SCORER_PREFIX, STUDENTS_LIST, SUBMITTED_PREFIX, TRAINER
 
@@ -27,11 +35,16 @@ RESERVED_SUBJECTS = frozenset(
 )
 # A test (file or original folder) of such a name reads as a misplaced original test file.
 RESERVED_TEST_IDS = frozenset(identity(name) for name in (LEGACY_QUESTIONS, LEGACY_KEY))
+PUBLISHED_OPTIONS = ("points", "multiple", "partial")  # what questions.json carries of a question's options
 
-TestLoader = Callable[[Path, str, str, str, list[Problem]], Test | None]
+# The class list's student ids by their identity (``fields.identity``); None when it is unusable.
+Roster = Mapping[str, str] | None
+TestLoader = Callable[[Path, str, str, str, list[Problem], Roster], Test | None]
 
 
-def load_tests(folder: Path, problems: list[Problem]) -> list[Test]:
+def load_tests(folder: Path, problems: list[Problem], roster: Roster = None) -> list[Test]:
+    """Every test; ``roster``: the class list, which a test's ``extensions`` must name students of (None: the class
+    list has problems of its own and is not checked against)."""
     root = folder / SUBJECTS_DIR
     tests: list[Test] = []
     subjects: dict[str, tuple[str, str]] = {}  # identity -> the subject id and its folder
@@ -58,7 +71,7 @@ def load_tests(folder: Path, problems: list[Problem]) -> list[Test]:
         if problem is not None:
             problems.append(problem)
             continue
-        tests.extend(_subject_tests(folder, entry, problems))
+        tests.extend(_subject_tests(folder, entry, problems, roster))
     return sorted(tests, key=lambda test: (test.subject, test.test_id))
 
 
@@ -66,7 +79,7 @@ def _visible(directory: Path) -> list[Path]:
     return sorted(entry for entry in directory.iterdir() if not entry.name.startswith("."))
 
 
-def _subject_tests(folder: Path, subject_dir: Path, problems: list[Problem]) -> list[Test]:
+def _subject_tests(folder: Path, subject_dir: Path, problems: list[Problem], roster: Roster) -> list[Test]:
     subject = subject_dir.name
     sources: dict[str, tuple[str, str]] = {}  # identity -> the test id and the file or folder defining it
     tests: list[Test] = []
@@ -95,7 +108,7 @@ def _subject_tests(folder: Path, subject_dir: Path, problems: list[Problem]) -> 
         if problem is not None:
             problems.append(problem)
             continue
-        test = loader(folder, subject, test_id, relative, problems)
+        test = loader(folder, subject, test_id, relative, problems, roster)
         if test is not None:
             tests.append(test)
     return tests
@@ -113,17 +126,20 @@ def _defined_once(defined: dict[str, tuple[str, str]], name: str, what: str, rel
     return Problem(relative, same_except_case(what, name, first_name, first_relative))
 
 
-def _authored_test(folder: Path, subject: str, test_id: str, relative: str, problems: list[Problem]) -> Test | None:
+def _authored_test(
+    folder: Path, subject: str, test_id: str, relative: str, problems: list[Problem], roster: Roster
+) -> Test | None:
     document, parse_problems = read_document(folder, relative)
     problems.extend(parse_problems)
     if document is None:
         return None
     check = FieldChecker(document, problems)
-    fields = check.mapping(document.data, (), ("title", "questions"), ("due",))
+    fields = check.mapping(document.data, (), ("title", "questions"), ("due", *TEST_OPTIONS))
     if fields is None:
         return None
     title = check.get(fields, (), "title", check.text)
     due = check.due(fields["due"], ("due",)) if fields.get("due") is not None else None
+    options = test_options(check, fields, due, roster)
     rows = check.get(fields, (), "questions", lambda value, where: check.items(value, where, "questions"))
     if rows is None:
         return None
@@ -133,7 +149,7 @@ def _authored_test(folder: Path, subject: str, test_id: str, relative: str, prob
     seen: Seen = {}
     for index, row in enumerate(rows):
         where: FieldPath = ("questions", index)
-        question = check.mapping(row, where, ("id", "text", "choices", "answer"))
+        question = check.mapping(row, where, ("id", "text", "choices", "answer"), QUESTION_OPTIONS)
         if question is None:
             questions.append(None)
             continue
@@ -141,10 +157,8 @@ def _authored_test(folder: Path, subject: str, test_id: str, relative: str, prob
         check.unique(seen, question_id, (*where, "id"), "question id", ignore_case=True)
         text = check.get(question, where, "text", check.text)
         choices = check.get(question, where, "choices", lambda value, at: _authored_choices(check, value, at))
-        answer = check.get(question, where, "answer", check.label)
-        _check_answer(check, answer, choices, (*where, "answer"))
-        questions.append(_question(question_id, text, choices, answer))
-    return _test(subject, test_id, title, due, questions, relative)
+        questions.append(_question(question_id, text, choices, question_options(check, question, where, choices)))
+    return _test(subject, test_id, title, due, questions, relative, options)
 
 
 def _authored_choices(check: FieldChecker, value: Any, where: FieldPath) -> list[Choice] | None:
@@ -156,7 +170,9 @@ def _authored_choices(check: FieldChecker, value: Any, where: FieldPath) -> list
     return _choices(check, [(key, body, (*where, key), (*where, key)) for key, body in value.items()])
 
 
-def _legacy_test(folder: Path, subject: str, test_id: str, relative: str, problems: list[Problem]) -> Test | None:
+def _legacy_test(
+    folder: Path, subject: str, test_id: str, relative: str, problems: list[Problem], roster: Roster
+) -> Test | None:
     missing = [name for name in (LEGACY_QUESTIONS, LEGACY_KEY) if not is_present(folder, f"{relative}/{name}")]
     if missing:
         problems.append(
@@ -177,7 +193,8 @@ def _legacy_test(folder: Path, subject: str, test_id: str, relative: str, proble
     parsed: list[tuple[str | None, str | None, list[Choice] | None]] = []
     seen: Seen = {}
     for index, row in enumerate(rows):
-        question = check.mapping(row, (index,), ("questionId", "question", "answers"))
+        # The fields issue 16 publishes are read from the answer key, which decides them; here they may stand.
+        question = check.mapping(row, (index,), ("questionId", "question", "answers"), PUBLISHED_OPTIONS)
         if question is None:
             parsed.append((None, None, None))
             continue
@@ -212,24 +229,27 @@ def _legacy_choices(check: FieldChecker, value: Any, where: FieldPath) -> list[C
     return _choices(check, entries)
 
 
-def _legacy_answers(check: FieldChecker, choices_by_question: dict[str, list[Choice] | None]) -> dict[str, str]:
-    """The answer of each question from ``questionsKey.json``, checked against ``questions.json``."""
+def _legacy_answers(
+    check: FieldChecker, choices_by_question: dict[str, list[Choice] | None]
+) -> dict[str, QuestionOptions | None]:
+    """The answer (and the options of issue 16, as published) of each question from ``questionsKey.json``, checked
+    against ``questions.json``."""
     rows = check.items(check.document.data, (), "answers ({questionId, answer})") or []
-    answers: dict[str, str] = {}
+    answers: dict[str, QuestionOptions | None] = {}
     seen: Seen = {}  # exact: these name the questions of questions.json, which must match as typed
     for index, row in enumerate(rows):
-        entry = check.mapping(row, (index,), ("questionId", "answer"))
+        entry = check.mapping(row, (index,), ("questionId", "answer"), QUESTION_OPTIONS)
         if entry is None:
             continue
         question_id = check.get(entry, (index,), "questionId", check.label)
         check.unique(seen, question_id, (index, "questionId"), "questionId")
-        answer = check.get(entry, (index,), "answer", check.label)
         if question_id is not None and question_id not in choices_by_question:
             check.report((index, "questionId"), f"{question_id!r} is not a questionId of {LEGACY_QUESTIONS}")
             continue
-        if question_id is not None and answer is not None:
-            _check_answer(check, answer, choices_by_question[question_id], (index, "answer"))
-            answers.setdefault(question_id, answer)
+        choices = choices_by_question[question_id] if question_id is not None else None
+        options = question_options(check, entry, (index,), choices)
+        if question_id is not None:
+            answers.setdefault(question_id, options)
     if isinstance(check.document.data, list):
         for question_id in choices_by_question:
             if question_id not in seen:
@@ -250,20 +270,15 @@ def _choices(check: FieldChecker, entries: list[tuple[Any, Any, FieldPath, Field
     return choices
 
 
-def _check_answer(check: FieldChecker, answer: str | None, choices: list[Choice] | None, where: FieldPath) -> None:
-    if answer is None or choices is None:
-        return
-    ids = [choice.answer_id for choice in choices]
-    if answer not in ids:
-        check.report(where, f"{answer!r} is not one of the choices ({', '.join(ids)})")
-
-
 def _question(
-    question_id: str | None, text: str | None, choices: list[Choice] | None, answer: str | None
+    question_id: str | None, text: str | None, choices: list[Choice] | None, options: QuestionOptions | None
 ) -> AuthoredQuestion | None:
-    if question_id is None or text is None or choices is None or answer is None:
+    if question_id is None or text is None or choices is None or options is None:
         return None
-    return AuthoredQuestion(Question(question_id, text, tuple(choices)), answer)
+    question = Question(
+        question_id, text, tuple(choices), points=options.points, multiple=options.multiple, partial=options.partial
+    )
+    return AuthoredQuestion(question, options.answer, options.explanation)
 
 
 def _test(
@@ -273,8 +288,11 @@ def _test(
     due: datetime | None,
     questions: list[AuthoredQuestion | None],
     source: str,
+    options: TestOptions | None = None,
 ) -> Test | None:
     """The test when every part of it is usable (problems were reported otherwise)."""
     if title is None or not questions or None in questions:
         return None
-    return Test(subject, test_id, title, due, tuple(q for q in questions if q is not None), source)
+    options = options or TestOptions()
+    authored = tuple(q for q in questions if q is not None)
+    return Test(subject, test_id, title, due, authored, source, options.shuffle, options.resubmit, options.extensions)

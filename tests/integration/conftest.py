@@ -14,6 +14,6 @@ from tests.support.throwaway_aws import ThrowawayAws
 
 @pytest.fixture(scope="session")
 def deployed(throwaway_aws: ThrowawayAws) -> Iterator[LocalAws]:
-    """The service deployed to a throwaway embedded AWS, with content/ published (3 students, 1 test)."""
+    """The service deployed to a throwaway embedded AWS, with content/ published (3 students, 2 tests)."""
     with throwaway_aws("deployed", publish=True) as aws:
         yield aws

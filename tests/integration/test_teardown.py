@@ -112,7 +112,7 @@ def test_a_new_deploy_serves_the_kept_data(aws: LocalAws) -> None:
     assert json.loads(body)["studentId"] == "student03"
     status, tests = list_tests(aws, "student01")
     assert status == 200, tests
-    assert [t["testId"] for s in tests["subjects"] for t in s["tests"]] == ["test01"]
+    assert [t["testId"] for s in tests["subjects"] for t in s["tests"]] == ["test01", "test02"]
 
 
 def test_purge_leaves_nothing_of_the_project(aws: LocalAws) -> None:

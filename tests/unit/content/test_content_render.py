@@ -64,8 +64,10 @@ def test_the_sample_content_is_valid() -> None:
     content = load_content(REPO / "content")
     assert [s.student_id for s in content.students] == ["student01", "student02", "student03"]
     assert all(s.email.endswith("@example.com") and s.name for s in content.students)
-    [test] = content.tests
-    assert (test.subject, test.test_id, len(test.questions)) == ("operating-systems", "test01", 6)
+    assert [(test.subject, test.test_id, len(test.questions)) for test in content.tests] == [
+        ("operating-systems", "test01", 6),
+        ("operating-systems", "test02", 4),  # every option of issue 16: test_content_options
+    ]
 
 
 def test_rendered_objects_keep_the_contract(make_content: MakeContent) -> None:

@@ -33,7 +33,7 @@ CASES: dict[str, tuple[dict[str, str | None], list[str]]] = {
     ),
     "unknown top-level key": (
         {T: TEST_YML + "deadline: 2026-11-30T23:00:00+01:00\n"},
-        [f"{T}: line 16: deadline: unknown key (expected one of title, questions, due)"],
+        [f"{T}: line 16: deadline: unknown key (expected one of title, questions, due, shuffle, resubmit, extensions)"],
     ),
     "class list is not a list": (
         {"students.yml": "student01: a@example.com\n"},
