@@ -9,6 +9,7 @@ Python 3.8+ standard library only: the client ships alone, without the service's
 * ``deadlines``  a deadline in words ("closes in 2 days")
 * ``console``    prompts and output, with control characters made visible
 * ``taking``     the listing, the menus, the questions, the review
+* ``answers``    a question's choices and points, and the answer typed for it (``a,c`` for several)
 * ``first_run``  the first run in a terminal: ask for the URL and the key, check them, save them
 * ``main``       the options and the run
 """

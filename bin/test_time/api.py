@@ -71,7 +71,9 @@ class Api:
             raise Failure(f"unexpected reply from {self.url}: no list of questions", EXIT_SERVER)
         return test
 
-    def submit(self, subject: str, test_id: str, answers: list[dict[str, str]]) -> dict[str, Any]:
+    def submit(self, subject: str, test_id: str, answers: list[dict[str, Any]]) -> dict[str, Any]:
+        """``answers``: ``{"questionId", "answer"}`` items, the answer a choice id, or a list of them for a
+        multiple-answer question. 201 "stored" for a first submission, 200 "replaced" for a new version."""
         body = {"subjectName": _checked("subject", subject), "testId": _checked("test", test_id), "answers": answers}
         return self._call("POST", "/api/v1/test", body=body)
 
@@ -121,6 +123,8 @@ class Api:
             return Failure(f"the API URL {self.url} has no Test Time API (403 {message})", EXIT_CONFIG)
         if status == 403:
             return Failure(f"your API key was not accepted (403{said}): check API_KEY", EXIT_FORBIDDEN)
+        if status == 409 and reply.get("error") == "too_many_submissions":  # a resubmit test, sent 50 times
+            return Failure(f"no more submissions accepted{said}", EXIT_ALREADY)
         if status == 409:
             return Failure(f"already submitted{said}", EXIT_ALREADY)
         if status == 410:

@@ -7,7 +7,6 @@ import sys
 
 from .api import Api
 from .console import Console, one_line
-from .deadlines import local_time, parse_instant
 from .first_run import first_run
 from .ids import ID_RULE, is_safe_id
 from .outcomes import (
@@ -22,7 +21,7 @@ from .outcomes import (
     NotSent,
 )
 from .settings import DEFAULT_CONFIG, config_path, read_config
-from .taking import answer_test, open_tests, pick_test, show_listing
+from .taking import answer_test, open_tests, pick_test, report_sent, show_listing
 
 USAGE_EXAMPLES = f"""\
 examples:
@@ -31,8 +30,10 @@ examples:
   printf 'a\\nc\\na\\nc\\na\\nd\\ny\\n' | bin/{PROG} --subject operating-systems --test test01
 
 With --subject and --test the menus are skipped and the answers are read one per line (a, b, ... in either
-case), then one y/n line to confirm; an invalid line is explained and the next line is read instead. At the
-review a question number changes that answer.
+case), then one y/n line to confirm; an invalid line is explained and the next line is read instead. A question
+that says "choose one or more" takes its choices on one line: a,c (or a c). At the review a question number
+changes that answer. A test that allows resubmission stays listed once you sent it: sending again replaces your
+earlier answers (every version is kept; the last one sent before your deadline is scored).
 
 config: --config FILE, else $TRAININGS_CONFIG, else {DEFAULT_CONFIG}: KEY=value lines API_URL, API_KEY
 (and STUDENT_ID), mode 600. The first run in a terminal asks for the URL and the key and writes it; your
@@ -74,10 +75,7 @@ def run(args: argparse.Namespace) -> int:
         subject, test_id = str(chosen["subjectName"]), str(chosen["testId"])
         test = api.get_test(subject, test_id)
 
-    stored = answer_test(console, api, subject, test_id, test)
-    received = parse_instant(str(stored.get("receivedAt", "")))
-    when = local_time(received, seconds=True) if received else str(stored.get("receivedAt", "?"))
-    console.say(f"Stored: your answers to {subject}/{test_id} were received at {when}.")
+    report_sent(console, f"{subject}/{test_id}", answer_test(console, api, subject, test_id, test))
     return EXIT_STORED
 
 

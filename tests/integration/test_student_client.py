@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,42 @@ questions:
       b: it is open
     answer: a
 """
+# Issue 16: a shuffled test that takes multiple answers (partial credit, points) and resubmissions, and a test whose
+# common deadline has passed but that client05 may still take (an extension).
+RICH_TEST, EXTENDED_TEST, EXTENDED_STUDENT = "richer01", "extended01", "client05"
+PRIVATE_RANGES = "Which are private IPv4 ranges?"
+RICH_TEST_YAML = """\
+title: Richer test
+due: {due}
+shuffle: true
+resubmit: true
+questions:
+  - id: 1
+    text: Which are private IPv4 ranges?
+    choices: {{a: 10.0.0.0/8, b: 8.8.8.0/24, c: 192.168.0.0/16}}
+    answer: [a, c]
+    partial: true
+    points: 2
+  - id: 2
+    text: What is a kernel?
+    choices: {{a: the core of an operating system, b: a web browser}}
+    answer: a
+"""
+EXTENDED_TEST_YAML = """\
+title: A test extended for one student
+due: 2020-01-06T23:00:00+00:00
+extensions:
+  {student}: {due}
+questions:
+  - id: 1
+    text: Is this test open for you?
+    choices: {{a: yes, b: no}}
+    answer: a
+"""
+
+
+def in_days(days: int) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0).isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +93,11 @@ def classroom(deployed: LocalAws, tmp_path_factory: pytest.TempPathFactory) -> I
     with (content / "students.yml").open("a", encoding="utf-8") as students:
         for student in CLIENTS:
             students.write(f"- id: {student}\n  name: Client {student[-2:]}\n  email: {student}@example.com\n")
-    (content / "subjects" / SUBJECT / f"{CLOSED_TEST}.yml").write_text(CLOSED_TEST_YAML, encoding="utf-8")
+    tests = content / "subjects" / SUBJECT
+    (tests / f"{CLOSED_TEST}.yml").write_text(CLOSED_TEST_YAML, encoding="utf-8")
+    (tests / f"{RICH_TEST}.yml").write_text(RICH_TEST_YAML.format(due=in_days(8)), encoding="utf-8")
+    extended = EXTENDED_TEST_YAML.format(student=EXTENDED_STUDENT, due=in_days(10))
+    (tests / f"{EXTENDED_TEST}.yml").write_text(extended, encoding="utf-8")
     deployed.run("update-subjects-or-students.sh", "--content", str(content))
     wait_until_served(deployed, api_key(deployed, CLIENTS[-1]))
     try:
@@ -127,9 +168,11 @@ def write_config(path: Path, url: str, key: str) -> Path:
     return path
 
 
-def stored_submission(aws: LocalAws, student: str) -> dict[str, Any]:
+def stored_submission(
+    aws: LocalAws, student: str, test_id: str = TEST, leaf: str = "testResult.json"
+) -> dict[str, Any]:
     body = aws.client("s3").get_object(
-        Bucket=aws.outputs()["DataBucketName"], Key=f"{SUBJECT}/{TEST}/{student}/testResult.json"
+        Bucket=aws.outputs()["DataBucketName"], Key=f"{SUBJECT}/{test_id}/{student}/{leaf}"
     )["Body"]
     return json.loads(body.read())
 
@@ -252,6 +295,73 @@ def test_ids_and_keys_are_checked_before_any_request(classroom: LocalAws, tmp_pa
     assert f"{SUBJECT}/{TEST}" in client(classroom, config, "--list").stdout  # still open: nothing was stored
 
 
+# ------------------------------------------------------------------------------------------ issue 16: richer tests
+
+
+def served_test(aws: LocalAws, student: str, test_id: str) -> dict[str, Any]:
+    """The test as the API serves it to ``student``: their own order of questions and choices."""
+    request = urllib.request.Request(
+        f"{aws.outputs()['ApiUrl']}/api/v1/test?subjectName={SUBJECT}&testId={test_id}",
+        headers={"x-api-key": api_key(aws, student)},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def rich_answers(served: dict[str, Any], several: str, one: str) -> str:
+    """Piped lines in the student's own order: ``several`` for the multiple-answer question, then y."""
+    return lines(*(several if q.get("multiple") else one for q in served["questions"]), "y")
+
+
+def answers_by_question(submission: dict[str, Any]) -> dict[str, Any]:
+    return {item["questionId"]: item["answer"] for item in submission["answers"]}
+
+
+def test_multiple_answers_points_own_order_and_a_replacement(classroom: LocalAws, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "config", classroom.outputs()["ApiUrl"], api_key(classroom, "client01"))
+    served = served_test(classroom, "client01", RICH_TEST)
+    proc = client(classroom, config, "--subject", SUBJECT, "--test", RICH_TEST, input=rich_answers(served, "C, a", "A"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "Richer test (operating-systems/richer01): 2 questions, 3 points" in out
+    assert re.search(r"Question \d/2 \(2 points, partial credit\)\nWhich are private IPv4 ranges\?\n", out)
+    assert re.search(r"Your answer \([abc], [abc], [abc] — choose one or more, e\.g\. [abc],[abc]\): C, a\n", out)
+    shown = [out.index(str(question["question"])) for question in served["questions"]]
+    assert shown == sorted(shown)  # the API's order, which is the student's own
+    assert re.search(rf"Stored: your answers to {SUBJECT}/{RICH_TEST} were received at .+\d", out)
+    first = stored_submission(classroom, "client01", RICH_TEST)
+    assert answers_by_question(first) == {"1": ["a", "c"], "2": "a"}
+
+    listed = client(classroom, config, "--list").stdout
+    assert re.search(
+        rf"{SUBJECT}/{RICH_TEST}: Richer test.*\n.*deadline .*\n\s+submitted.*; a new submission replaces", listed
+    )
+
+    again = client(classroom, config, "--subject", SUBJECT, "--test", RICH_TEST, input=rich_answers(served, "c", "b"))
+    assert again.returncode == 0, again.stdout + again.stderr
+    said = " ".join(again.stdout.split())
+    assert "You submitted this test on " in said and "Sending these answers replaces the answers you submitted" in said
+    assert f"Replaced: version 2 of your answers to {SUBJECT}/{RICH_TEST}, received at " in said
+    replaced = stored_submission(classroom, "client01", RICH_TEST, "testResult.2.json")
+    assert replaced["version"] == 2 and answers_by_question(replaced) == {"1": ["c"], "2": "b"}
+    assert stored_submission(classroom, "client01", RICH_TEST) == first  # every version kept
+
+
+def test_an_extension_is_the_students_own_deadline(classroom: LocalAws, tmp_path: Path) -> None:
+    url = classroom.outputs()["ApiUrl"]
+    extended = write_config(tmp_path / "extended", url, api_key(classroom, EXTENDED_STUDENT))
+    listed = client(classroom, extended, "--list")
+    assert re.search(rf"{SUBJECT}/{EXTENDED_TEST}: .*\n\s+deadline .+, closes in (9|10) days", listed.stdout)
+    other = write_config(tmp_path / "other", url, api_key(classroom, "client06"))
+    assert EXTENDED_TEST not in client(classroom, other, "--list").stdout
+    refused = client(classroom, other, "--subject", SUBJECT, "--test", EXTENDED_TEST, input=lines("a", "y"))
+    assert refused.returncode == 6 and "test closed" in refused.stderr
+    taken = client(classroom, extended, "--subject", SUBJECT, "--test", EXTENDED_TEST, input=lines("a", "y"))
+    assert taken.returncode == 0, taken.stdout + taken.stderr
+    assert re.search(r"\ndeadline .+, closes in (9|10) days\n", taken.stdout)
+    assert answers_of(stored_submission(classroom, EXTENDED_STUDENT, EXTENDED_TEST)) == ["a"]
+
+
 # ------------------------------------------------------------------------------------------ a real terminal (tmux)
 
 
@@ -338,14 +448,16 @@ def test_interactive_first_run_typo_change_and_confirmation(
     terminal.type(url)
     terminal.wait_for(r"API key \(not shown while you type\):$")
     terminal.type(key)
-    screen = terminal.wait_for(r"Which test\? Type its number \(1\), or press Enter:$")
+    screen = terminal.wait_for(r"Which test\? Type its number \(1(-\d+)?\)(, or press Enter)?:$")
     assert key not in screen and "wrong-key" not in screen  # typed without echo
     assert f"OK, you are client02. Saved to {config}" in " ".join(screen.split())
     assert re.search(rf"{SUBJECT}/{TEST}: .*\n\s+deadline .+, closes in \d+", screen)
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert stat.S_IMODE(config.parent.stat().st_mode) == 0o700
     assert f"API_KEY={key}\n" in config.read_text() and "STUDENT_ID=client02\n" in config.read_text()
-    terminal.type("1")
+    listed = re.search(rf"(\d+)\. {SUBJECT}/{TEST}: ", screen)  # content/ may hold other open tests
+    assert listed, screen
+    terminal.type(listed.group(1))
 
     for number, answer in enumerate(["b", "c", "e", "c", "a", "d"], start=1):  # 'e' is a typo
         terminal.wait_for(rf"Question {number}/6\n(?:.*\n)*{ANSWER_PROMPT}")
