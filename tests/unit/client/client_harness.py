@@ -86,6 +86,7 @@ def run_client(config: Path, *args: str, input: str = "", cwd: Path | None = Non
         for name, value in os.environ.items()
         if name not in ("PYTHONPATH", "PYTHONHOME") and not name.lower().endswith("_proxy")
     }
+    env.update(COLUMNS="100", LINES="24")  # the client wraps to the terminal: one width, whoever runs the tests
     return subprocess.run(
         [sys.executable, str(BIN / "test_time_client.py"), "--config", str(config), *args],
         cwd=cwd or config.parent,
