@@ -13,7 +13,8 @@ publication stays invisible to students anyway (issue 18):
   with no request to prove it. An entry without a digest (a catalog written before it existed) keeps them for
   the TTL, and a submission reads them again before refusing an answer.
 
-Submissions and submitted markers are never cached: they must be exact. A warm request makes 0 to 2 S3 calls.
+Submissions and submitted markers are never cached: they must be exact. A warm request makes 0 to 2 S3 calls (a
+resubmit test's GET one more, a HEAD of the caller's marker; a replacement one PUT per version already stored).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
@@ -183,19 +185,73 @@ def trainer_key_digest() -> str | None:
     return parse_trainer(layout.TRAINER, _published(layout.TRAINER))
 
 
-def put_submission(subject: str, test_id: str, student_id: str, body: bytes) -> bool:
-    """Store ``testResult.json`` only if there is none yet; False when the student already submitted."""
-    return s3io.put_if_absent(bucket(), layout.submission_key(subject, test_id, student_id), body)
+def put_submission(
+    subject: str, test_id: str, student_id: str, body_of: Callable[[int], bytes], versions: int = 1
+) -> int | None:
+    """Store the first free version of the student's submission, create-only; the version stored, or None when
+    versions 1 to ``versions`` all exist (1: only ``testResult.json``, the first submission is final).
+
+    Versions are tried in order with ``If-None-Match: *``, so nothing is ever overwritten and two concurrent
+    submissions both land, each as its own version: no listing (the API's roles may not list the bucket) and no
+    read. ``body_of(version)`` gives the document of that version (it names the version from 2 on). A 409
+    ConditionalRequestConflict (a concurrent write to the same key, PutObject IfNoneMatch in the S3 API reference)
+    counts as taken (``s3io.put_if_absent``): this submission moves on to the next version, and the scorer, which
+    lists the folder, takes the highest version whatever gap a failed concurrent write leaves.
+    """
+    for version in range(1, min(versions, layout.MAX_SUBMISSION_VERSIONS) + 1):
+        key = layout.submission_version_key(subject, test_id, student_id, version)
+        if s3io.put_if_absent(bucket(), key, body_of(version)):
+            return version
+    return None
 
 
-def mark_submitted(student_id: str, subject: str, test_id: str) -> None:
-    """The empty marker that lets ``submitted_tests`` find this submission with one listing."""
-    s3io.client().put_object(
-        Bucket=bucket(),
-        Key=layout.submitted_marker_key(student_id, subject, test_id),
-        Body=b"",
-        ContentType="application/octet-stream",
-    )
+# The user-defined metadata of a resubmit test's marker (x-amz-meta-*): which version came last, and when.
+RECEIPT_VERSION, RECEIPT_RECEIVED_AT = "submission-version", "received-at"
+
+
+def mark_submitted(student_id: str, subject: str, test_id: str, receipt: Receipt | None = None) -> None:
+    """The empty marker that lets ``submitted_tests`` find this submission with one listing. For a test that
+    takes resubmissions, ``receipt`` rides along as user-defined metadata (S3 user guide, "Working with object
+    metadata": set at upload, returned by HeadObject), so that ``GET /api/v1/test`` can say when the student last
+    submitted with one HEAD; the marker stays empty either way."""
+    params: dict[str, Any] = {
+        "Bucket": bucket(),
+        "Key": layout.submitted_marker_key(student_id, subject, test_id),
+        "Body": b"",
+        "ContentType": "application/octet-stream",
+    }
+    if receipt is not None:
+        params["Metadata"] = {
+            RECEIPT_VERSION: str(receipt.version),
+            RECEIPT_RECEIVED_AT: receipt.received_at or "",
+        }
+    s3io.client().put_object(**params)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a resubmit test's marker says: the latest version stored and when it was received (None for a marker
+    written without them, e.g. before the test allowed resubmission, or restored without its metadata)."""
+
+    version: int | None
+    received_at: str | None
+
+
+def submission_receipt_of(student_id: str, subject: str, test_id: str) -> Receipt | None:
+    """The student's marker of a test (one HeadObject); None when they have not submitted it. On AWS a missing
+    marker answers 403 to a role that may read but not list the bucket (see ``_published_unless``; a HEAD's 403
+    has no body, botocore names it by the status): expected here, so read as absent without a warning. Not
+    cached: it must be exact."""
+    key = layout.submitted_marker_key(student_id, subject, test_id)
+    try:
+        head = s3io.client().head_object(Bucket=bucket(), Key=key)
+    except ClientError as error:
+        if s3io.is_access_denied(error) or error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+            return None
+        raise
+    metadata = {name.lower(): value for name, value in (head.get("Metadata") or {}).items()}
+    version = metadata.get(RECEIPT_VERSION, "")
+    return Receipt(int(version) if version.isdigit() else None, metadata.get(RECEIPT_RECEIVED_AT) or None)
 
 
 def submitted_tests(student_id: str) -> set[tuple[str, str]]:

@@ -4,7 +4,8 @@ The questions come parsed (:mod:`testtime.documents.questions`); the document st
 :func:`testtime.documents.submissions.submission_document`.
 
 Every rejection is an ``ApiError`` with status 400 whose message names the offending field, e.g.
-``answers[2].answer: 'e' is not a choice of question 3 (choices: a, b, c, d)``.
+``answers[2].answer: 'e' is not a choice of question 3 (choices: a, b, c, d)`` or, in the list a multiple-answer
+question takes, ``answers[0].answer[1]: choice 'a' is given more than once``.
 """
 
 from __future__ import annotations
@@ -119,35 +120,70 @@ def match_choice(answer: str, options: list[str]) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
+StoredAnswer = str | list[str]  # a choice id; for a multiple-answer question the list of choice ids chosen
+
+
+def _single_choice(question: Question, value: Any, where: str) -> str:
+    """The one published choice ``value`` names (400 naming ``where`` otherwise)."""
+    if not isinstance(value, str):
+        raise bad_request(f"{where}: must be a string, not {json_kind(value)}")
+    options = question.choice_ids()
+    match = match_choice(value, options)
+    if match is None:
+        raise invalid_answer(
+            f"{where}: {value[:80]!r} is not a choice of question {question.question_id} "
+            f"(choices: {', '.join(options)})"
+        )
+    return match
+
+
+def _answer_of(question: Question, value: Any, where: str) -> StoredAnswer | None:
+    """The stored form of one answer: a choice id, or for a multiple-answer question the chosen ids in the
+    question's choice order (a single string is one choice, an empty list is no answer: None)."""
+    if not question.multiple:
+        if isinstance(value, list):
+            raise bad_request(
+                f"{where}: must be a string, not an array (question {question.question_id} takes one answer)"
+            )
+        return _single_choice(question, value, where)
+    if not isinstance(value, list):
+        return [_single_choice(question, value, where)]
+    picked: set[str] = set()
+    for index, item in enumerate(value):
+        match = _single_choice(question, item, f"{where}[{index}]")
+        if match in picked:
+            raise invalid_answer(f"{where}[{index}]: choice {match!r} is given more than once")
+        picked.add(match)
+    return [choice for choice in question.choice_ids() if choice in picked] or None
+
+
 def normalise_answers(
     raw: list[Any], questions: Sequence[Question], field_name: str = "answers"
-) -> list[dict[str, str]]:
-    """The answers with published ids, sorted by question order; 400 naming the first problem found."""
-    options_by_question = {question.question_id: question.choice_ids() for question in questions}
-    chosen: dict[str, str] = {}
+) -> list[dict[str, StoredAnswer]]:
+    """The answers with published ids, sorted by question order; 400 naming the first problem found. A
+    multiple-answer question answered with an empty list counts as unanswered and is left out."""
+    by_id = {question.question_id: question for question in questions}
+    seen: set[str] = set()
+    chosen: dict[str, StoredAnswer] = {}
     for index, item in enumerate(raw):
         where = f"{field_name}[{index}]"
         if not isinstance(item, dict):
             raise bad_request(f"{where}: must be an object with questionId and answer")
-        for name in ("questionId", "answer"):
+        for name, kinds in (("questionId", str), ("answer", str | list)):
             if name not in item:
                 raise bad_request(f"{where}.{name}: this field is required")
-            if not isinstance(item[name], str):
+            if not isinstance(item[name], kinds):  # a list only for a multiple-answer question (_answer_of)
                 raise bad_request(f"{where}.{name}: must be a string, not {json_kind(item[name])}")
-        question_id, answer = item["questionId"], item["answer"]
-        if question_id not in options_by_question:
+        question_id = item["questionId"]
+        if question_id not in by_id:
             raise invalid_answer(
                 f"{where}.questionId: {question_id[:80]!r} is not a question of this test "
-                f"(questions: {', '.join(options_by_question)})"
+                f"(questions: {', '.join(by_id)})"
             )
-        if question_id in chosen:
+        if question_id in seen:
             raise invalid_answer(f"{where}.questionId: question {question_id} is answered more than once")
-        options = options_by_question[question_id]
-        match = match_choice(answer, options)
-        if match is None:
-            raise invalid_answer(
-                f"{where}.answer: {answer[:80]!r} is not a choice of question {question_id} "
-                f"(choices: {', '.join(options)})"
-            )
-        chosen[question_id] = match
-    return [{"questionId": qid, "answer": chosen[qid]} for qid in options_by_question if qid in chosen]
+        seen.add(question_id)
+        answer = _answer_of(by_id[question_id], item["answer"], f"{where}.answer")
+        if answer is not None:
+            chosen[question_id] = answer
+    return [{"questionId": qid, "answer": chosen[qid]} for qid in by_id if qid in chosen]

@@ -27,6 +27,9 @@ NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # the API calls happen before t
 DUE = "2026-11-23T22:00:00+00:00"
 AS_OF = "2026-11-24T06:00:00+00:00"  # ...the scorer runs after it
 SUBJECT, TEST_ID = "os", "test01"
+# A second test of the subject that allows resubmission, due after the scorer's run (so the scorer leaves it alone):
+# a student replaces their submission (a versioned key) and reads the test back (their submitted marker).
+RESUBMIT_TEST_ID, RESUBMIT_DUE = "test02", "2026-11-30T22:00:00+00:00"
 # The functions, by their deployed names.
 LIST, GET, SUBMIT, RESULTS, SCORER = (
     "testtime-list-tests",
@@ -140,9 +143,12 @@ class Deployment:
         self.put("trainer.json", {"api_key_sha256": api_key_digest(TRAINER_KEY)})
         self.put(f"{SUBJECT}/{TEST_ID}/questions.json", QUESTIONS)
         self.put(f"{SUBJECT}/{TEST_ID}/questionsKey.json", ANSWER_KEY)
+        self.put(f"{SUBJECT}/{RESUBMIT_TEST_ID}/questions.json", QUESTIONS)
+        self.put(f"{SUBJECT}/{RESUBMIT_TEST_ID}/questionsKey.json", ANSWER_KEY)
         entry = {"subject": SUBJECT, "testId": TEST_ID, "title": "Kernels", "due": DUE}
         entry |= {"firstPublished": "2026-11-16T10:00:00+00:00", "questionCount": 2, "closedAt": None}
-        self.put("catalog.json", {"version": 1, "tests": [entry]})
+        resubmit = {**entry, "testId": RESUBMIT_TEST_ID, "title": "Processes", "due": RESUBMIT_DUE, "resubmit": True}
+        self.put("catalog.json", {"version": 1, "tests": [entry, resubmit]})
 
     @contextmanager
     def as_function(self, function_name: str) -> Iterator[ClientRecord]:

@@ -24,6 +24,7 @@ from tests.iam.deployment import (
     GET,
     KEYS,
     LIST,
+    RESUBMIT_TEST_ID,
     RESULTS,
     SCORER,
     SUBJECT,
@@ -99,6 +100,14 @@ def week(deployment: Deployment) -> Week:
     submit = api_event("POST", "/api/v1/test", student, answers)
     outcomes["submit"] = _api(week, deployment, SUBMIT, submit_test.handler, submit)
     outcomes["resubmit"] = _api(week, deployment, SUBMIT, submit_test.handler, submit)
+    # A test that allows resubmission: the replacement is version 2 (testResult.2.json), the GET reads the marker.
+    replaceable = {"subjectName": SUBJECT, "testId": RESUBMIT_TEST_ID}
+    replacing = api_event("POST", "/api/v1/test", student, {**answers, **replaceable})
+    outcomes["first version"] = _api(week, deployment, SUBMIT, submit_test.handler, replacing)
+    outcomes["second version"] = _api(week, deployment, SUBMIT, submit_test.handler, replacing)
+    outcomes["get replaced"] = _api(
+        week, deployment, GET, get_test.handler, api_event("GET", "/api/v1/test", student, None, replaceable)
+    )
     for other in ("student02", "student03"):
         outcomes[f"submit {other}"] = _api(
             week, deployment, SUBMIT, submit_test.handler, api_event("POST", "/api/v1/test", KEYS[other], answers)
@@ -129,7 +138,13 @@ def test_the_scenarios_behave_as_in_the_integration_tests(week: Week) -> None:
     assert outcomes["get"][0] == 200 and len(outcomes["get"][1]["questions"]) == 2, outcomes["get"]
     assert outcomes["submit"][0] == 201 and outcomes["resubmit"][0] == 409, (outcomes["submit"], outcomes["resubmit"])
     assert outcomes["submit student02"][0] == outcomes["submit student03"][0] == 201
-    assert outcomes["list after submitting"] == (200, {"studentId": "student01", "subjects": []})
+    assert outcomes["first version"][0] == 201 and outcomes["second version"][0] == 200, outcomes["second version"]
+    assert outcomes["second version"][1]["version"] == 2
+    replaced = outcomes["get replaced"]
+    assert replaced[0] == 200 and replaced[1]["submitted"] and replaced[1]["submittedAt"], replaced
+    listed = outcomes["list after submitting"]  # only the resubmit test, marked as submitted
+    assert listed[0] == 200 and [t["testId"] for s in listed[1]["subjects"] for t in s["tests"]] == [RESUBMIT_TEST_ID]
+    assert listed[1]["subjects"][0]["tests"][0]["submitted"] is True, listed
     before = outcomes["results before scoring"]
     assert before[0] == 200 and before[1]["tests"][0]["submittedNotScored"] == ["student01", "student02", "student03"]
     first = outcomes["scorer"]

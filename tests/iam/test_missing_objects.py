@@ -19,6 +19,7 @@ from tests.iam.deployment import (
     KEYS,
     LIST,
     REGION,
+    RESUBMIT_TEST_ID,
     RESULTS,
     SCORER,
     SUBJECT,
@@ -99,6 +100,33 @@ def test_the_evaluator_denies_what_a_role_does_not_grant(published: Deployment) 
     assert _error_of(published, RESULTS, overwrite_catalog) == "AccessDenied"
 
 
+def test_submit_may_write_submission_versions_and_nothing_broader(published: Deployment) -> None:
+    """Issue 16: a replacement is ``testResult.<N>.json``; the grant for it takes no other key of the folder."""
+
+    def put(key: str) -> Callable[[Any], Any]:
+        return lambda s3: s3.put_object(Bucket=BUCKET, Key=key, Body=b"{}", IfNoneMatch="*")
+
+    def read(key: str) -> Callable[[Any], Any]:
+        return lambda s3: s3.get_object(Bucket=BUCKET, Key=key)
+
+    folder = f"{SUBJECT}/{TEST_ID}/student02"
+    try:
+        assert _error_of(published, SUBMIT, put(f"{folder}/testResult.7.json")) == ""
+        for key in (
+            f"{folder}/score.json",
+            f"{folder}/testResult.json.bak",
+            f"{folder}/testResults.2.json",
+            f"{SUBJECT}/{TEST_ID}/questions.json",
+            "catalog.json",
+        ):
+            assert _error_of(published, SUBMIT, put(key)) == "AccessDenied", key
+        # The get-test role reads a caller's marker (when they last submitted), never a submission.
+        assert _error_of(published, GET, read(f"{folder}/testResult.7.json")) == "AccessDenied"
+        assert _error_of(published, GET, put(f"submitted/student02/{SUBJECT}/{TEST_ID}")) == "AccessDenied"
+    finally:
+        published.delete(f"{folder}/testResult.7.json")
+
+
 def _answer(deployment: Deployment, function: str, handler: Any, event: dict[str, Any]) -> tuple[int, Any]:
     with deployment.as_function(function) as record:
         response = handler(event, LambdaContext(function))
@@ -140,3 +168,16 @@ def test_a_missing_catalog_means_no_open_test_not_a_server_error(published: Depl
     for status, body in (read, submitted, trainer):
         assert (status, body["error"]) == (404, "not_found"), (status, body)
     assert f"{SUBJECT}/{TEST_ID}/student02/testResult.json" not in published.keys(f"{SUBJECT}/")
+
+
+def test_a_resubmit_test_not_yet_submitted_is_served_although_its_marker_answers_403(
+    published: Deployment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The get-test role may read markers but not list the bucket: a caller's missing marker is AccessDenied on
+    AWS (a HEAD's bare 403), which means "not submitted yet", quietly."""
+    test = {"subjectName": SUBJECT, "testId": RESUBMIT_TEST_ID}
+    status, body = _answer(
+        published, GET, get_test.handler, api_event("GET", "/api/v1/test", KEYS["student03"], None, test)
+    )
+    assert (status, body["resubmit"]) == (200, True) and "submitted" not in body, body
+    assert '"level": "WARNING"' not in capsys.readouterr().out

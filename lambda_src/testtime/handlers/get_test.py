@@ -1,4 +1,5 @@
-"""``GET /api/v1/test?subjectName=S&testId=T``: the questions and choices of an open test, never the key."""
+"""``GET /api/v1/test?subjectName=S&testId=T``: the questions and choices of a test open for the caller, never the
+key; in the caller's own order when the test shuffles."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from testtime.documents.questions import public_questions
 from testtime.errors import ApiError
 from testtime.handlers import authenticate, find_test
 from testtime.log import bind, log
+from testtime.ordering import student_order
 from testtime.submission import bad_request, check_id
 
 
@@ -21,27 +23,36 @@ def _param(event: dict[str, Any], name: str) -> str:
 
 @http.api_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    authenticate(event)
+    student_id = authenticate(event).student_id
     subject, test_id = _param(event, "subjectName"), _param(event, "testId")
     bind(subject=subject, testId=test_id)
     test = find_test(subject, test_id)
-    if not test.is_open(deadlines.utc_now()):
+    if not test.is_open_for(student_id, deadlines.utc_now()):
         test = find_test(subject, test_id, fresh=True)  # reopened after this container cached the catalog?
-    if not test.is_open(deadlines.utc_now()):
+    deadline = test.deadline_for(student_id)
+    if not test.is_open_for(student_id, deadlines.utc_now()):
+        yours = " (your extended deadline)" if test.extension_for(student_id) is not None else ""
         raise ApiError(
-            410, "test_closed", f"Test {test_id!r} of {subject!r} closed at {deadlines.to_iso(test.deadline)}."
+            410, "test_closed", f"Test {test_id!r} of {subject!r} closed at {deadlines.to_iso(deadline)}{yours}."
         )
     questions = store.questions(subject, test_id, test.questions_sha256)
     if questions is None:
         raise RuntimeError(f"{subject}/{test_id} is in the catalog but its questions.json is missing")
+    if test.shuffle:
+        questions = student_order(questions, subject, test_id, student_id)
+    body: dict[str, Any] = {
+        "subjectName": subject,
+        "testId": test_id,
+        "title": test.title,
+        "deadline": deadlines.to_iso(deadline),
+    }
+    if test.resubmit:  # one read more, for these tests only: the caller's marker says when they last submitted
+        body["resubmit"] = True
+        receipt = store.submission_receipt_of(student_id, subject, test_id)
+        if receipt is not None:
+            body["submitted"] = True
+            if receipt.received_at is not None:
+                body["submittedAt"] = receipt.received_at
+    body["questions"] = public_questions(questions)
     log("INFO", "test served")
-    return http.json_response(
-        200,
-        {
-            "subjectName": subject,
-            "testId": test_id,
-            "title": test.title,
-            "deadline": deadlines.to_iso(test.deadline),
-            "questions": public_questions(questions),
-        },
-    )
+    return http.json_response(200, body)

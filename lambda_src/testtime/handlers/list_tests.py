@@ -1,4 +1,5 @@
-"""``POST /api/v1/tests``: the caller's open tests (not past the deadline, not yet submitted), by subject."""
+"""``POST /api/v1/tests``: the caller's open tests (not past their deadline, not yet submitted unless the test allows
+resubmission), by subject."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     body = http.parse_json_body(event, required=False)
     check_claimed_student(student, body)
     subject = check_id(body["subjectName"], "subjectName") if "subjectName" in body else None
-    subjects = store.catalog().open_tests(store.submitted_tests(student.student_id), deadlines.utc_now(), subject)
+    # Open by the caller's own deadline (an extension counts); a resubmit test stays listed once submitted.
+    submitted = store.submitted_tests(student.student_id)
+    subjects = store.catalog().open_tests(submitted, deadlines.utc_now(), subject, student_id=student.student_id)
     open_count = sum(len(entry["tests"]) for entry in subjects)
     log("INFO", "open tests listed", subject=subject, openTests=open_count)
     return http.json_response(200, {"studentId": student.student_id, "subjects": subjects})

@@ -2,7 +2,8 @@
 
 The caller must hold the trainer's key: the SHA-256 digest of ``x-api-key`` must equal ``trainer.json``'s
 ``api_key_sha256``, else 403 (a student's key included). Per test: the scores the scorer wrote (``score.json``),
-who submitted but is not scored yet, and who on the class list did not submit. One listing of
+who submitted but is not scored yet, who on the class list did not submit, and (for a test with extensions) who
+has not submitted but still may, by their own deadline. One listing of
 ``<subject>/<test>/`` per test plus one GET per ``score.json``.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 from testtime import deadlines, http, layout, s3io, store
@@ -47,15 +49,26 @@ def _selected_tests(subject: str | None, test_id: str | None) -> list[CatalogTes
 
 
 def _folders(subject: str, test_id: str) -> tuple[set[str], set[str]]:
-    """Student ids with a ``testResult.json`` and those with a ``score.json`` under the test's prefix."""
+    """Student ids with a submission (``testResult.json`` or a later version, ``testResult.<N>.json``) and those
+    with a ``score.json`` under the test's prefix."""
     submitted: set[str] = set()
     scored: set[str] = set()
     for key in s3io.list_keys(store.bucket(), layout.test_prefix(subject, test_id)):
         parsed = layout.parse_test_folder_key(subject, test_id, key)
         if parsed is None or not layout.is_safe_id(parsed[0]):
             continue
-        (submitted if parsed[1] == layout.SUBMISSION_FILE else scored).add(parsed[0])
+        (scored if parsed[1] == layout.SCORE_FILE else submitted).add(parsed[0])
     return submitted, scored
+
+
+def _pending(test: CatalogTest, not_submitted: list[str], now: datetime) -> list[dict[str, str]]:
+    """The students with an extension who have not submitted and whose own deadline is still ahead: not
+    missing (yet)."""
+    return [
+        {"studentId": sid, "deadline": deadlines.to_iso(test.deadline_for(sid))}
+        for sid in not_submitted
+        if test.extension_for(sid) is not None and test.is_open_for(sid, now)
+    ]
 
 
 def _read_score(subject: str, test_id: str, student_id: str) -> ScoreRecord | None:
@@ -95,8 +108,10 @@ def _test_results(test: CatalogTest, names: dict[str, str | None], pool: ThreadP
     not_scored = sorted(submitted - scored_ids)
     # Scored: every submission has its score.json, and the scorer did run (a score exists) or there was
     # nothing to score (the deadline passed without any submission).
-    scored = not not_scored and (bool(results) or not test.is_open(deadlines.utc_now()))
-    return {
+    now = deadlines.utc_now()
+    scored = not not_scored and (bool(results) or not test.is_open(now))
+    absent = [sid for sid in names if sid not in submitted and sid not in scored_ids]
+    answer: dict[str, Any] = {
         "subjectName": test.subject,
         "testId": test.test_id,
         "title": test.title,
@@ -104,8 +119,14 @@ def _test_results(test: CatalogTest, names: dict[str, str | None], pool: ThreadP
         "scored": scored,
         "results": results,
         "submittedNotScored": not_scored,
-        "missing": [sid for sid in names if sid not in submitted and sid not in scored_ids],
+        "missing": absent,
     }
+    if test.extensions:  # only then: a test without extensions answers exactly as before
+        pending = _pending(test, absent, now)
+        waiting = {row["studentId"] for row in pending}
+        answer["missing"] = [sid for sid in absent if sid not in waiting]
+        answer["pending"] = pending
+    return answer
 
 
 @http.api_handler

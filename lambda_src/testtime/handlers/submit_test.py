@@ -1,11 +1,12 @@
-"""``POST /api/v1/test``: validates and stores a student's answers once (create-only), 201."""
+"""``POST /api/v1/test``: validates and stores a student's answers once (create-only), 201; where the test allows
+resubmission, a later submission before the student's own deadline is stored as a new version, 200 "replaced"."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from testtime import deadlines, http, store
+from testtime import deadlines, http, layout, store
 from testtime.documents.catalog import CatalogTest
 from testtime.documents.questions import Question
 from testtime.documents.submissions import submission_document
@@ -13,21 +14,21 @@ from testtime.errors import ApiError
 from testtime.handlers import authenticate, find_test
 from testtime.identity import check_claimed_student
 from testtime.log import bind, log
-from testtime.submission import normalise_answers, parse_request
+from testtime.submission import StoredAnswer, normalise_answers, parse_request
 
 
-def _mark_submitted(student_id: str, subject: str, test_id: str) -> None:
+def _mark_submitted(student_id: str, subject: str, test_id: str, receipt: store.Receipt | None = None) -> None:
     # The submission is what counts: a failed marker only leaves the test listed as open until the student
-    # submits again, gets 409, and that request writes the marker.
+    # submits again, gets 409 (or replaces it), and that request writes the marker.
     try:
-        store.mark_submitted(student_id, subject, test_id)
+        store.mark_submitted(student_id, subject, test_id, receipt)
     except Exception as error:  # a failed marker must not turn a stored submission into an error
         log("ERROR", "submitted marker not written", exception=type(error).__name__, detail=str(error)[:500])
 
 
 def _checked_answers(
     test: CatalogTest, raw: list[Any], answers_field: str
-) -> tuple[CatalogTest, tuple[Question, ...], list[dict[str, str]]]:
+) -> tuple[CatalogTest, tuple[Question, ...], list[dict[str, StoredAnswer]]]:
     """The test's entry, its questions and the answers normalised against them (400 naming the first problem).
 
     The entry's digest makes cached questions those of that entry. Before an answer is refused, the bucket's
@@ -48,14 +49,27 @@ def _checked_answers(
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-def _refuse_if_closed(test: CatalogTest, now: datetime) -> None:
-    if not test.is_open(now):
+def _refuse_if_closed(test: CatalogTest, student_id: str, now: datetime) -> None:
+    """410 once the student's own deadline (their extension, else the test's) has passed."""
+    if not test.is_open_for(student_id, now):
+        yours = " (your extended deadline)" if test.extension_for(student_id) is not None else ""
         raise ApiError(
             410,
             "test_closed",
-            f"Test {test.test_id!r} of {test.subject!r} closed at {deadlines.to_iso(test.deadline)}; "
-            "submissions are no longer accepted.",
+            f"Test {test.test_id!r} of {test.subject!r} closed at {deadlines.to_iso(test.deadline_for(student_id))}"
+            f"{yours}; submissions are no longer accepted.",
         )
+
+
+def _stored_response(
+    status: int, version: int, subject: str, test_id: str, student_id: str, received_at: str, answered: int, count: int
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": "stored" if version == 1 else "replaced"}
+    if version > 1:
+        body["version"] = version
+    body |= {"subjectName": subject, "testId": test_id, "studentId": student_id, "receivedAt": received_at}
+    body |= {"answered": answered, "questionCount": count}
+    return http.json_response(status, body)
 
 
 @http.api_handler
@@ -72,32 +86,39 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # 30 % of the route's p50 in bench/api.py.
     test = find_test(subject, test_id)
     now = deadlines.utc_now()
-    if not test.is_open(now):
+    if not test.is_open_for(student_id, now):
         test = find_test(subject, test_id, fresh=True)
-    _refuse_if_closed(test, now)
+    _refuse_if_closed(test, student_id, now)
     test, questions, answers = _checked_answers(test, request.answers, request.answers_field)
-    _refuse_if_closed(test, now)  # the entry read again to check the answers may be closed meanwhile
+    _refuse_if_closed(test, student_id, now)  # the entry read again to check the answers may be closed meanwhile
     received_at = deadlines.to_iso(now)
-    document = submission_document(student_id, subject, test_id, answers, received_at)
-    stored = store.put_submission(subject, test_id, student_id, document)
-    _mark_submitted(student_id, subject, test_id)  # also on 409: heals a marker an earlier request failed to write
-    if not stored:  # http.api_handler logs the refusal, error "already_submitted", with the ids bound above
+
+    def document(version: int) -> bytes:
+        return submission_document(student_id, subject, test_id, answers, received_at, version=version)
+
+    versions = layout.MAX_SUBMISSION_VERSIONS if test.resubmit else 1
+    version = store.put_submission(subject, test_id, student_id, document, versions)
+    if version is None:
+        if not test.resubmit:
+            _mark_submitted(student_id, subject, test_id)  # heals a marker an earlier request failed to write
+            # http.api_handler logs the refusal, error "already_submitted", with the ids bound above
+            raise ApiError(
+                409,
+                "already_submitted",
+                f"You already submitted test {test_id!r} of {subject!r}; the first submission is kept.",
+            )
         raise ApiError(
             409,
-            "already_submitted",
-            f"You already submitted test {test_id!r} of {subject!r}; the first submission is kept.",
+            "too_many_submissions",
+            f"You have submitted test {test_id!r} of {subject!r} {versions} times, the most one student may; "
+            "the last of those submissions is kept.",
         )
+    _mark_submitted(student_id, subject, test_id, store.Receipt(version, received_at) if test.resubmit else None)
     # Counts only, never the answers.
-    log("INFO", "submission stored", answered=len(answers), questionCount=len(questions), receivedAt=received_at)
-    return http.json_response(
-        201,
-        {
-            "status": "stored",
-            "subjectName": subject,
-            "testId": test_id,
-            "studentId": student_id,
-            "receivedAt": received_at,
-            "answered": len(answers),
-            "questionCount": len(questions),
-        },
-    )
+    counts: dict[str, Any] = {"answered": len(answers), "questionCount": len(questions), "receivedAt": received_at}
+    if version == 1:
+        log("INFO", "submission stored", **counts)
+    else:
+        log("INFO", "submission replaced", **counts, version=version)
+    status = 201 if version == 1 else 200
+    return _stored_response(status, version, subject, test_id, student_id, received_at, len(answers), len(questions))

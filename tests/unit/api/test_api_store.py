@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from api_support import BUCKET, S3Calls
 
-from testtime import store
+from testtime import layout, store
 from testtime.documents.codec import MalformedDocument, dumps
 
 
@@ -68,10 +68,29 @@ def test_skipped_catalog_entries_are_logged_once(s3: Any, capsys: pytest.Capture
 
 
 def test_submission_is_create_only(s3: Any) -> None:
-    assert store.put_submission("s", "t", "st1", dumps({"n": 1})) is True
-    assert store.put_submission("s", "t", "st1", dumps({"n": 2})) is False
+    assert store.put_submission("s", "t", "st1", lambda version: dumps({"n": 1, "v": version})) == 1
+    assert store.put_submission("s", "t", "st1", lambda version: dumps({"n": 2, "v": version})) is None
     body = s3.get_object(Bucket=BUCKET, Key="s/t/st1/testResult.json")["Body"].read()
-    assert json.loads(body) == {"n": 1}
+    assert json.loads(body) == {"n": 1, "v": 1}
+
+
+def test_versions_are_each_created_once_up_to_the_bound(s3: Any, s3_calls: S3Calls) -> None:
+    def body(n: int) -> Any:
+        return lambda version: dumps({"n": n, "v": version})
+
+    assert [store.put_submission("s", "t", "st1", body(n), versions=3) for n in range(1, 5)] == [1, 2, 3, None]
+    # Create-only PUTs in order, no listing and no read: 1 + 2 + 3 + 3 (the fourth finds every version taken).
+    assert s3_calls.names == ["PutObject"] * 9
+    stored = {
+        key: json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+        for key in ("s/t/st1/testResult.json", "s/t/st1/testResult.2.json", "s/t/st1/testResult.3.json")
+    }
+    assert list(stored.values()) == [{"n": 1, "v": 1}, {"n": 2, "v": 2}, {"n": 3, "v": 3}]
+
+
+def test_no_more_versions_than_the_layout_allows(s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layout, "MAX_SUBMISSION_VERSIONS", 2)
+    assert [store.put_submission("s", "t", "st1", lambda v: b"{}", versions=10_000) for _ in range(3)] == [1, 2, None]
 
 
 def test_markers_are_listed_with_one_call(s3: Any, s3_calls: S3Calls) -> None:
