@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from api_support import BUCKET, S3Calls
+from botocore.stub import ANY, Stubber
 
-from testtime import layout, store
+from testtime import layout, s3io, store
 from testtime.documents.codec import MalformedDocument, dumps
 
 
@@ -86,6 +87,36 @@ def test_versions_are_each_created_once_up_to_the_bound(s3: Any, s3_calls: S3Cal
         for key in ("s/t/st1/testResult.json", "s/t/st1/testResult.2.json", "s/t/st1/testResult.3.json")
     }
     assert list(stored.values()) == [{"n": 1, "v": 1}, {"n": 2, "v": 2}, {"n": 3, "v": 3}]
+
+
+def test_a_concurrent_write_to_a_version_moves_on_to_the_next(s3: Any) -> None:
+    """S3 may answer a create-only PUT with 409 ConditionalRequestConflict while another conditional write to the
+    key is in flight (S3 API reference, PutObject, If-None-Match); no emulator produces it, so botocore's Stubber
+    plays S3's part: the version counts as taken and the submission lands as the next one."""
+    with Stubber(s3io_client()) as stub:
+        stub.add_client_error(
+            "put_object",
+            service_error_code="ConditionalRequestConflict",
+            http_status_code=409,
+            expected_params={
+                "Bucket": BUCKET,
+                "Key": "s/t/st1/testResult.json",
+                "Body": ANY,
+                "ContentType": ANY,
+                "IfNoneMatch": "*",
+            },
+        )
+        stub.add_response(
+            "put_object",
+            {"ETag": '"e"'},
+            {"Bucket": BUCKET, "Key": "s/t/st1/testResult.2.json", "Body": ANY, "ContentType": ANY, "IfNoneMatch": "*"},
+        )
+        assert store.put_submission("s", "t", "st1", lambda version: dumps({"v": version}), versions=5) == 2
+        stub.assert_no_pending_responses()
+
+
+def s3io_client() -> Any:
+    return s3io.client()
 
 
 def test_no_more_versions_than_the_layout_allows(s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
