@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,12 +99,19 @@ class ApiClient:
         """``GET /api/v1/test``: title, deadline and questions with their choices."""
         return dict(self._call("GET", "test", api_key, params={"subjectName": subject, "testId": test_id}))
 
-    def submit_test(self, api_key: str, subject: str, test_id: str, answers: dict[str, str]) -> dict[str, Any]:
-        """``POST /api/v1/test``: stores the answers once (201)."""
+    def submit_test(
+        self, api_key: str, subject: str, test_id: str, answers: Mapping[str, str | Sequence[str]]
+    ) -> dict[str, Any]:
+        """``POST /api/v1/test``: stores the answers (201 ``stored``), or for a test that takes resubmissions stores
+        a new version that replaces the earlier one (200 ``replaced``). A multiple-answer question's answer is a
+        list of choice ids."""
         body = {
             "subjectName": subject,
             "testId": test_id,
-            "answers": [{"questionId": qid, "answer": answer} for qid, answer in answers.items()],
+            "answers": [
+                {"questionId": qid, "answer": answer if isinstance(answer, str) else list(answer)}
+                for qid, answer in answers.items()
+            ],
         }
         return dict(self._call("POST", "test", api_key, body=body))
 

@@ -21,6 +21,7 @@ line. Every form carries a CSRF token; debug mode is never switched on here.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import secrets
 import tempfile
@@ -133,6 +134,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
     app.after_request(_security_headers)
     register_error_pages(app)
     app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters["worth"] = _worth
+    app.jinja_env.filters["number"] = _number
     logging.getLogger("portal").setLevel(logging.INFO)
     return app
 
@@ -260,3 +263,23 @@ def _when(value: Any) -> str:
         moment = moment.replace(tzinfo=UTC)
     zone = current_app.config["DISPLAY_ZONE"]
     return f"{moment.astimezone(zone):%a %d %b %Y, %H:%M} ({zone.key})"
+
+
+def _worth(question: Any) -> str:
+    """What a question is worth, when the API says: ``2 points``, ``1.5 points, partial credit``; else empty."""
+    if not isinstance(question, Mapping):
+        return ""
+    points, words = question.get("points"), []
+    number = _number(points)
+    if number and points > 0:
+        words.append(f"{number} point" if number == "1" else f"{number} points")
+    if question.get("partial") is True:
+        words.append("partial credit")
+    return ", ".join(words)
+
+
+def _number(value: Any) -> str:
+    """A JSON number as a person writes it (``5``, not ``5.0``; ``3.5``); empty for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)

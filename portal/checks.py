@@ -97,46 +97,82 @@ def id_parameter(value: str | None, what: str) -> tuple[str | None, str | None]:
     )
 
 
-def posted_answers(form: MultiDict[str, str], prefix: str) -> dict[str, str] | None:
-    """The answers posted in ``form`` as ``{questionId: answerId}``, unchecked against the test (the API checks
-    them, and only a refusal costs reading the test: see ``chosen_answers``); None when a field holds more than
-    one answer, which no page of the portal posts."""
-    posted: dict[str, str] = {}
+# The answer fields of the test's form: a radio button group posts one choice id as ``answer.<questionId>``; the
+# checkboxes of a multiple-answer question post any number as ``choices.<questionId>``. Two names, so that the way
+# that works (sending) needs no reading of the test to know which question takes a list.
+ANSWER_PREFIX = "answer."
+CHOICES_PREFIX = "choices."
+
+Answer = str | tuple[str, ...]  # one choice id, or the choice ids of a multiple-answer question
+
+
+def _answer_fields(form: MultiDict[str, str]) -> list[tuple[str, str, list[str]]]:
+    """``(prefix, questionId, non-empty values)`` of every answer field of ``form``, in the form's order."""
+    fields = []
     for name in form:
-        if not name.startswith(prefix):
-            continue
-        values = [value for value in form.getlist(name) if value]
-        if len(values) > 1:
+        for prefix in (ANSWER_PREFIX, CHOICES_PREFIX):
+            if name.startswith(prefix):
+                fields.append((prefix, name.removeprefix(prefix), [value for value in form.getlist(name) if value]))
+    return fields
+
+
+def posted_answers(form: MultiDict[str, str]) -> dict[str, str | list[str]] | None:
+    """The answers posted in ``form`` as ``{questionId: answerId or [answerIds]}``, unchecked against the test (the
+    API checks them, and only a refusal costs reading the test: see ``chosen_answers``); None when a form no page
+    of the portal posts: two values in a radio field, a choice ticked twice, both kinds of field for a question."""
+    posted: dict[str, str | list[str]] = {}
+    for prefix, question_id, values in _answer_fields(form):
+        if not values:
+            continue  # a question left unanswered (an empty list is unanswered to the API too)
+        if question_id in posted or (prefix == ANSWER_PREFIX and len(values) > 1) or len(set(values)) < len(values):
             return None
-        if values:
-            posted[name.removeprefix(prefix)] = values[0]
+        posted[question_id] = values[0] if prefix == ANSWER_PREFIX else values
     return posted
 
 
 def chosen_answers(
-    questions: Sequence[Mapping[str, Any]], form: MultiDict[str, str], prefix: str
-) -> tuple[dict[str, str], list[str]]:
-    """The answers posted in ``form`` (fields ``<prefix><questionId>``) as ``{questionId: answerId}``, and a
-    sentence for each field that is not one choice of one question of the test (those are left out)."""
-    by_id = {str(question.get("questionId")): (number, question) for number, question in enumerate(questions, 1)}
-    chosen: dict[str, str] = {}
+    questions: Sequence[Mapping[str, Any]], form: MultiDict[str, str]
+) -> tuple[dict[str, Answer], list[str]]:
+    """The answers posted in ``form`` as ``{questionId: answerId}`` (a tuple of answer ids, in the question's own
+    choice order, for a multiple-answer question), and a sentence for each question whose fields are not choices
+    of it, or not as many as it takes (those are left out)."""
+    by_id = {str(question.get("questionId")): question for question in questions}
+    given: dict[str, list[tuple[str, str]]] = {}
     problems: list[str] = []
-    for name in form:
-        if not name.startswith(prefix):
-            continue  # the CSRF token and anything else that is not an answer
-        values = [value for value in form.getlist(name) if value]
+    for prefix, question_id, values in _answer_fields(form):
         if not values:
-            continue  # a question left unanswered
-        found = by_id.get(name.removeprefix(prefix))
-        if found is None:
+            continue  # a question left unanswered; the CSRF token and other fields are no answer fields
+        if question_id not in by_id:
             problems.append("The form answers a question this test does not have.")
             continue
-        number, question = found
-        choices = {str(choice.get("answerId")) for choice in question.get("answers", [])}
-        if len(values) > 1:
-            problems.append(f"Question {number} has more than one answer; choose one.")
-        elif values[0] not in choices:
-            problems.append(f"The answer to question {number} is not one of its choices; choose one of them.")
+        given.setdefault(question_id, []).extend((prefix, value) for value in values)
+    chosen: dict[str, Answer] = {}
+    for number, question in enumerate(questions, 1):
+        question_id = str(question.get("questionId"))
+        if question_id not in given:
+            continue
+        choices = [str(choice.get("answerId")) for choice in question.get("answers", [])]
+        answer, problem = _chosen(number, question.get("multiple") is True, choices, given[question_id])
+        if problem:
+            problems.append(problem)
         else:
-            chosen[str(question.get("questionId"))] = values[0]
+            chosen[question_id] = answer
     return chosen, list(dict.fromkeys(problems))
+
+
+def _chosen(number: int, multiple: bool, choices: list[str], given: list[tuple[str, str]]) -> tuple[Answer, str | None]:
+    """Question ``number``'s answer from its posted ``(prefix, value)`` pairs, or why they are not one."""
+    values = [value for _, value in given]
+    if not multiple:
+        if len(values) > 1:
+            return "", f"Question {number} has more than one answer; choose one."
+        if given[0][0] != ANSWER_PREFIX:
+            return "", f"Question {number} takes one answer only; choose one."
+        if values[0] not in choices:
+            return "", f"The answer to question {number} is not one of its choices; choose one of them."
+        return values[0], None
+    if len(set(values)) < len(values):
+        return (), f"Question {number} has a choice ticked more than once; tick each choice once."
+    if any(value not in choices for value in values):
+        return (), f"An answer to question {number} is not one of its choices; tick only its choices."
+    return tuple(choice for choice in choices if choice in values), None

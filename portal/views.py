@@ -25,13 +25,25 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField
 
 from portal.api import ApiClient, ApiFailure
-from portal.checks import api_key_problem, chosen_answers, cleaned_key, id_parameter, posted_answers
+from portal.checks import (
+    ANSWER_PREFIX,
+    CHOICES_PREFIX,
+    Answer,
+    api_key_problem,
+    chosen_answers,
+    cleaned_key,
+    id_parameter,
+    posted_answers,
+)
 
 LOG = logging.getLogger(__name__)
 blueprint = Blueprint("portal", __name__)
 
-ANSWER_PREFIX = "answer."
 STUDENT, TRAINER = "student", "trainer"
+# When this session last sent each test ("subject/testId" -> receivedAt): the tests list shows it for a resubmit
+# test, whose listing entry says only that it was submitted (the API's listing reads no submission).
+SENT_AT, SENT_AT_KEPT = "sent_at", 50
+FIELD_PREFIXES = {"prefix": ANSWER_PREFIX, "choices_prefix": CHOICES_PREFIX}  # the answer fields' names (checks.py)
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -155,12 +167,14 @@ def open_tests() -> Response | str | tuple[str, int]:
         listing = api().list_tests(_key())
     except ApiFailure as failure:
         return failure_page(failure)
-    return render_template("tests.html", listing=listing, notice=session.pop("notice", None))
+    sent = session.get(SENT_AT, {})
+    return render_template("tests.html", listing=listing, notice=session.pop("notice", None), sent_at=sent)
 
 
-def _test_form(test: dict[str, Any], chosen: dict[str, str], problems: list[str]) -> tuple[str, int]:
-    """The test's page again, with the answers that were choices checked and why the others were not taken."""
-    page = render_template("test.html", test=test, chosen=chosen, prefix=ANSWER_PREFIX, problems=problems)
+def _test_form(test: dict[str, Any], chosen: dict[str, Answer], problems: list[str]) -> tuple[str, int]:
+    """The test's page again, with the answers that were choices checked and why the others were not taken.
+    Questions and choices come in the order the API gave them (its own order for each student, when shuffled)."""
+    page = render_template("test.html", test=test, chosen=chosen, problems=problems, **FIELD_PREFIXES)
     return page, 400 if problems else 200
 
 
@@ -174,7 +188,7 @@ def take_test(subject: str, test_id: str) -> Response | str | tuple[str, int]:
         return failure_page(failure)
     if request.method == "GET":
         return _test_form(test, {}, [])
-    return _test_form(test, *chosen_answers(test.get("questions", []), request.form, ANSWER_PREFIX))
+    return _test_form(test, *chosen_answers(test.get("questions", []), request.form))
 
 
 @blueprint.post("/test/<safe_id:subject>/<safe_id:test_id>/review")
@@ -185,12 +199,12 @@ def review_test(subject: str, test_id: str) -> Response | str | tuple[str, int]:
     except ApiFailure as failure:
         return failure_page(failure)
     questions = test.get("questions", [])
-    chosen, problems = chosen_answers(questions, request.form, ANSWER_PREFIX)
+    chosen, problems = chosen_answers(questions, request.form)
     if problems:
         return _test_form(test, chosen, problems)
     unanswered = [q for q in questions if str(q.get("questionId")) not in chosen]
     return render_template(
-        "review.html", test=test, chosen=chosen, unanswered=unanswered, prefix=ANSWER_PREFIX, questions=questions
+        "review.html", test=test, chosen=chosen, unanswered=unanswered, questions=questions, **FIELD_PREFIXES
     )
 
 
@@ -199,7 +213,7 @@ def review_test(subject: str, test_id: str) -> Response | str | tuple[str, int]:
 def submit_test(subject: str, test_id: str) -> Response | str | tuple[str, int]:
     # One request on the way that works: the API checks the answers. The test is read only when the form or the
     # API refused them, to show the test's page again saying why (each student key has a rate of its own).
-    answers = posted_answers(request.form, ANSWER_PREFIX)
+    answers = posted_answers(request.form)
     refusal: ApiFailure | None = None
     if answers is not None:
         try:
@@ -215,16 +229,28 @@ def submit_test(subject: str, test_id: str) -> Response | str | tuple[str, int]:
                 "receivedAt": stored.get("receivedAt"),
                 "answered": stored.get("answered"),
                 "questionCount": stored.get("questionCount"),
+                # 200 "replaced" (a test with resubmit): the new version replaced the earlier one
+                "replaced": stored.get("status") == "replaced",
+                "version": stored.get("version"),
             }
+            _remember_sent(subject, test_id, stored.get("receivedAt"))
             return redirect(url_for("portal.submitted"))
     try:
         test = api().get_test(_key(), subject, test_id)
     except ApiFailure as failure:
         return failure_page(failure)
-    chosen, problems = chosen_answers(test.get("questions", []), request.form, ANSWER_PREFIX)
+    chosen, problems = chosen_answers(test.get("questions", []), request.form)
     if problems or refusal is None:
         return _test_form(test, chosen, problems)
     return failure_page(refusal)  # the answers are choices, refused for another reason: the API's words
+
+
+def _remember_sent(subject: str, test_id: str, received_at: object) -> None:
+    if not isinstance(received_at, str):
+        return
+    sent = {name: at for name, at in dict(session.get(SENT_AT, {})).items() if name != f"{subject}/{test_id}"}
+    sent[f"{subject}/{test_id}"] = received_at
+    session[SENT_AT] = dict(list(sent.items())[-SENT_AT_KEPT:])  # the latest few: a session stays small
 
 
 @blueprint.get("/submitted")

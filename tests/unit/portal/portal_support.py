@@ -3,6 +3,7 @@ logging all run for real), its keys and data, and page helpers. Kept out of conf
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -43,6 +44,35 @@ TEST = {
         },
     ],
 }
+# Issue 16's shapes (openapi, GET /api/v1/test): the API's own order for this student (q2 first, q1's choices
+# shuffled), a multiple-answer question worth 2 points with partial credit, resubmission, and the student's own
+# (extended) deadline.
+RICH_TEST = {
+    "subjectName": "networks",
+    "testId": "net01",
+    "title": "Layers",
+    "deadline": "2026-12-03T22:00:00+00:00",
+    "resubmit": True,
+    "questions": [
+        {
+            "questionId": "q2",
+            "question": "TCP is ...",
+            "answers": [{"answerId": "y", "answerBody": "unreliable"}, {"answerId": "x", "answerBody": "reliable"}],
+        },
+        {
+            "questionId": "q1",
+            "question": "Which layers carry addresses?",
+            "points": 2,
+            "multiple": True,
+            "partial": True,
+            "answers": [
+                {"answerId": "C", "answerBody": "data link"},
+                {"answerId": "A", "answerBody": "network"},
+                {"answerId": "B", "answerBody": "session"},
+            ],
+        },
+    ],
+}
 RESULTS = {
     "tests": [
         {
@@ -68,6 +98,7 @@ class FakeApi:
     url: str = ""
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     submissions: list[dict[str, Any]] = field(default_factory=list)
+    test: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(TEST))  # what GET /api/v1/test answers
     refuse_every_key: bool = False  # API Gateway refusing every key (a key disabled after sign-in)
     # API Gateway answering every request itself: (status, its body), e.g. (429, {"message": "Too Many Requests"})
     gateway_answer: tuple[int, Any] | None = None
@@ -105,32 +136,38 @@ def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
                 return self._answer(200, RESULTS)
             if key != STUDENT_KEY:
                 return self._answer(403, {"error": "forbidden", "message": "Not a student of the class list."})
+            test, done = api.test, bool(api.submissions)
             if route == "/api/v1/tests" and method == "POST":
-                done = any(s["testId"] == "net01" for s in api.submissions)
-                tests = [] if done else [{k: TEST[k] for k in ("testId", "title", "deadline")} | {"questionCount": 2}]
+                entry = {k: test[k] for k in ("testId", "title", "deadline")} | {"questionCount": 2}
+                if test.get("resubmit"):  # a resubmit test stays listed once submitted (the listing has no time)
+                    entry |= {"resubmit": True} | ({"submitted": True} if done else {})
+                tests = [] if done and not test.get("resubmit") else [entry]
                 subjects = [{"subjectName": "networks", "tests": tests}] if tests else []
                 return self._answer(200, {"studentId": "student07", "subjects": subjects})
             if route == "/api/v1/test" and method == "GET":
                 if (query.get("subjectName"), query.get("testId")) != ("networks", "net01"):
                     return self._answer(404, {"error": "not_found", "message": "testId: no such test"})
-                return self._answer(200, TEST)
+                submitted = {"submitted": True, "submittedAt": SUBMITTED_AT} if done and test.get("resubmit") else {}
+                return self._answer(200, test | submitted)
             if route == "/api/v1/test" and method == "POST":
-                if any(s["testId"] == body.get("testId") for s in api.submissions):
+                if done and not test.get("resubmit"):
                     return self._answer(
                         409, {"error": "already_submitted", "message": "You already submitted test 'net01'."}
                     )
-                refused = _invalid_answer(body.get("answers", []))
+                refused = _invalid_answer(test, body.get("answers", []))
                 if refused:
                     return self._answer(400, {"error": "invalid_answer", "message": refused})
                 api.submissions.append(body)
+                version = len(api.submissions)
                 return self._answer(
-                    201,
+                    200 if version > 1 else 201,
                     {
-                        "status": "stored",
+                        "status": "replaced" if version > 1 else "stored",
+                        **({"version": version} if version > 1 else {}),
                         "subjectName": body["subjectName"],
                         "testId": body["testId"],
                         "studentId": "student07",
-                        "receivedAt": "2026-11-18T12:00:00+00:00",
+                        "receivedAt": SUBMITTED_AT,
                         "answered": len(body["answers"]),
                         "questionCount": 2,
                     },
@@ -146,18 +183,27 @@ def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _invalid_answer(answers: list[dict[str, Any]]) -> str | None:
-    """What the API says of answers that are not choices of TEST's questions (exact ids), as its 400 does."""
-    choices = {q["questionId"]: {c["answerId"] for c in q["answers"]} for q in TEST["questions"]}  # type: ignore[index]
+def _invalid_answer(test: dict[str, Any], answers: list[dict[str, Any]]) -> str | None:
+    """What the API says of answers that are not choices of the test's questions (exact ids), as its 400 does: a
+    multiple-answer question takes a list of distinct choices (or one choice as a string), any other one choice."""
+    questions = {q["questionId"]: q for q in test["questions"]}
     for index, answer in enumerate(answers):
-        allowed = choices.get(answer.get("questionId"))
-        if allowed is None:
+        question = questions.get(answer.get("questionId"))
+        if question is None:
             return f"answers[{index}].questionId: {answer.get('questionId')!r} is not a question of this test"
-        if answer.get("answer") not in allowed:
-            return f"answers[{index}].answer: {answer.get('answer')!r} is not a choice"
+        allowed, given = {c["answerId"] for c in question["answers"]}, answer.get("answer")
+        if isinstance(given, list) and question.get("multiple") and len(set(given)) == len(given):
+            given_ids = given
+        elif isinstance(given, str):
+            given_ids = [given]
+        else:
+            return f"answers[{index}].answer: {given!r} is not a choice"
+        if not set(given_ids) <= allowed:
+            return f"answers[{index}].answer: {given!r} is not a choice"
     return None
 
 
+SUBMITTED_AT = "2026-11-18T12:00:00+00:00"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
