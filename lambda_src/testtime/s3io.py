@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 import boto3
@@ -97,6 +98,13 @@ def put_if_absent(bucket: str, key: str, body: bytes, content_type: str = "appli
             return False
         raise
     return True
+
+
+def list_modified(bucket: str, prefix: str = "") -> Iterator[tuple[str, datetime]]:
+    """``(key, LastModified)`` of every key under ``prefix``: what ListObjectsV2 returns anyway, page by page."""
+    for page in client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            yield item["Key"], item["LastModified"]
 
 
 def list_keys(bucket: str, prefix: str = "", delimiter: str | None = None) -> Iterator[str]:

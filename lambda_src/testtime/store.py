@@ -24,6 +24,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
@@ -254,11 +255,13 @@ def submission_receipt_of(student_id: str, subject: str, test_id: str) -> Receip
     return Receipt(int(version) if version.isdigit() else None, metadata.get(RECEIPT_RECEIVED_AT) or None)
 
 
-def submitted_tests(student_id: str) -> set[tuple[str, str]]:
-    """``(subject, testId)`` of every test the student submitted: one ListObjectsV2 per 1,000 markers."""
-    done: set[tuple[str, str]] = set()
-    for key in s3io.list_keys(bucket(), layout.submitted_marker_prefix(student_id)):
+def submitted_tests(student_id: str) -> dict[tuple[str, str], datetime]:
+    """``(subject, testId)`` of every test the student submitted, with when its marker was last written (the
+    latest submission's time, within the moment between storing it and writing the marker): one ListObjectsV2 per
+    1,000 markers."""
+    done: dict[tuple[str, str], datetime] = {}
+    for key, modified in s3io.list_modified(bucket(), layout.submitted_marker_prefix(student_id)):
         parsed = layout.parse_submitted_marker(key)
         if parsed is not None and parsed[0] == student_id:
-            done.add((parsed[1], parsed[2]))
+            done[(parsed[1], parsed[2])] = modified
     return done

@@ -21,6 +21,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # Open by the caller's own deadline (an extension counts); a resubmit test stays listed once submitted.
     submitted = store.submitted_tests(student.student_id)
     subjects = store.catalog().open_tests(submitted, deadlines.utc_now(), subject, student_id=student.student_id)
+    for group in subjects:  # when a listed resubmit test was last submitted: the marker's LastModified, no request
+        for test in group["tests"]:
+            if test.get("submitted"):
+                test["submittedAt"] = deadlines.to_iso(submitted[(group["subjectName"], test["testId"])])
     open_count = sum(len(entry["tests"]) for entry in subjects)
     log("INFO", "open tests listed", subject=subject, openTests=open_count)
     return http.json_response(200, {"studentId": student.student_id, "subjects": subjects})

@@ -5,6 +5,7 @@ Every response is checked against the OpenAPI file (``invoke``)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -226,9 +227,12 @@ def test_a_resubmit_test_stays_listed_once_submitted(rich: Any) -> None:
         "questionCount": 5,
         "resubmit": True,
     }
+    before = datetime.now(UTC).replace(microsecond=0)
     assert submit([{"questionId": "2", "answer": "x"}])[0] == 201
     entry = listed()
     assert entry is not None and entry["submitted"] is True
+    # When: the marker's LastModified, from the listing the route makes anyway.
+    assert before <= deadlines.parse_instant(entry["submittedAt"]) <= datetime.now(UTC)
     assert "submitted" not in (listed("student02") or {})
 
 
