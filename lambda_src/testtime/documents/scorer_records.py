@@ -5,7 +5,8 @@
 * the test's sending lease (``scorer/leases/...``): who may send the test's score emails now;
 * the email ledger: a student's own record (``scorer/emails/<subject>/<test>/<studentId>.json``, a claim or a
   failed email and its later outcome) and batches of records of emails sent (``.../batches/<id>.json``);
-* the summary ledger (``scorer/summaries/...``): the trainer's summary covered the test at a scoring version.
+* the summary ledger (``scorer/summaries/...``): the trainer's summary covered the test at a scoring version (and,
+  for a test with extensions, which students it covered).
 
 Times are ISO 8601 with offset; a time that cannot be read is None (a claim with no readable time is stale).
 """
@@ -51,12 +52,15 @@ def _fields(pairs: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ScoreRow:
-    """What the trainer's summary shows of one score."""
+    """What the trainer's summary shows of one score, and which submission version it scored."""
 
     correct: int
     questions: int
     percent: float
     grade: Grade
+    points: float | None = None  # None: the test is not weighted (its score is a count of right answers)
+    max_points: float | None = None
+    version: int = 1  # the submission version scored (a newer one, once the test reopened, is scored again)
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,30 @@ def _row(key: str, sid: str, raw: Any) -> ScoreRow:
         raise MalformedDocument(key, f"has no usable percent of {sid}")
     if isinstance(grade, bool) or not isinstance(grade, int | float | str):
         raise MalformedDocument(key, f"has no usable grade of {sid}")
-    return ScoreRow(raw["correct"], raw["questions"], float(percent), grade)
+    points, max_points, version = raw.get("points"), raw.get("maxPoints"), raw.get("version", 1)
+    if (points is None) != (max_points is None) or not all(
+        value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+        for value in (points, max_points)
+    ):
+        raise MalformedDocument(key, f"has no usable points of {sid}")
+    if not is_count(version) or version < 1:
+        raise MalformedDocument(key, f"has no usable submission version of {sid}")
+    return ScoreRow(raw["correct"], raw["questions"], float(percent), grade, points, max_points, version)
+
+
+def _row_document(row: ScoreRow) -> dict[str, Any]:
+    """A row as stored; points and version only when used, so a test without them keeps its bytes."""
+    document: dict[str, Any] = {
+        "correct": row.correct,
+        "questions": row.questions,
+        "percent": row.percent,
+        "grade": row.grade,
+    }
+    if row.points is not None:
+        document |= {"points": row.points, "maxPoints": row.max_points}
+    if row.version != 1:
+        document["version"] = row.version
+    return document
 
 
 def parse_state(key: str, body: bytes | None) -> TestState | None:
@@ -102,10 +129,7 @@ def parse_state(key: str, body: bytes | None) -> TestState | None:
 
 
 def state_document(state: TestState) -> bytes:
-    rows = {
-        sid: {"correct": row.correct, "questions": row.questions, "percent": row.percent, "grade": row.grade}
-        for sid, row in sorted(state.rows.items())
-    }
+    rows = {sid: _row_document(row) for sid, row in sorted(state.rows.items())}
     return dumps(
         {
             "version": state.version,
@@ -235,7 +259,11 @@ def ledger_batch_document(records: Mapping[str, EmailRecord]) -> bytes:
 
 @dataclass(frozen=True)
 class SummaryRecord:
-    """The trainer's summary of a test at a scoring version: claimed (SENDING), SENT or FAILED."""
+    """The trainer's summary of a test at a scoring version: claimed (SENDING), SENT or FAILED.
+
+    ``students`` (written for a test with extensions only, so other tests keep their bytes): the students whose
+    outcome the summary reported, so that one scored after their own, later deadline is reported once more.
+    """
 
     status: str
     version: str
@@ -245,6 +273,7 @@ class SummaryRecord:
     covered_at: datetime | None = None  # SENT
     error: str | None = None  # FAILED
     failed_at: datetime | None = None  # FAILED
+    students: tuple[str, ...] | None = None  # SENT, sorted; None: not recorded (a test without extensions)
 
     def covers(self, version: str) -> bool:
         return self.status == SENT and self.version == version
@@ -252,6 +281,9 @@ class SummaryRecord:
 
 def parse_summary_record(key: str, body: bytes) -> SummaryRecord:
     document = _object(key, body)
+    students = document.get("students")
+    if students is not None and (not isinstance(students, list) or not all(isinstance(s, str) for s in students)):
+        raise MalformedDocument(key, "has a students entry that is not a list of student ids")
     return SummaryRecord(
         status=str(document.get("status") or ""),
         version=str(document.get("version") or ""),
@@ -261,6 +293,7 @@ def parse_summary_record(key: str, body: bytes) -> SummaryRecord:
         covered_at=_instant(document.get("coveredAt")),
         error=_text(document.get("error")),
         failed_at=_instant(document.get("failedAt")),
+        students=None if students is None else tuple(sorted(students)),
     )
 
 
@@ -276,6 +309,7 @@ def summary_record_document(record: SummaryRecord) -> bytes:
                 "error": record.error,
                 "failedAt": record.failed_at,
                 "runId": record.run_id,
+                "students": None if record.students is None else sorted(record.students),
             }
         )
     )

@@ -1,5 +1,9 @@
 """The tests past their deadline: what a run reads of each, and the scoring of their submissions.
 
+A student is scored once their own deadline (:meth:`CatalogTest.deadline_for`: an extension, else the due time)
+has passed, on the highest version of their submission the one listing shows (a test with ``resubmit`` keeps
+every version, create-only); until then they are waiting ("pending" to the trainer), never missing.
+
 Request budget per submission: one ``GetObject`` of testResult.json and one ``PutObject`` of score.json (the
 emails' records add about 0.05, see :mod:`.ledger`); per test and run a few more (answer key, questions, state,
 summary ledger, one listing). ``score.json`` is not written again while the scoring version recorded in the
@@ -12,11 +16,13 @@ reading threads of :func:`score_submissions` only return a :class:`Scored` per s
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -58,8 +64,11 @@ class TestProgress:
     version: str  # the scoring version, or "unscored: <why>"
     key: AnswerKey | None = None  # None: the test cannot be scored
     book: dict[str, Question] = field(default_factory=dict)  # the questions by id, for the emails
-    submitters: tuple[str, ...] = ()  # students with a testResult.json, sorted
+    submitters: tuple[str, ...] = ()  # students with a submission, past their own deadline: scored now, sorted
     has_score: frozenset[str] = frozenset()  # students with a score.json
+    versions: dict[str, int] = field(default_factory=dict)  # submitter -> highest submission version (else 1)
+    as_of: datetime | None = None  # the run's as-of time (None: everybody's deadline counts as passed)
+    listed: frozenset[str] = frozenset()  # every student with a submission, their deadline passed or not
     saved: records.TestState | None = None  # the state cache as stored
     summary: SummaryLedger | None = None  # None: the trainer's summary never covered the test
     rows: dict[str, records.ScoreRow] = field(default_factory=dict)
@@ -94,7 +103,14 @@ def _read_summary_ledger(data: S3Data, key: str) -> SummaryLedger | None:
         return SummaryLedger(None, etag)  # taken over by the next claim
 
 
-def prepare(data: S3Data, test: CatalogTest, scale: GradeScale, failures: FailureLog) -> TestProgress:
+def _corrupt_version(why: str) -> int:
+    """The submission version a stored "corrupt" reason is about: it starts with the file's name (problem_of)."""
+    return layout.submission_version_of(why.split(" ", 1)[0]) or 1
+
+
+def prepare(
+    data: S3Data, test: CatalogTest, scale: GradeScale, failures: FailureLog, as_of: datetime | None = None
+) -> TestProgress:
     """Per test: answer key, questions, state, summary ledger and one listing of the test's prefix."""
     subject, test_id = test.subject, test.test_id
     answer_key = layout.answer_key_key(subject, test_id)
@@ -104,7 +120,7 @@ def prepare(data: S3Data, test: CatalogTest, scale: GradeScale, failures: Failur
     except MalformedDocument as error:
         key, version = None, f"unscored: {problem_of(error)}"
         failures.add(Failure(FailureKind.ANSWER_KEY, problem_of(error), subject, test_id))
-    work = TestProgress(test, version, key)
+    work = TestProgress(test, version, key, as_of=as_of)
     if key is not None:
         questions_key = layout.questions_key(subject, test_id)
         try:
@@ -120,16 +136,30 @@ def prepare(data: S3Data, test: CatalogTest, scale: GradeScale, failures: Failur
     work.summary = _read_summary_ledger(data, layout.summary_ledger_key(subject, test_id))
     if key is None:
         return work
-    submitters: set[str] = set()
+    latest: dict[str, int] = {}
     has_score: set[str] = set()
     for listed in data.list_keys(layout.test_prefix(subject, test_id)):
         parsed = layout.parse_test_folder_key(subject, test_id, listed)
-        if parsed is not None:
-            (submitters if parsed[1] == layout.SUBMISSION_FILE else has_score).add(parsed[0])
-    work.submitters, work.has_score = tuple(sorted(submitters)), frozenset(has_score)
-    work.rows = {sid: row for sid, row in work.rows.items() if sid in submitters}
-    work.corrupt = {sid: why for sid, why in work.corrupt.items() if sid in submitters}
+        if parsed is None:
+            continue
+        sid, leaf = parsed
+        submission_version = layout.submission_version_of(leaf)
+        if submission_version is None:
+            has_score.add(sid)
+        else:
+            latest[sid] = max(latest.get(sid, 0), submission_version)
+    work.listed = frozenset(latest)
+    due = {sid: v for sid, v in latest.items() if not is_waiting(work, sid)}
+    work.submitters, work.has_score, work.versions = tuple(sorted(due)), frozenset(has_score), due
+    # A cached row or corrupt reason of an older version is stale: the newer version is read and scored.
+    work.rows = {sid: row for sid, row in work.rows.items() if due.get(sid) == row.version}
+    work.corrupt = {sid: why for sid, why in work.corrupt.items() if due.get(sid) == _corrupt_version(why)}
     return work
+
+
+def is_waiting(work: TestProgress, student_id: str) -> bool:
+    """Whether the student's own deadline (an extension) is still ahead of the run's as-of time."""
+    return work.as_of is not None and work.test.deadline_for(student_id) > work.as_of
 
 
 @dataclass(frozen=True)
@@ -139,6 +169,7 @@ class Job:
     work: TestProgress
     student_id: str
     write: bool
+    version: int = 1  # the submission version to read
 
 
 @dataclass(frozen=True)
@@ -162,21 +193,23 @@ def _jobs(works: Sequence[TestProgress]) -> list[Job]:
                 continue
             if sid in work.corrupt:
                 continue  # immutable submission, same version: still corrupt
-            write = not (sid in work.rows and sid in work.has_score)
+            write = not (sid in work.rows and sid in work.has_score)  # rows hold the latest version only
             if write or sid not in work.emailed:
-                jobs.append(Job(work, sid, write))
+                jobs.append(Job(work, sid, write, work.versions.get(sid, 1)))
     return jobs
 
 
 def _score_one(data: S3Data, job: Job, scale: GradeScale, scored_at: str) -> Scored:
     test, sid = job.work.test, job.student_id
     assert job.work.key is not None
-    submission_key = layout.submission_key(test.subject, test.test_id, sid)
+    submission_key = layout.submission_version_key(test.subject, test.test_id, sid, job.version)
     try:
         body = data.get(submission_key)
         if body is None:
             return Scored(job)  # listed, then gone: nothing to score
         result = score(parse_submission(submission_key, body, sid), job.work.key, scale, test.subject, test.test_id)
+        if result.version != job.version:  # the key names the version; the document's own field is only a copy
+            result = dataclasses.replace(result, version=job.version)
         if job.write:
             data.put(layout.score_key(test.subject, test.test_id, sid), score_document(result, scored_at))
         return Scored(job, score=result, written=job.write)
@@ -202,9 +235,7 @@ def score_submissions(
             work, sid = outcome.job.work, outcome.job.student_id
             written[work.name] += outcome.written
             if outcome.score is not None:
-                work.rows[sid] = records.ScoreRow(
-                    outcome.score.correct, outcome.score.questions, outcome.score.percent, outcome.score.grade
-                )
+                work.rows[sid] = score_row(outcome.score)
                 if sid not in work.emailed:
                     work.pending[sid] = outcome.score
             elif outcome.corrupt is not None:
@@ -217,9 +248,29 @@ def score_submissions(
     return written
 
 
+def score_row(result: Score) -> records.ScoreRow:
+    return records.ScoreRow(
+        result.correct, result.questions, result.percent, result.grade, result.points, result.max_points, result.version
+    )
+
+
 def missing(work: TestProgress, class_ids: Sequence[str]) -> list[str]:
-    """Students of the class list without a submission, sorted."""
-    return missing_students(class_ids, work.submitters)
+    """Students of the class list without a submission whose own deadline has passed, sorted."""
+    return [sid for sid in missing_students(class_ids, work.submitters) if not is_waiting(work, sid)]
+
+
+def waiting(work: TestProgress, class_ids: Iterable[str]) -> list[tuple[str, datetime]]:
+    """Students of the class list, or with a submission, whose own deadline is still ahead: (id, deadline),
+    sorted by id. Their submission, if any, is scored by a run after that deadline."""
+    candidates = set(class_ids) | set(work.listed)
+    return [(sid, work.test.deadline_for(sid)) for sid in sorted(candidates) if is_waiting(work, sid)]
+
+
+def settled(work: TestProgress, class_ids: Iterable[str]) -> frozenset[str]:
+    """The students whose outcome the trainer's summary reports as final: scored, corrupt, or missing after an
+    extension of their own (a missing student without one is as today: reported with the test)."""
+    late_missing = {sid for sid in missing(work, list(class_ids)) if work.test.extension_for(sid) is not None}
+    return frozenset(work.rows) | frozenset(work.corrupt) | late_missing
 
 
 def save_state(data: S3Data, work: TestProgress) -> None:

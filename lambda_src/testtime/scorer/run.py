@@ -133,7 +133,7 @@ class ScorerRun:
         works = []
         for test in due:
             try:
-                works.append(grading.prepare(self.data, test, self.settings.scale, self.failures))
+                works.append(grading.prepare(self.data, test, self.settings.scale, self.failures, self.as_of))
             except (ClientError, BotoCoreError) as error:  # this test waits for the next run, the others go on
                 self.failures.add(Failure(FailureKind.READ_ERROR, f"S3: {error}", test.subject, test.test_id))
         phases.done("prepareSeconds")
@@ -214,6 +214,7 @@ class ScorerRun:
             if work.key is None:
                 continue
             absent = len(grading.missing(work, class_ids))
+            later = len(grading.waiting(work, class_ids))
             self.result.tests_scored += 1
             self.result.submissions_scored += len(work.rows)
             self.result.missing += absent
@@ -229,14 +230,25 @@ class ScorerRun:
                 submissionsScored=len(work.rows),
                 corrupt=len(work.corrupt),
                 missing=absent,
+                pending=later,
                 scoresWritten=written[work.name],
             )
 
     def _send_student_emails(self, works: Sequence[grading.TestProgress], students: ClassList) -> Sending:
         """Take the leases, send within the time budget and the daily quota, record, release."""
         ledgers: dict[str, TestLedger] = {}
+        # A run as of a later time (bin/score-now.sh --as-of) acts as of then, as it scores.
+        moment = max(self.runtime.now(), self.as_of)
         for work in works:
             if not work.pending:
+                continue
+            if not work.test.closed_for_everybody(moment):
+                # A score, with the student's own answers, gives the key away (all right: those are the answers)
+                # to a classmate whose extension still runs: the emails wait for the test to close for everybody.
+                # They stay unsent, so a later run finds them again.
+                log("INFO", "score emails held", subject=work.test.subject, testId=work.test.test_id,
+                    emailsHeld=len(work.pending), until=to_iso(work.test.closes_for_everybody))  # fmt: skip
+                work.pending = {}
                 continue
             ledger = TestLedger(
                 self.data,

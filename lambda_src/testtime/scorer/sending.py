@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from testtime.documents.class_list import Student
 from testtime.documents.scores import Score
-from testtime.emails import combined_student_email
+from testtime.emails import ScorePart, combined_student_email
 from testtime.log import log
 from testtime.mailer import DailyQuotaExceeded, Mailer, SendFailed
 from testtime.scorer.failures import Failure, FailureKind, FailureLog
@@ -120,8 +120,18 @@ class Sent:
     attempted: list[tuple[TestProgress, str]] = field(default_factory=list)  # (test, student) of a failed email
 
 
+def score_part(work: TestProgress, result: Score) -> ScorePart:
+    """One test's part of a student's email (sent only once the test has closed for everybody: see run.py)."""
+    explanations = work.key.explanations if work.key is not None else {}
+    return ScorePart(result, work.test, work.book, explanations)
+
+
 def _send_one(
-    email: Email, ledgers: Mapping[str, TestLedger], mailer: Mailer, dispatcher: Dispatcher, failures: FailureLog
+    email: Email,
+    ledgers: Mapping[str, TestLedger],
+    mailer: Mailer,
+    dispatcher: Dispatcher,
+    failures: FailureLog,
 ) -> Sent:
     sid = email.student.student_id
     outcome = Sent()
@@ -135,7 +145,7 @@ def _send_one(
     if not claimed:
         return outcome
     rendered = combined_student_email(
-        [(result, work.test, work.book) for work, result, _, _ in claimed], email.student.name or ""
+        [score_part(work, result) for work, result, _, _ in claimed], email.student.name or ""
     )
     try:
         message_id = mailer.send(email.student.email, rendered.subject, rendered.text, rendered.html)

@@ -1,8 +1,11 @@
 """The trainer's summary: one email per run with anything new, and the ledger of the tests it covered.
 
-A test is covered once per scoring version: the summary ledger (``scorer/summaries/<subject>/<test>.json``) is
-claimed before the email (create-only, or If-Match over a failed or stale claim) and records the outcome after.
-Runs on the run's own thread only.
+A test is covered once per scoring version and set of settled students: the summary ledger
+(``scorer/summaries/<subject>/<test>.json``) is claimed before the email (create-only, or If-Match over a failed or
+stale claim) and records the outcome after. For a test with extensions the record names the students it covered,
+so that a student scored (or found missing) after their own, later deadline is reported once by that later run;
+a record without the names (a test without extensions, or written before them) covers every student except one
+whose extension ran past the time it was sent. Runs on the run's own thread only.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from testtime.emails import SummaryCounts, SummaryRow, SummaryTest, trainer_summ
 from testtime.mailer import Mailer, SendFailed
 from testtime.scorer.data import S3Data
 from testtime.scorer.failures import STATE_KINDS, Failure, FailureKind, FailureLog
-from testtime.scorer.grading import TestProgress, missing
+from testtime.scorer.grading import TestProgress, missing, settled, waiting
 from testtime.scorer.handover import Continuation
 
 
@@ -53,6 +56,20 @@ class TrainerSummary:
             return False  # another run is sending the summary of this test right now
         return self.data.put_if_match(key, claim, work.summary.etag)
 
+    @staticmethod
+    def _covered(work: TestProgress, class_ids: Sequence[str]) -> bool:
+        """Whether a summary already reported the test at its scoring version with every settled student."""
+        record = work.summary.record if work.summary else None
+        if record is None or not record.covers(work.version):
+            return False
+        now_settled = settled(work, class_ids)
+        if record.students is not None:
+            return now_settled <= set(record.students)
+        sent_at = record.covered_at
+        return sent_at is None or not any(
+            work.test.extension_for(sid) is not None and work.test.deadline_for(sid) > sent_at for sid in now_settled
+        )
+
     def _record(self, work: TestProgress, record: records.SummaryRecord) -> None:
         key = layout.summary_ledger_key(work.test.subject, work.test.test_id)
         self.data.put(key, records.summary_record_document(record))
@@ -71,11 +88,8 @@ class TrainerSummary:
         """Send the summary when there is news: a test not covered at its version, emails of this run (all its
         links, ``chain``), or an ``alarm`` (nothing could be scored: the catalog is unreadable); whether it was
         sent. ``found`` are this invocation's failures."""
-        new = [
-            work
-            for work in works
-            if not (work.summary and work.summary.record and work.summary.record.covers(work.version))
-        ]
+        class_ids = list(students)
+        new = [work for work in works if not self._covered(work, class_ids)]
         chain_news = chain.emails_sent or chain.emails_failed or chain.failures or alarm
         if not new and not chain_news:
             return False
@@ -101,10 +115,16 @@ class TrainerSummary:
                 )
             return False
         for work in new:
+            covered = tuple(sorted(settled(work, class_ids))) if work.test.extensions else None
             self._record(
                 work,
                 records.SummaryRecord(
-                    records.SENT, work.version, self.run_id, message_id=message_id, covered_at=self.now()
+                    records.SENT,
+                    work.version,
+                    self.run_id,
+                    message_id=message_id,
+                    covered_at=self.now(),
+                    students=covered,
                 ),
             )
         return True
@@ -115,8 +135,23 @@ def _section(work: TestProgress, students: Mapping[str, Student]) -> SummaryTest
         return SummaryTest(work.test, note=f"Not scored: {work.version.removeprefix('unscored: ')}")
     rows = []
     for sid, row in sorted(work.rows.items()):
-        student = students.get(sid)
-        name = (student.name or "") if student else ""
-        rows.append(SummaryRow(sid, name, row.correct, row.questions, row.percent, row.grade))
+        rows.append(
+            SummaryRow(
+                sid,
+                _name(students, sid),
+                row.correct,
+                row.questions,
+                row.percent,
+                row.grade,
+                row.points,
+                row.max_points,
+            )
+        )
     absent = [(sid, students[sid].name or "") for sid in missing(work, list(students))]
-    return SummaryTest(work.test, rows, absent)
+    later = [(sid, _name(students, sid), deadline) for sid, deadline in waiting(work, list(students))]
+    return SummaryTest(work.test, rows, absent, pending=later, weighted=work.key.weighted)
+
+
+def _name(students: Mapping[str, Student], sid: str) -> str:
+    student = students.get(sid)
+    return (student.name or "") if student else ""

@@ -83,3 +83,30 @@ def test_summary_record_covers_its_version_only() -> None:
     assert not records.parse_summary_record(SUMMARY_KEY, records.summary_record_document(claim)).covers("v1")
     with pytest.raises(MalformedDocument, match=SUMMARY_KEY):
         records.parse_summary_record(SUMMARY_KEY, b"[]")
+
+
+def test_state_rows_keep_points_and_version_only_when_used() -> None:
+    plain = records.ScoreRow(3, 4, 75.0, 4)
+    weighted = records.ScoreRow(1, 2, 70.0, 4, points=3.5, max_points=5, version=3)
+    state = records.TestState("v1", {"s1": plain, "s2": weighted})
+    body = records.state_document(state)
+    assert json.loads(body)["rows"] == {
+        "s1": {"correct": 3, "questions": 4, "percent": 75.0, "grade": 4},
+        "s2": {"correct": 1, "questions": 2, "percent": 70.0, "grade": 4, "points": 3.5, "maxPoints": 5, "version": 3},
+    }
+    assert records.parse_state(STATE_KEY, body) == state
+    for row in ({"points": 1}, {"points": "1", "maxPoints": 2}, {"version": 0}, {"version": "2"}):
+        raw = {"rows": {"s1": {"correct": 1, "questions": 2, "percent": 50.0, "grade": 3, **row}}}
+        with pytest.raises(MalformedDocument, match=STATE_KEY):
+            records.parse_state(STATE_KEY, json.dumps(raw).encode())
+
+
+def test_summary_record_names_its_students_only_when_given() -> None:
+    plain = records.SummaryRecord(records.SENT, "v1", "run-1", message_id="m-2", covered_at=AT)
+    assert "students" not in json.loads(records.summary_record_document(plain))
+    named = records.SummaryRecord(records.SENT, "v1", "run-1", message_id="m-2", covered_at=AT, students=("s1", "s2"))
+    body = records.summary_record_document(named)
+    assert json.loads(body)["students"] == ["s1", "s2"]
+    assert records.parse_summary_record(SUMMARY_KEY, body) == named
+    with pytest.raises(MalformedDocument, match=SUMMARY_KEY):
+        records.parse_summary_record(SUMMARY_KEY, b'{"status": "sent", "version": "v1", "students": "s1"}')
