@@ -137,37 +137,30 @@ def score(submission: Submission, key: AnswerKey, scale: GradeScale, subject: st
         if earned == _worth(entry):
             correct += 1
         elif key.weighted:
-            points = round(float(earned), POINTS_DECIMALS)
-            wrong.append(WrongAnswer(entry.question_id, _as_given(given), entry.answer, points, entry.points))
+            share = round(float(earned), POINTS_DECIMALS)
+            wrong.append(WrongAnswer(entry.question_id, _as_given(given), entry.answer, share, entry.points))
         else:
             wrong.append(WrongAnswer(entry.question_id, _as_given(given), entry.answer))
     questions = key.questions
-    if not key.weighted:
+    if key.weighted:
+        total = sum((_worth(entry) for entry in key.entries), Fraction(0))
+        percent = round(float(earned_total * 100 / total), 2)
+        grade = scale.grade(float(earned_total), float(total))
+        points: float | None = round(float(earned_total), POINTS_DECIMALS)
+    else:  # exactly the original figures: right answers over questions
         percent = round(correct * 100 / questions, 2) if questions else 0.0
-        grade = scale.grade(correct, questions)
-        return Score(
-            submission.student_id,
-            subject,
-            test_id,
-            correct,
-            questions,
-            percent,
-            grade,
-            tuple(wrong),
-            version=submission.version,
-        )
-    total = sum((_worth(entry) for entry in key.entries), Fraction(0))
+        grade, points = scale.grade(correct, questions), None
     return Score(
         submission.student_id,
         subject,
         test_id,
         correct,
         questions,
-        round(float(earned_total * 100 / total), 2),
-        scale.grade(float(earned_total), float(total)),
+        percent,
+        grade,
         tuple(wrong),
-        points=round(float(earned_total), POINTS_DECIMALS),
-        max_points=key.max_points,
+        points=points,
+        max_points=key.max_points if key.weighted else None,
         version=submission.version,
     )
 
