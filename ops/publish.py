@@ -162,6 +162,7 @@ def publish(
             *_dropped_entries(existing_catalog, check=check),
             *_past_deadlines(catalog, {*tests.added, *tests.reopened}, now),
             *_shortening_extensions(catalog, tests),
+            *_late_extensions(catalog, tests, now),
         ],
     )
 
@@ -238,6 +239,21 @@ def _shortening_extensions(catalog: Catalog, changes: CatalogChanges) -> list[st
             warnings.append(
                 f"{name}: the extension of {student} ends {to_iso(due)}, before the test's deadline {to_iso(test.due)};"
                 " that student has less time than the others"
+            )
+    return warnings
+
+
+def _late_extensions(catalog: Catalog, changes: CatalogChanges, now: datetime) -> list[str]:
+    """Extensions set now on a test whose common deadline has passed: the scorer may already have emailed the
+    others their scores and the right answers, which the extended student could then see before submitting."""
+    warnings = []
+    for name, student, due in changes.extensions:
+        test = next(test for test in catalog.tests.values() if test.name == name)
+        if due is not None and test.deadline <= now < due:
+            warnings.append(
+                f"{name}: the extension of {student} comes after the test's deadline {to_iso(test.deadline)}; if the "
+                "scorer has run since, the other students were emailed their scores and the right answers, which "
+                f"{student} may see before submitting"
             )
     return warnings
 

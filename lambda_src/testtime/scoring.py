@@ -18,11 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from testtime.documents.questions import AnswerKey, KeyEntry, normalise
+from testtime.documents.questions import POINTS_DECIMALS, AnswerKey, KeyEntry, normalise
 from testtime.documents.scores import Grade, Score, WrongAnswer
 from testtime.documents.submissions import Given, Submission
-
-POINTS_DECIMALS = 4  # points earned as stored: 1/3 of a point is 0.3333
 
 # Bumped when the content of score.json changes shape, so existing score.json files get rewritten.
 SCORE_FORMAT = 1

@@ -74,7 +74,10 @@ def points(check: FieldChecker, value: Any, where: FieldPath) -> int | float | N
     """A positive finite number of at most ``MAX_POINTS``; an integral one as an int, so that ``2.0`` is ``2``."""
     number: float | None = None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int of hundreds of digits (JSON has no limit): too many points either way
+            number = math.inf if value > 0 else -math.inf
     elif isinstance(value, str) and not check.document.typed and where not in check.document.quoted:
         number = float(value) if _DECIMAL.fullmatch(value) else None
     if number is None or not math.isfinite(number):

@@ -14,9 +14,9 @@ closed for everybody. The students' file never carries an answer or an explanati
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from testtime.documents.codec import MalformedDocument, dumps, loads, require
@@ -30,6 +30,7 @@ class Choice:
 
 # The most points one question may be worth: beyond it a figure is a typo, and sums stay exact in floats.
 MAX_POINTS = 1000
+POINTS_DECIMALS = 4  # points as stored: 1/3 of a point is 0.3333
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,8 @@ def _text(value: Any) -> str:
 
 def is_points(value: Any) -> bool:
     """A question's worth: a positive finite number up to :data:`MAX_POINTS` (not a boolean)."""
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and 0 < value <= MAX_POINTS
-    )
+    # The range first: comparing a 400-digit int is fine, math.isfinite on it raises OverflowError (NaN fails both).
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= MAX_POINTS
 
 
 def _points(key: str, where: str, item: dict[str, Any]) -> float:
@@ -203,7 +200,10 @@ class AnswerKey:
 
     @property
     def max_points(self) -> float:
-        return sum(entry.points for entry in self.entries)
+        """The points of every question, summed exactly (0.1 + 0.7 is 0.8, not 0.7999999999999999), as the scorer
+        sums the points earned; a whole sum as an int."""
+        total = sum((Fraction(str(entry.points)) for entry in self.entries), Fraction(0))
+        return total.numerator if total.denominator == 1 else round(float(total), POINTS_DECIMALS)
 
     @property
     def weighted(self) -> bool:

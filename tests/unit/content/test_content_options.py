@@ -385,6 +385,19 @@ def test_the_original_layout_refuses_options_of_the_wrong_type(make_content: Mak
     ]
 
 
+def test_points_of_hundreds_of_digits_are_refused_with_their_line(make_content: MakeContent) -> None:
+    folder = "subjects/networks/legacy01"
+    questions = rendered(make_content())["networks/test01/questions.json"].decode()
+    key = (
+        f'[\n  {{"questionId": "1", "answer": "a", "points": {10**400}}},\n  {{"questionId": "2", "answer": "b"}}\n]\n'
+    )
+    files = {T: None, f"{folder}/questions.json": questions, f"{folder}/questionsKey.json": key}
+    assert problems_of(make_content, files) == [
+        f"{folder}/questionsKey.json: line 2: [0].points: expected a number of points (e.g. 2 or 0.5), "
+        "found a number that is not finite"
+    ]
+
+
 def test_the_shipped_example_uses_every_option_and_publishes() -> None:
     content = load_content(REPO / "content")
     test = next(test for test in content.tests if test.test_id == "test02")

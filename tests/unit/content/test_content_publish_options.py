@@ -63,6 +63,20 @@ def test_an_extension_ending_before_the_default_deadline_is_flagged(
     assert run(aws, early).warnings == []  # said when it is set
 
 
+def test_an_extension_given_after_the_deadline_warns_that_the_answers_may_be_out(
+    aws: FakeDeployment, make_content: MakeContent
+) -> None:
+    run(aws, make_content())  # the default deadline: Monday 2026-11-23 22:00 UTC
+    after_deadline = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    late = make_content({T: "extensions:\n  student02: 2026-11-27T23:00:00+01:00\n" + TEST_YML})
+    assert run(aws, late, check=True, now=after_deadline).warnings == [
+        "networks/test01: the extension of student02 comes after the test's deadline 2026-11-23T22:00:00+00:00; "
+        "if the scorer has run since, the other students were emailed their scores and the right answers, which "
+        "student02 may see before submitting"
+    ]
+    assert run(aws, late, now=NOW).warnings == []  # before the deadline nothing has gone out
+
+
 def test_the_plan_names_an_option_turned_on_or_off(aws: FakeDeployment, make_content: MakeContent) -> None:
     run(aws, make_content())
     shuffled = make_content({T: "shuffle: true\nresubmit: false\n" + TEST_YML})

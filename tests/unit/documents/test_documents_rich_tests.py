@@ -272,3 +272,19 @@ def test_each_student_has_an_order_of_their_own_and_keeps_it() -> None:
     assert any(q.choice_ids() != ["a", "b", "c", "d"] for q in first)
     assert order_of(questions, "networks", "week3", "student01", shuffle=False) == [str(n) for n in range(1, 9)]
     assert order_of(questions, "networks", "week3", "student01", shuffle=True) == [q.question_id for q in first]
+
+
+def test_decimal_points_sum_exactly_so_full_marks_read_back() -> None:
+    key = parse_answer_key(KEY, answer_key_document([KeyEntry("1", "a", points=0.1), KeyEntry("2", "b", points=0.7)]))
+    assert key.max_points == 0.8  # not 0.7999999999999999
+    answers = [{"questionId": "1", "answer": "a"}, {"questionId": "2", "answer": "b"}]
+    submission = parse_submission("k", submission_document("s1", "n", "w", answers, "2026-12-09T10:00:00Z"), "s1")
+    result = score(submission, key, GradeScale(), "n", "w")
+    assert (result.points, result.max_points, result.percent) == (0.8, 0.8, 100.0)
+    assert parse_score("k", score_document(result, "2026-12-11T00:00:00Z")).points == 0.8
+
+
+def test_points_of_hundreds_of_digits_are_malformed_not_a_crash() -> None:
+    body = json.dumps([{"questionId": "1", "answer": "a", "points": 10**400}]).encode()
+    with pytest.raises(MalformedDocument, match="points"):
+        parse_answer_key(KEY, body)
