@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.harness import ROOT, LocalAws, api_key, copy_sample_content, free_port
+from tests.integration.harness import ROOT, LocalAws, api_key, copy_sample_content, free_port, wait_until_listed
 
 pytestmark = pytest.mark.integration
 
@@ -348,6 +348,7 @@ def test_multiple_answers_points_own_order_and_a_replacement(classroom: LocalAws
 
 
 def test_an_extension_is_the_students_own_deadline(classroom: LocalAws, tmp_path: Path) -> None:
+    wait_until_listed(classroom, EXTENDED_STUDENT, SUBJECT, EXTENDED_TEST)  # the API lists it to them: now the client
     url = classroom.outputs()["ApiUrl"]
     extended = write_config(tmp_path / "extended", url, api_key(classroom, EXTENDED_STUDENT))
     listed = client(classroom, extended, "--list")
