@@ -5,9 +5,11 @@ Handlers stay thin: parse with ``testtime.http``, decide with the pure modules, 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from testtime import store
+from testtime.deadlines import to_iso
 from testtime.documents.catalog import CatalogTest
 from testtime.documents.class_list import Student
 from testtime.errors import ApiError
@@ -49,3 +51,13 @@ def find_test(subject: str, test_id: str, fresh: bool = False) -> CatalogTest:
             raise ApiError(404, "not_found", f"subjectName: there is no subject {subject!r}")
         raise ApiError(404, "not_found", f"testId: subject {subject!r} has no test {test_id!r}")
     return test
+
+
+def refuse_if_closed(test: CatalogTest, student_id: str, now: datetime, then: str = "") -> None:
+    """410 once the student's own deadline (their extension, else the test's) has passed; ``then`` ends the
+    message (what follows from it for this route)."""
+    if test.is_open_for(student_id, now):
+        return
+    yours = " (your extended deadline)" if test.extension_for(student_id) is not None else ""
+    closed = f"Test {test.test_id!r} of {test.subject!r} closed at {to_iso(test.deadline_for(student_id))}{yours}"
+    raise ApiError(410, "test_closed", f"{closed}{then}.")

@@ -7,8 +7,7 @@ from typing import Any
 
 from testtime import deadlines, http, store
 from testtime.documents.questions import public_questions
-from testtime.errors import ApiError
-from testtime.handlers import authenticate, find_test
+from testtime.handlers import authenticate, find_test, refuse_if_closed
 from testtime.log import bind, log
 from testtime.ordering import student_order
 from testtime.submission import bad_request, check_id
@@ -29,12 +28,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     test = find_test(subject, test_id)
     if not test.is_open_for(student_id, deadlines.utc_now()):
         test = find_test(subject, test_id, fresh=True)  # reopened after this container cached the catalog?
+    refuse_if_closed(test, student_id, deadlines.utc_now())
     deadline = test.deadline_for(student_id)
-    if not test.is_open_for(student_id, deadlines.utc_now()):
-        yours = " (your extended deadline)" if test.extension_for(student_id) is not None else ""
-        raise ApiError(
-            410, "test_closed", f"Test {test_id!r} of {subject!r} closed at {deadlines.to_iso(deadline)}{yours}."
-        )
     questions = store.questions(subject, test_id, test.questions_sha256)
     if questions is None:
         raise RuntimeError(f"{subject}/{test_id} is in the catalog but its questions.json is missing")

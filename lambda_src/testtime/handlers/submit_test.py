@@ -3,7 +3,6 @@ resubmission, a later submission before the student's own deadline is stored as 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from testtime import deadlines, http, layout, store
@@ -11,10 +10,12 @@ from testtime.documents.catalog import CatalogTest
 from testtime.documents.questions import Question
 from testtime.documents.submissions import submission_document
 from testtime.errors import ApiError
-from testtime.handlers import authenticate, find_test
+from testtime.handlers import authenticate, find_test, refuse_if_closed
 from testtime.identity import check_claimed_student
 from testtime.log import bind, log
 from testtime.submission import StoredAnswer, normalise_answers, parse_request
+
+NOT_ACCEPTED = "; submissions are no longer accepted"
 
 
 def _mark_submitted(student_id: str, subject: str, test_id: str, receipt: store.Receipt | None = None) -> None:
@@ -49,18 +50,6 @@ def _checked_answers(
     raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
-def _refuse_if_closed(test: CatalogTest, student_id: str, now: datetime) -> None:
-    """410 once the student's own deadline (their extension, else the test's) has passed."""
-    if not test.is_open_for(student_id, now):
-        yours = " (your extended deadline)" if test.extension_for(student_id) is not None else ""
-        raise ApiError(
-            410,
-            "test_closed",
-            f"Test {test.test_id!r} of {test.subject!r} closed at {deadlines.to_iso(test.deadline_for(student_id))}"
-            f"{yours}; submissions are no longer accepted.",
-        )
-
-
 def _stored_response(
     status: int, version: int, subject: str, test_id: str, student_id: str, received_at: str, answered: int, count: int
 ) -> dict[str, Any]:
@@ -88,9 +77,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     now = deadlines.utc_now()
     if not test.is_open_for(student_id, now):
         test = find_test(subject, test_id, fresh=True)
-    _refuse_if_closed(test, student_id, now)
+    refuse_if_closed(test, student_id, now, NOT_ACCEPTED)
     test, questions, answers = _checked_answers(test, request.answers, request.answers_field)
-    _refuse_if_closed(test, student_id, now)  # the entry read again to check the answers may be closed meanwhile
+    refuse_if_closed(test, student_id, now, NOT_ACCEPTED)  # the entry read again for the answers may be closed
     received_at = deadlines.to_iso(now)
 
     def document(version: int) -> bytes:
