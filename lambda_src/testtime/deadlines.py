@@ -43,3 +43,23 @@ def default_deadline(
 def utc_now() -> datetime:
     """The current instant; the one clock of the API handlers, so tests can monkeypatch it."""
     return datetime.now(UTC)
+
+
+# English names, not the locale's: Lambda's and the container's C locale would print English anyway, and issue 15's
+# translations replace these words through gettext rather than through the process's locale.
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # fmt: skip
+
+
+def describe_date(moment: datetime, zone: ZoneInfo) -> str:
+    """The day of ``moment`` in ``zone`` in words, e.g. "Monday 14 June 2027"."""
+    local = moment.astimezone(zone)
+    return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}"
+
+
+def describe(moment: datetime, zone: ZoneInfo) -> str:
+    """``moment`` in ``zone`` in words, e.g. "Monday 14 June 2027, 23:00 CEST" (the zone's abbreviation says
+    whether summer time applies)."""
+    local = moment.astimezone(zone)
+    return f"{describe_date(moment, zone)}, {local:%H:%M} {local.tzname()}"

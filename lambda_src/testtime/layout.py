@@ -7,12 +7,14 @@ The layout of the original 2019 service is kept (``studentsList.json``, ``<subje
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 STUDENTS_LIST = "studentsList.json"
 CATALOG = "catalog.json"
 TRAINER = "trainer.json"
 SUBMITTED_PREFIX = "submitted/"
 SCORER_PREFIX = "scorer/"
+INVITATIONS_PREFIX = "invitations/"  # the trainer's record of each student's invitation (ops/invitations.py)
 SUBMISSION_FILE = "testResult.json"
 SCORE_FILE = "score.json"
 # A test with `resubmit` keeps every version a student sends: version 1 is SUBMISSION_FILE, version N >= 2
@@ -101,44 +103,75 @@ def parse_submitted_marker(key: str) -> tuple[str, str, str] | None:
     return parts[0], parts[1], parts[2]
 
 
+@dataclass(frozen=True)
+class LedgerPlace:
+    """Where one test's email ledger of one kind lives: the folder of its records (a student's own record
+    ``<prefix><studentId>.json``, batches ``<prefix>batches/<id>.json``) and its sending lease."""
+
+    prefix: str
+    lease: str
+
+    def record_key(self, recipient_id: str) -> str:
+        return f"{self.prefix}{recipient_id}.json"
+
+    @property
+    def batch_prefix(self) -> str:
+        return f"{self.prefix}batches/"
+
+    def batch_key(self, batch_id: str) -> str:
+        return f"{self.batch_prefix}{batch_id}.json"
+
+    def parse(self, key: str) -> tuple[str, str] | None:
+        """``("own", student_id)`` for a student's own record, ``("batch", batch_id)`` for a batch, else None."""
+        if key.startswith(self.batch_prefix):
+            name, kind = key[len(self.batch_prefix) :], "batch"
+        elif key.startswith(self.prefix):
+            name, kind = key[len(self.prefix) :], "own"
+        else:
+            return None
+        if "/" in name or not name.endswith(".json") or not name.removesuffix(".json"):
+            return None
+        return kind, name.removesuffix(".json")
+
+
+def score_emails(subject: str, test_id: str) -> LedgerPlace:
+    """The ledger of the students' score emails of one test."""
+    return LedgerPlace(f"{SCORER_PREFIX}emails/{subject}/{test_id}/", f"{SCORER_PREFIX}leases/{subject}/{test_id}.json")
+
+
+def reminder_emails(subject: str, test_id: str) -> LedgerPlace:
+    """The ledger of the reminders of one test (one per student, before their own deadline)."""
+    return LedgerPlace(
+        f"{SCORER_PREFIX}reminders/{subject}/{test_id}/", f"{SCORER_PREFIX}reminder-leases/{subject}/{test_id}.json"
+    )
+
+
+def regrade_emails(subject: str, test_id: str, version: str) -> LedgerPlace:
+    """The ledger of the regrade notices of one test at one scoring version (a later correction: another)."""
+    return LedgerPlace(
+        f"{SCORER_PREFIX}regrades/{subject}/{test_id}/{version}/",
+        f"{SCORER_PREFIX}regrade-leases/{subject}/{test_id}.json",
+    )
+
+
+def regrade_record_key(subject: str, test_id: str, version: str) -> str:
+    """The scores a regrade changed (before and after), written once by the run that found it."""
+    return f"{SCORER_PREFIX}regrades/{subject}/{test_id}/{version}.json"
+
+
 def email_ledger_prefix(subject: str, test_id: str) -> str:
-    """The folder of one test's email ledger: each student's own record and the batches."""
-    return f"{SCORER_PREFIX}emails/{subject}/{test_id}/"
-
-
-def email_ledger_batch_prefix(subject: str, test_id: str) -> str:
-    return f"{email_ledger_prefix(subject, test_id)}batches/"
+    """The folder of one test's score email ledger: each student's own record and the batches."""
+    return score_emails(subject, test_id).prefix
 
 
 def email_ledger_key(subject: str, test_id: str, recipient_id: str) -> str:
     """Where the scorer records that the score email of one student for one test was sent."""
-    return f"{email_ledger_prefix(subject, test_id)}{recipient_id}.json"
-
-
-def email_ledger_batch_key(subject: str, test_id: str, batch_id: str) -> str:
-    """A batch of ledger records (emails sent by the holder of the test's sending lease, recorded together)."""
-    return f"{email_ledger_batch_prefix(subject, test_id)}{batch_id}.json"
-
-
-def parse_email_ledger_key(subject: str, test_id: str, key: str) -> tuple[str, str] | None:
-    """``("own", student_id)`` for a student's own record, ``("batch", batch_id)`` for a batch, None otherwise."""
-    prefix, batches = email_ledger_prefix(subject, test_id), email_ledger_batch_prefix(subject, test_id)
-    if key.startswith(batches):
-        name = key[len(batches) :]
-        kind = "batch"
-    elif key.startswith(prefix):
-        name = key[len(prefix) :]
-        kind = "own"
-    else:
-        return None
-    if "/" in name or not name.endswith(".json") or not name.removesuffix(".json"):
-        return None
-    return kind, name.removesuffix(".json")
+    return score_emails(subject, test_id).record_key(recipient_id)
 
 
 def lease_key(subject: str, test_id: str) -> str:
     """The test's sending lease: who may send its score emails now (testtime.scorer's ledger)."""
-    return f"{SCORER_PREFIX}leases/{subject}/{test_id}.json"
+    return score_emails(subject, test_id).lease
 
 
 def summary_ledger_key(subject: str, test_id: str) -> str:

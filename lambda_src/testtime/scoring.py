@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Protocol
 
 from testtime.documents.questions import POINTS_DECIMALS, AnswerKey, KeyEntry, normalise
 from testtime.documents.scores import Grade, Score, WrongAnswer
@@ -90,9 +91,9 @@ def scoring_version(key: AnswerKey, scale: GradeScale) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _picked(given: Given) -> frozenset[str]:
-    if isinstance(given, frozenset):
-        return given
+def _picked(given: Given | tuple[str, ...]) -> frozenset[str]:
+    if isinstance(given, frozenset | tuple):
+        return frozenset(given)
     return frozenset() if given is None else frozenset({given})
 
 
@@ -101,7 +102,7 @@ def _worth(entry: KeyEntry) -> Fraction:
     return Fraction(str(entry.points))
 
 
-def _earned(entry: KeyEntry, given: Given) -> Fraction:
+def _earned(entry: KeyEntry, given: Given | tuple[str, ...]) -> Fraction:
     points = _worth(entry)
     if not entry.multiple:
         return points if isinstance(given, str) and given == normalise(entry.answer) else Fraction(0)
@@ -113,8 +114,9 @@ def _earned(entry: KeyEntry, given: Given) -> Fraction:
     return max(share, Fraction(0)) * points
 
 
-def question_points(entry: KeyEntry, given: Given) -> float:
-    """The points ``given`` earns on the question ``entry`` describes (all or nothing, or partial credit)."""
+def question_points(entry: KeyEntry, given: Given | tuple[str, ...]) -> float:
+    """The points ``given`` earns on the question ``entry`` describes (all or nothing, or partial credit); a
+    multiple answer may be a frozenset or a tuple (as a state cache row keeps it)."""
     return float(_earned(entry, given))
 
 
@@ -128,8 +130,10 @@ def score(submission: Submission, key: AnswerKey, scale: GradeScale, subject: st
     correct = 0
     earned_total = Fraction(0)
     wrong: list[WrongAnswer] = []
+    answers: list[tuple[str, str | tuple[str, ...] | None]] = []
     for entry in key.entries:
         given = submission.answers.get(entry.question_id)
+        answers.append((entry.question_id, _as_given(given)))
         earned = _earned(entry, given)
         earned_total += earned
         if earned == _worth(entry):
@@ -160,7 +164,51 @@ def score(submission: Submission, key: AnswerKey, scale: GradeScale, subject: st
         points=points,
         max_points=key.max_points if key.weighted else None,
         version=submission.version,
+        answers=tuple(answers),
     )
+
+
+def score_answers(
+    answers: Mapping[str, str | tuple[str, ...] | None],
+    key: AnswerKey,
+    scale: GradeScale,
+    subject: str,
+    test_id: str,
+    student_id: str,
+    version: int = 1,
+) -> Score:
+    """The score the same answers (as a state cache row keeps them) get under ``key``: a regrade's preview."""
+    given: dict[str, Given] = {
+        qid: frozenset(answer) if isinstance(answer, tuple) else answer for qid, answer in answers.items()
+    }
+    return score(Submission(student_id, given, None, False, version), key, scale, subject, test_id)
+
+
+class ScoreFigures(Protocol):
+    """What a Score and a state cache's ScoreRow both have."""
+
+    correct: int
+    points: float | None
+    percent: float
+    grade: Grade
+
+
+def same_score(before: ScoreFigures, after: ScoreFigures) -> bool:
+    """Whether two scores read the same to the student (right answers, points, percent, grade): the one rule
+    that decides that a regrade changed a score (the scorer's notice, the publisher's preview)."""
+    return (before.correct, before.points, before.percent, before.grade) == (
+        after.correct,
+        after.points,
+        after.percent,
+        after.grade,
+    )
+
+
+def grade_order(scale: GradeScale) -> list[Grade]:
+    """Every grade the scale gives, best first (the original rule: 5 down to 0)."""
+    if not scale.bands:
+        return [5, 4, 3, 2, 1, 0]
+    return list(dict.fromkeys(grade for _, grade in scale.bands))
 
 
 def missing_students(class_ids: Iterable[str], submitted: Iterable[str]) -> list[str]:

@@ -40,7 +40,7 @@ def sent_emails(bucket: str, subject: str, test_id: str, student_id: str) -> Sen
     data = S3Data(bucket, ObjectClient(bucket))
     summary_key = layout.summary_ledger_key(subject, test_id)
     try:
-        record = read_email_ledger(data, subject, test_id).get(student_id)
+        record = read_email_ledger(data, layout.score_emails(subject, test_id)).get(student_id)
         summary_body = data.get(summary_key)
     except (ClientError, BotoCoreError) as error:
         raise StepFailed(f"could not read the scorer's email records in {bucket}: {error}") from None

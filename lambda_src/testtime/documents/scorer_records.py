@@ -22,6 +22,7 @@ from testtime.deadlines import parse_instant, to_iso
 from testtime.documents.codec import MalformedDocument, dumps, is_count, loads
 
 Grade = int | float | str
+Answer = str | tuple[str, ...]  # a choice, or the sorted choices of a multiple-answer question
 
 
 def _object(key: str, body: bytes) -> dict[str, Any]:
@@ -61,6 +62,18 @@ class ScoreRow:
     points: float | None = None  # None: the test is not weighted (its score is a count of right answers)
     max_points: float | None = None
     version: int = 1  # the submission version scored (a newer one, once the test reopened, is scored again)
+    # Question id -> the student's answer (None: unanswered), for the item analysis and regrade previews; the
+    # whole field None for a row cached before it existed (the scorer reads that submission again).
+    answers: Mapping[str, Answer | None] | None = None
+
+
+@dataclass(frozen=True)
+class KeySnapshot:
+    """One answer-key entry as the rows were scored with it: a later key is compared with it (regrades)."""
+
+    answer: Answer
+    points: float = 1
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,9 +86,58 @@ class TestState:
     rows: Mapping[str, ScoreRow] = field(default_factory=dict)
     corrupt: Mapping[str, str] = field(default_factory=dict)  # student id -> why it cannot be scored
     emailed: tuple[str, ...] = ()  # students whose score email is known sent, sorted
+    key: Mapping[str, KeySnapshot] = field(default_factory=dict)  # the answer key the rows were scored with
+    # Scoring versions whose regrade notices (testtime.documents.regrades) are not all known sent yet.
+    regrading: tuple[str, ...] = ()
 
 
-def _row(key: str, sid: str, raw: Any) -> ScoreRow:
+def _answer(value: Any) -> Answer | bool | None:
+    """A stored answer; False when it is not one (None is a question left unanswered)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(choice, str) for choice in value):
+        return tuple(value)
+    return False
+
+
+def _answers(key: str, sid: str, raw: Any) -> dict[str, Answer | None] | None:
+    if raw is None:
+        return None
+    answers = {str(qid): _answer(value) for qid, value in raw.items()} if isinstance(raw, dict) else None
+    if answers is None or any(value is False for value in answers.values()):
+        raise MalformedDocument(key, f"has no usable answers of {sid}")
+    return answers  # type: ignore[return-value]
+
+
+def _listed(answer: Answer | None) -> str | list[str] | None:
+    return list(answer) if isinstance(answer, tuple) else answer
+
+
+def _key_snapshot(key: str, raw: Any) -> dict[str, KeySnapshot]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise MalformedDocument(key, "has no usable answer key")
+    snapshot: dict[str, KeySnapshot] = {}
+    for qid, entry in raw.items():
+        answer = _answer(entry.get("answer")) if isinstance(entry, dict) else False
+        points = entry.get("points", 1) if isinstance(entry, dict) else None
+        if answer is False or answer is None or isinstance(points, bool) or not isinstance(points, int | float):
+            raise MalformedDocument(key, f"has no usable answer key entry {qid}")
+        snapshot[str(qid)] = KeySnapshot(answer, points, entry.get("partial") is True)  # type: ignore[arg-type]
+    return snapshot
+
+
+def _snapshot_document(entry: KeySnapshot) -> dict[str, Any]:
+    document: dict[str, Any] = {"answer": _listed(entry.answer)}
+    if entry.points != 1:
+        document["points"] = entry.points
+    if entry.partial:
+        document["partial"] = True
+    return document
+
+
+def parse_row(key: str, sid: str, raw: Any) -> ScoreRow:
     if not isinstance(raw, dict) or not is_count(raw.get("correct")) or not is_count(raw.get("questions")):
         raise MalformedDocument(key, f"has no usable score row of {sid}")
     percent, grade = raw.get("percent"), raw.get("grade")
@@ -91,10 +153,11 @@ def _row(key: str, sid: str, raw: Any) -> ScoreRow:
         raise MalformedDocument(key, f"has no usable points of {sid}")
     if not is_count(version) or version < 1:
         raise MalformedDocument(key, f"has no usable submission version of {sid}")
-    return ScoreRow(raw["correct"], raw["questions"], float(percent), grade, points, max_points, version)
+    answers = _answers(key, sid, raw.get("answers"))
+    return ScoreRow(raw["correct"], raw["questions"], float(percent), grade, points, max_points, version, answers)
 
 
-def _row_document(row: ScoreRow) -> dict[str, Any]:
+def row_document(row: ScoreRow) -> dict[str, Any]:
     """A row as stored; points and version only when used, so a test without them keeps its bytes."""
     document: dict[str, Any] = {
         "correct": row.correct,
@@ -106,6 +169,8 @@ def _row_document(row: ScoreRow) -> dict[str, Any]:
         document |= {"points": row.points, "maxPoints": row.max_points}
     if row.version != 1:
         document["version"] = row.version
+    if row.answers is not None:
+        document["answers"] = {qid: _listed(answer) for qid, answer in row.answers.items()}
     return document
 
 
@@ -122,20 +187,32 @@ def parse_state(key: str, body: bytes | None) -> TestState | None:
         raise MalformedDocument(key, "is not a scorer state (rows, corrupt, emailed)")
     return TestState(
         version=str(document.get("version") or ""),
-        rows={str(sid): _row(key, str(sid), raw) for sid, raw in rows.items()},
+        rows={str(sid): parse_row(key, str(sid), raw) for sid, raw in rows.items()},
         corrupt={str(sid): str(why) for sid, why in corrupt.items()},
         emailed=tuple(sorted(str(sid) for sid in emailed)),
+        key=_key_snapshot(key, document.get("key")),
+        regrading=_versions(key, document.get("regrading")),
     )
 
 
+def _versions(key: str, raw: Any) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(v, str) and v for v in raw):
+        raise MalformedDocument(key, "has a regrading entry that is not a list of versions")
+    return tuple(raw)
+
+
 def state_document(state: TestState) -> bytes:
-    rows = {sid: _row_document(row) for sid, row in sorted(state.rows.items())}
+    rows = {sid: row_document(row) for sid, row in sorted(state.rows.items())}
     return dumps(
         {
             "version": state.version,
             "rows": rows,
             "corrupt": dict(sorted(state.corrupt.items())),
             "emailed": sorted(state.emailed),
+            **({"key": {qid: _snapshot_document(e) for qid, e in state.key.items()}} if state.key else {}),
+            **({"regrading": list(state.regrading)} if state.regrading else {}),
         }
     )
 

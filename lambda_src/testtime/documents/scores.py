@@ -62,6 +62,9 @@ class Score:
     points: float | None = None  # earned, on a weighted test only
     max_points: float | None = None
     version: int = 1  # the submission version scored
+    # Per answer-key entry, in key order, the student's answer (None: unanswered): for the item analysis and the
+    # state cache; not part of score.json.
+    answers: tuple[tuple[str, Answer | None], ...] = ()
 
     @property
     def weighted(self) -> bool:

@@ -37,12 +37,12 @@ from testtime.scorer.data import S3Data
 from testtime.scorer.failures import Failure, FailureKind, FailureLog
 
 
-def _listing(data: S3Data, subject: str, test_id: str) -> tuple[dict[str, str], list[str]]:
+def _listing(data: S3Data, place: layout.LedgerPlace) -> tuple[dict[str, str], list[str]]:
     """One listing of a test's ledger: each student's own record's key by student id, and the batches' keys."""
     own: dict[str, str] = {}
     batches: list[str] = []
-    for key in data.list_keys(layout.email_ledger_prefix(subject, test_id)):
-        parsed = layout.parse_email_ledger_key(subject, test_id, key)
+    for key in data.list_keys(place.prefix):
+        parsed = place.parse(key)
         if parsed is None:
             continue
         kind, name = parsed
@@ -62,11 +62,12 @@ def _batch(data: S3Data, key: str) -> dict[str, records.EmailRecord] | None:
         return None
 
 
-def read_email_ledger(data: S3Data, subject: str, test_id: str) -> dict[str, records.EmailRecord | None]:
+def read_email_ledger(data: S3Data, place: layout.LedgerPlace) -> dict[str, records.EmailRecord | None]:
     """Every email record of one test by student id (None: a record of its own that cannot be read): those of
     the batches, overridden by a student's own record (a claim or failure, and its later outcome). For anyone
-    looking at the ledger from outside a run (tests, the smoke test); a run reads it under the lease."""
-    own, batches = _listing(data, subject, test_id)
+    looking at the ledger from outside a run (tests, the smoke test, bin/status.sh); a run reads it under the
+    lease. ``place``: :func:`testtime.layout.score_emails`, ``reminder_emails`` or ``regrade_emails``."""
+    own, batches = _listing(data, place)
     merged: dict[str, records.EmailRecord | None] = {}
     for key in batches:
         merged.update(_batch(data, key) or {})
@@ -129,8 +130,10 @@ class TestLedger:
         claim_timeout_s: int,
         batch_size: int,
         batch_s: float,
+        place: layout.LedgerPlace | None = None,
     ) -> None:
         self.data, self.subject, self.test_id = data, subject, test_id
+        self.place = place or layout.score_emails(subject, test_id)  # which ledger: score emails by default
         self.writer, self.now, self.failures = writer, now, failures
         self.claim_timeout = timedelta(seconds=claim_timeout_s)
         self.batch_size, self.batch_s = batch_size, batch_s
@@ -153,7 +156,7 @@ class TestLedger:
     def take_lease(self) -> LeaseView | None:
         """Take the test's sending lease and read its ledger; None when another invocation holds it (or S3
         failed: a lease we took then expires, and the test's emails wait for the next run)."""
-        key = layout.lease_key(self.subject, self.test_id)
+        key = self.place.lease
         held = records.lease_document(
             records.Lease(records.HELD, self.writer.run_id, claimed_at=self.now(), link=self.writer.link)
         )
@@ -175,7 +178,7 @@ class TestLedger:
             if etag is None:
                 return None  # another invocation took it between our requests
             self.lease_etag = etag
-            own, batch_keys = _listing(self.data, self.subject, self.test_id)
+            own, batch_keys = _listing(self.data, self.place)
             self.own_records = frozenset(own)
             sent: set[str] = set()
             complete = True
@@ -203,7 +206,7 @@ class TestLedger:
                 return
         free = records.lease_document(records.Lease(records.FREE, self.writer.run_id, released_at=self.now()))
         try:
-            self.data.put_conditional(layout.lease_key(self.subject, self.test_id), free, etag)
+            self.data.put_conditional(self.place.lease, free, etag)
         except (ClientError, BotoCoreError) as error:  # it expires instead
             self._fail(f"sending lease not released: S3: {error}")
 
@@ -213,7 +216,7 @@ class TestLedger:
         """Whether this invocation may send the student's email now, and the attempts recorded before."""
         if sid not in self.own_records:
             return Claim.FRESH, 0
-        key = layout.email_ledger_key(self.subject, self.test_id, sid)
+        key = self.place.record_key(sid)
         claim = records.email_record_document(
             records.EmailRecord(records.SENDING, self.writer.run_id, claimed_at=self.now())
         )
@@ -240,9 +243,7 @@ class TestLedger:
     def record_sent(self, sid: str, fresh: bool, message_id: str) -> None:
         record = records.EmailRecord(records.SENT, self.writer.run_id, message_id=message_id, sent_at=self.now())
         if not fresh:
-            self.data.put(
-                layout.email_ledger_key(self.subject, self.test_id, sid), records.email_record_document(record)
-            )
+            self.data.put(self.place.record_key(sid), records.email_record_document(record))
             return
         with self._lock:
             if not self._unrecorded:
@@ -258,7 +259,7 @@ class TestLedger:
         record = records.EmailRecord(
             records.FAILED, self.writer.run_id, error=error, attempts=attempts, failed_at=self.now()
         )
-        key = layout.email_ledger_key(self.subject, self.test_id, sid)
+        key = self.place.record_key(sid)
         body = records.email_record_document(record)
         if not fresh:
             self.data.put(key, body)  # over our own claim
@@ -283,7 +284,7 @@ class TestLedger:
                 return
             self._batches += 1
             batch_id = f"{self.writer.run_id}-{self.writer.link}-{self.writer.name}-{self._batches:05d}"
-        key = layout.email_ledger_batch_key(self.subject, self.test_id, batch_id)
+        key = self.place.batch_key(batch_id)
         try:
             written = self.data.put_if_absent(key, records.ledger_batch_document(pending))
         except (ClientError, BotoCoreError) as error:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tests.support.lean_transport import lean_objects
+from testtime import layout
 from testtime.mailer import Mailer
 from testtime.scorer.data import S3Data
 from testtime.scorer.handover import Continuation
@@ -50,7 +51,9 @@ def runner(
 
 def email_record(world: Any, subject: str, test_id: str, sid: str) -> Any:
     """The ledger's record of one student's email (in a batch, or the student's own after a claim)."""
-    record = read_email_ledger(S3Data(world.bucket, lean_objects(world.bucket)), subject, test_id).get(sid)
+    record = read_email_ledger(
+        S3Data(world.bucket, lean_objects(world.bucket)), layout.score_emails(subject, test_id)
+    ).get(sid)
     return None if record is None else record.to_json()
 
 
