@@ -1,4 +1,7 @@
-"""Rendering of the scorer's emails (plain text + HTML). Pure: no I/O, deterministic for golden files.
+"""Rendering of the students' score emails (plain text + HTML). Pure: no I/O, deterministic for golden files.
+
+The trainer's summary is :mod:`testtime.summary_email`, the other students' emails (regrades, reminders,
+invitations) :mod:`testtime.notices`; both build on the helpers here (:func:`fmt_points` and co).
 
 Every piece of content (titles, questions, names, error messages) comes from files people edit, so the HTML
 escapes all of it. The tests are the catalog's (:class:`testtime.documents.catalog.CatalogTest`), the questions
@@ -15,15 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from html import escape
+from typing import Any
 
-from testtime.deadlines import to_iso
 from testtime.documents.catalog import CatalogTest
 from testtime.documents.questions import Question, normalise
 from testtime.documents.scores import Grade, Score, WrongAnswer
 from testtime.ordering import student_order
-from testtime.scorer.failures import Failure, FailureKind
 
 SIGNATURE = "Test Time"
 
@@ -51,36 +52,6 @@ class ScorePart:
     info: CatalogTest
     book: QuestionBook = field(default_factory=dict)
     explanations: Mapping[str, str] = field(default_factory=dict)  # question id -> explanation
-
-
-@dataclass(frozen=True)
-class SummaryRow:
-    student_id: str
-    name: str
-    correct: int
-    questions: int
-    percent: float
-    grade: Grade
-    points: float | None = None  # a weighted test's points, else None
-    max_points: float | None = None
-
-
-@dataclass(frozen=True)
-class SummaryTest:
-    info: CatalogTest
-    rows: Sequence[SummaryRow] = ()
-    missing: Sequence[tuple[str, str]] = ()  # (student id, name)
-    note: str = ""  # e.g. why the test could not be scored
-    pending: Sequence[tuple[str, str, datetime]] = ()  # (student id, name, their own later deadline)
-    weighted: bool = False  # rows in points
-
-
-@dataclass(frozen=True)
-class SummaryCounts:
-    emails_sent: int = 0
-    emails_failed: int = 0
-    emails_deferred: int = 0
-    sent_by_test: Mapping[str, int] = field(default_factory=dict)  # "subject/testId" -> emails sent
 
 
 def fmt_grade(grade: Grade) -> str:
@@ -267,105 +238,96 @@ def combined_student_email(
     return RenderedEmail(subject, _text_page(text), _html_page(subject, html))
 
 
-def summary_subject(as_of: str, tests: int, failures: int) -> str:
-    tail = f", {failures} failure{'s' if failures != 1 else ''}" if failures else ""
-    return f"[Test Time] Scoring summary as of {as_of} ({tests} test{'s' if tests != 1 else ''}{tail})"
+# --- the card layout: the trainer's summary, built for email clients rather than browsers ------------------------
+# Layout by tables, inline styles only, no SVG, script, image or <style> block: Gmail drops style blocks and Outlook
+# renders with Word's engine, so tables and inline CSS are what all of them keep
+# (https://brian-mills.com/exhibits/sop-html-email-outlook). Colours go both in the bgcolor attribute and in CSS
+# (older Gmail kept only the attribute, https://www.sitepoint.com/code-html-email-newsletters-3/). The page is fluid
+# up to 640 px: max-width, which Outlook ignores, so a conditional 640 px table holds it there.
+
+WIDTH = 640  # px, the page's widest
+FONT = "-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+INK, MUTED, LINE, ACCENT, TRACK, PAPER = "#111827", "#4b5563", "#e5e7eb", "#2563eb", "#eef2f7", "#f3f4f6"
+WARN_BG, NEW_BG, NEW_INK = "#fef2f2", "#dcfce7", "#166534"
+LAYOUT = 'role="presentation" cellpadding="0" cellspacing="0" border="0"'
+_CELL = f"padding:6px 5px;border-bottom:1px solid {LINE};vertical-align:top;overflow-wrap:break-word"
+_HEAD = f"padding:6px 5px;border-bottom:2px solid {LINE};text-align:left;font-size:12px;color:{MUTED};font-weight:600"
 
 
-def trainer_summary(
-    as_of: str, tests: Sequence[SummaryTest], failures: Sequence[Failure], counts: SummaryCounts
-) -> RenderedEmail:
-    """The trainer's one email per run: a table per newly scored test, missing students, failures, email counts."""
-    subject = summary_subject(as_of, len(tests), len(failures))
-    text: list[str] = [f"Scoring run as of {as_of}.", ""]
-    html: list[str] = [f"<p>Scoring run as of {escape(as_of)}.</p>"]
-    for test in tests:
-        _summary_test(test, counts, text, html)
-    if not tests:
-        text += ["No newly scored tests.", ""]
-        html.append("<p>No newly scored tests.</p>")
-    emails = (
-        f"Emails to students: {counts.emails_sent} sent, {counts.emails_failed} failed"
-        + (f", {counts.emails_deferred} left for the next run" if counts.emails_deferred else "")
-        + "."
+def h2(text: str) -> str:
+    return f'<h2 style="margin:24px 0 4px;font-size:19px;line-height:1.3;color:{INK}">{escape(text)}</h2>'
+
+
+def h3(text: str) -> str:
+    return f'<h3 style="margin:18px 0 6px;font-size:15px;color:{INK}">{escape(text)}</h3>'
+
+
+def para(html: str, muted: bool = False) -> str:
+    return f'<p style="margin:6px 0;color:{MUTED if muted else INK}">{html}</p>'
+
+
+def data_table(headings: Sequence[str], rows: Sequence[tuple[Sequence[str], str]], css_class: str) -> list[str]:
+    """A data table: headings, then rows of (cells already escaped, the row's background or "")."""
+    lines = [f'<table {LAYOUT} width="100%" class="{css_class}" style="width:100%;border-collapse:collapse">']
+    lines.append("<tr>" + "".join(f'<th style="{_HEAD}">{escape(h)}</th>' for h in headings) + "</tr>")
+    for cells, background in rows:
+        colour = f' bgcolor="{background}" style="background-color:{background}"' if background else ""
+        lines.append(f"<tr{colour}>" + "".join(f'<td style="{_CELL}">{cell}</td>' for cell in cells) + "</tr>")
+    lines.append("</table>")
+    return lines
+
+
+def tiles(figures: Sequence[tuple[str, str]]) -> list[str]:
+    """Figures side by side, e.g. ("18", "scored"): a big number over its name."""
+    share = f"{100 // max(len(figures), 1)}%"
+    cells = "".join(
+        f'<td width="{share}" style="width:{share};padding:8px;vertical-align:top;background-color:{PAPER}" '
+        f'bgcolor="{PAPER}"><div style="font-size:20px;font-weight:700;color:{INK}">{escape(value)}</div>'
+        f'<div style="font-size:12px;color:{MUTED}">{escape(name)}</div></td>'
+        for value, name in figures
     )
-    text += [emails, ""]
-    html.append(f"<p>{escape(emails)}</p>")
-    if failures:
-        text += [f"Failures ({len(failures)}):"]
-        html += [
-            f"<h2>Failures ({len(failures)})</h2>",
-            '<table border="1" cellpadding="4" cellspacing="0">',
-            "<tr><th>Kind</th><th>Test</th><th>Student</th><th>Error</th></tr>",
+    return [
+        f'<table {LAYOUT} width="100%" style="width:100%;border-spacing:0;margin:8px 0">',
+        f"<tr>{cells}</tr>",
+        "</table>",
+    ]
+
+
+def card_page(title: str, body: Sequence[str]) -> str:
+    """A whole HTML email: ``body`` (HTML) in a white card on a grey page."""
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{escape(title)}</title></head>",
+            f'<body style="margin:0;padding:0;background-color:{PAPER}">',
+            f'<table {LAYOUT} width="100%" bgcolor="{PAPER}" style="width:100%;background-color:{PAPER}">',
+            '<tr><td align="center" style="padding:16px 8px">',
+            f'<!--[if mso]><table {LAYOUT} width="{WIDTH}"><tr><td><![endif]-->',
+            f'<table {LAYOUT} width="100%" class="page" style="width:100%;max-width:{WIDTH}px;background-color:#ffffff"'
+            ' bgcolor="#ffffff">',
+            f'<tr><td style="border:1px solid {LINE};padding:8px 16px 20px;font-family:{FONT};font-size:15px;'
+            f'line-height:1.5;color:{INK};text-align:left">',
+            *body,
+            para(escape(SIGNATURE), muted=True),
+            "</td></tr></table>",
+            "<!--[if mso]></td></tr></table><![endif]-->",
+            "</td></tr></table>",
+            "</body></html>",
+            "",
         ]
-        for failure in failures:
-            where = f"{failure.subject} / {failure.test_id}" if failure.subject else "-"
-            text.append(f"  {failure.kind}: {where}, {failure.student_id or '-'}: {failure.error}")
-            html.append(
-                f"<tr><td>{escape(failure.kind)}</td><td>{escape(where)}</td>"
-                f"<td>{escape(failure.student_id or '-')}</td><td>{escape(failure.error)}</td></tr>"
-            )
-        text.append("")
-        html.append("</table>")
-        if any(f.kind is FailureKind.EMAIL_FAILED for f in failures):
-            note = "Emails that failed are sent again by the next run."
-            text += [note, ""]
-            html.append(f"<p>{escape(note)}</p>")
-    return RenderedEmail(subject, _text_page(text), _html_page(subject, html))
+    )
 
 
-def _summary_test(test: SummaryTest, counts: SummaryCounts, text: list[str], html: list[str]) -> None:
-    info = test.info
-    label = f"{_label(info)}, deadline {to_iso(info.deadline)}"
-    text += [label, "=" * len(label)]
-    html.append(f"<h2>{escape(label)}</h2>")
-    if test.note:
-        text += [test.note, ""]
-        html.append(f"<p>{escape(test.note)}</p>")
-        return
-    if test.rows:
-        width = max(len("Student"), *(len(_who(row.student_id, row.name)) for row in test.rows))
-        column = "Points" if test.weighted else "Score"
-        text.append(f"{'Student':<{width}}  {column:>9}  {'Percent':>7}  Grade")
-        html += [
-            '<table border="1" cellpadding="4" cellspacing="0">',
-            f"<tr><th>Student</th><th>{column}</th><th>Percent</th><th>Grade</th></tr>",
-        ]
-        for row in test.rows:
-            who = _who(row.student_id, row.name)
-            points = f"{row.correct}/{row.questions}"
-            if test.weighted and row.points is not None:
-                points = f"{fmt_points(row.points)}/{fmt_points(row.max_points)}"
-            text.append(f"{who:<{width}}  {points:>9}  {fmt_percent(row.percent):>7}  {fmt_grade(row.grade)}")
-            html.append(
-                f"<tr><td>{escape(who)}</td><td>{escape(points)}</td>"
-                f"<td>{escape(fmt_percent(row.percent))}</td><td>{escape(fmt_grade(row.grade))}</td></tr>"
-            )
-        html.append("</table>")
-    else:
-        text.append("No submissions scored.")
-        html.append("<p>No submissions scored.</p>")
-    if test.missing:
-        names = ", ".join(_who(sid, name) for sid, name in test.missing)
-        text.append(f"Missing ({len(test.missing)}): {names}")
-        html.append(f"<p>Missing ({len(test.missing)}): {escape(names)}</p>")
-    if test.pending:  # an extension of their own: scored by a run after it, never "missing" before
-        later = ", ".join(f"{_who(sid, name)} until {to_iso(deadline)}" for sid, name, deadline in test.pending)
-        text.append(f"Pending ({len(test.pending)}): {later}")
-        html.append(f"<p>Pending ({len(test.pending)}): {escape(later)}</p>")
-        held = (
-            "The students' score emails wait until the test has closed for everybody "
-            f"({to_iso(info.closes_for_everybody)}): until then a score and its right answers could reach a student "
-            "who may still submit."
-        )
-        text.append(held)
-        html.append(f"<p>{escape(held)}</p>")
-    sent = counts.sent_by_test.get(f"{info.subject}/{info.test_id}")
-    if sent:
-        text.append(f"Score emails sent in this run: {sent}")
-        html.append(f"<p>Score emails sent in this run: {sent}</p>")
-    text.append("")
+# The trainer's summary lives in testtime.summary_email (which imports this module's helpers); its names are still
+# importable from here, loaded on first use so that neither module needs the other half-initialised (PEP 562).
+_SUMMARY_NAMES = frozenset({"SummaryCounts", "SummaryRow", "SummaryTest", "summary_subject", "trainer_summary"})
 
 
-def _who(student_id: str, name: str) -> str:
-    return f"{student_id} ({name})" if name else student_id
+def __getattr__(name: str) -> Any:
+    if name in _SUMMARY_NAMES:
+        from testtime import summary_email
+
+        return getattr(summary_email, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -33,6 +34,7 @@ from testtime.scoring import GradeScale, score
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+ZONE = ZoneInfo("Europe/Warsaw")
 
 
 def parse_questions(body: bytes) -> dict[str, Question]:
@@ -128,8 +130,9 @@ def test_trainer_summary() -> None:
         Failure("email-failed", "MessageRejected: Address blacklisted.", "operating-systems", "test01", "student02"),
     ]
     counts = SummaryCounts(1, 1, 0, {"operating-systems/test01": 1})
-    email = trainer_summary("2026-11-24T06:00:00+00:00", tests, failures, counts)
-    assert email.subject == ("[Test Time] Scoring summary as of 2026-11-24T06:00:00+00:00 (2 tests, 2 failures)")
+    email = trainer_summary(parse_instant("2026-11-24T06:00:00+00:00"), tests, failures, counts, ZONE)
+    assert email.subject == "Scores of 2 tests: 2 scored, 1 missing, 2 failures"
+    assert email.text.startswith("Scoring run of Tuesday 24 November 2026, 07:00 CET.\n")
     check_golden("trainer_summary", email)
 
 
@@ -146,10 +149,11 @@ def test_html_escapes_every_piece_of_content(render: str) -> None:
         email = student_email(_score({"2": "b"}, info), info, evil, book)
     else:
         email = trainer_summary(
-            "now",
+            parse_instant("2026-11-24T06:00:00+00:00"),
             [SummaryTest(info, [SummaryRow("s1", evil, 1, 2, 50.0, evil)], [("s2", evil)])],
             [Failure("corrupt-submission", evil)],
             SummaryCounts(),
+            ZONE,
         )
     assert "<script>" not in email.html
     assert "&lt;script&gt;" in email.html

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from testtime.deadlines import parse_instant
 from testtime.documents.catalog import CatalogTest
@@ -150,9 +152,10 @@ def test_trainer_summary_in_points_with_a_pending_student() -> None:
         pending=[("student03", "Carl & Co", EXTENDED)],
         weighted=True,
     )
-    email = trainer_summary("2026-12-11T06:00:00+00:00", [test], [], SummaryCounts(2, 0, 0, {"networks/week3": 2}))
+    counts = SummaryCounts(2, 0, 0, {"networks/week3": 2})
+    email = trainer_summary(DUE + timedelta(hours=8), [test], [], counts, ZoneInfo("Europe/Warsaw"))
     assert re.search(r"^student01 \(Ann\) +3\.5/5 +70%  4$", email.text, re.M) and "   Points  Percent" in email.text
-    assert "Pending (1): student03 (Carl & Co) until 2026-12-13T22:00:00+00:00" in email.text
+    assert "Pending (1): student03 (Carl & Co) until Sunday 13 December 2026, 23:00 CET" in email.text
     assert [line for line in email.text.splitlines() if line.startswith("Missing (")] == [
         "Missing (1): student04 (Dan)"
     ]
