@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ("ansible.cfg", "inventory.yml", "playbooks", "roles", "group_vars", "templates", "filter_plugins",
           "lambda_src", "ops", "portal", "requirements.txt", "constraints.txt")  # fmt: skip
 SKIP_PARTS = {"__pycache__", ".pytest_cache", ".ruff_cache"}
-ENVIRONMENT = ("TT_TARGET", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_PROFILE")
+ENVIRONMENT = ("TT_TARGET", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_PROFILE", "TT_SCORER_SCHEDULE_STATE")
 
 
 def input_files(root: Path = ROOT) -> list[Path]:

@@ -72,6 +72,9 @@ class LocalAws:
             PORTAL_PORT=str(self.portal_port),
             PORTAL_STATE_DIR=str(self.workdir / "portal"),
             ANSIBLE_NOCOLOR="1",
+            # The embedded AWS fires schedules for real: a quarter-hourly scorer run in the middle of a test would
+            # score and email behind its back. Tests run the scorer themselves (bin/score-now.sh).
+            TT_SCORER_SCHEDULE_STATE="DISABLED",
         )
         env.update(extra)
         return env

@@ -75,13 +75,20 @@ class TestProgress:
     corrupt: dict[str, str] = field(default_factory=dict)  # student id -> why the submission cannot be scored
     emailed: set[str] = field(default_factory=set)  # students whose score email is known sent
     pending: dict[str, Score] = field(default_factory=dict)  # scored, email not known sent
+    # A new scoring version (a corrected key): the rows and key of the version before, to find changed scores.
+    before: dict[str, records.ScoreRow] = field(default_factory=dict)
+    before_key: dict[str, records.KeySnapshot] = field(default_factory=dict)
+    regrading: tuple[str, ...] = ()  # versions whose regrade notices are not all known sent (state cache)
 
     @property
     def name(self) -> str:
         return self.test.name
 
     def state(self) -> records.TestState:
-        return records.TestState(self.version, dict(self.rows), dict(self.corrupt), tuple(sorted(self.emailed)))
+        snapshot = key_snapshot(self.key) if self.key is not None else {}
+        return records.TestState(
+            self.version, dict(self.rows), dict(self.corrupt), tuple(sorted(self.emailed)), snapshot, self.regrading
+        )
 
 
 def _read_state(data: S3Data, key: str, failures: FailureLog, test: CatalogTest) -> records.TestState | None:
@@ -130,9 +137,12 @@ def prepare(
     work.saved = _read_state(data, layout.scorer_state_key(subject, test_id), failures, test)
     if work.saved is not None:
         work.emailed = set(work.saved.emailed)
+        work.regrading = work.saved.regrading
         if work.saved.version == version:
             work.rows = dict(work.saved.rows)
             work.corrupt = dict(work.saved.corrupt)
+        elif key is not None:  # rescored at the new version; what changed is compared with these (regrading.py)
+            work.before, work.before_key = dict(work.saved.rows), dict(work.saved.key)
     work.summary = _read_summary_ledger(data, layout.summary_ledger_key(subject, test_id))
     if key is None:
         return work
@@ -151,8 +161,9 @@ def prepare(
     work.listed = frozenset(latest)
     due = {sid: v for sid, v in latest.items() if not is_waiting(work, sid)}
     work.submitters, work.has_score, work.versions = tuple(sorted(due)), frozenset(has_score), due
-    # A cached row or corrupt reason of an older version is stale: the newer version is read and scored.
-    work.rows = {sid: row for sid, row in work.rows.items() if due.get(sid) == row.version}
+    # A cached row or corrupt reason of an older version is stale: the newer version is read and scored; so is a
+    # row cached before rows kept the answers (the item analysis needs them).
+    work.rows = {sid: row for sid, row in work.rows.items() if due.get(sid) == row.version and row.answers is not None}
     work.corrupt = {sid: why for sid, why in work.corrupt.items() if due.get(sid) == _corrupt_version(why)}
     return work
 
@@ -250,8 +261,20 @@ def score_submissions(
 
 def score_row(result: Score) -> records.ScoreRow:
     return records.ScoreRow(
-        result.correct, result.questions, result.percent, result.grade, result.points, result.max_points, result.version
+        result.correct,
+        result.questions,
+        result.percent,
+        result.grade,
+        result.points,
+        result.max_points,
+        result.version,
+        dict(result.answers),
     )
+
+
+def key_snapshot(key: AnswerKey) -> dict[str, records.KeySnapshot]:
+    """The answer key as the state cache keeps it beside the rows scored with it."""
+    return {entry.question_id: records.KeySnapshot(entry.answer, entry.points, entry.partial) for entry in key.entries}
 
 
 def missing(work: TestProgress, class_ids: Sequence[str]) -> list[str]:

@@ -11,11 +11,10 @@ Threads: everything here runs on the invocation's thread; the parts say what the
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,13 +25,16 @@ from testtime.deadlines import to_iso
 from testtime.documents.catalog import CatalogTest, parse_catalog
 from testtime.documents.class_list import ClassList, parse_class_list
 from testtime.documents.codec import MalformedDocument
+from testtime.documents.regrades import Regrade
 from testtime.log import bound, log
 from testtime.mailer import Mailer
-from testtime.scorer import grading
+from testtime.scorer import grading, regrading, reminders
 from testtime.scorer.data import S3Data
 from testtime.scorer.failures import Failure, FailureKind, FailureLog
 from testtime.scorer.handover import Continuation
 from testtime.scorer.ledger import Invocation, TestLedger
+from testtime.scorer.notices import NoticeGroup, send_notices
+from testtime.scorer.outcome import Phases, RunResult
 from testtime.scorer.sending import BUDGET, Sending, emails_to_send, send_emails
 from testtime.scorer.settings import Settings
 from testtime.scorer.summary import TrainerSummary
@@ -47,58 +49,6 @@ class Runtime:
     invoke: Callable[[dict[str, Any]], None] | None = None  # asynchronous self-invocation for the hand-over
     report_failure: Callable[[str], None] | None = None  # records a run the scorer had to stop (failure queue)
     request_id: str = ""
-
-
-@dataclass
-class RunResult:
-    as_of: str
-    run_id: str
-    link: int
-    tests_scored: int = 0
-    submissions_scored: int = 0
-    scores_written: int = 0
-    missing: int = 0
-    emails_sent: int = 0
-    emails_failed: int = 0
-    emails_deferred: int = 0
-    summary_sent: bool = False
-    handed_over: bool = False
-    failures: list[Failure] = field(default_factory=list)
-    # Metrics only (wall seconds per phase, for the handler's summary and bench/scorer.py); not in to_json.
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "asOf": self.as_of,
-            "testsScored": self.tests_scored,
-            "submissionsScored": self.submissions_scored,
-            "missing": self.missing,
-            "emailsSent": self.emails_sent,
-            "emailsFailed": self.emails_failed,
-            "failures": [f.to_json() for f in self.failures],
-            "handedOver": self.handed_over,
-            "scoresWritten": self.scores_written,
-            "emailsDeferred": self.emails_deferred,
-            "summarySent": self.summary_sent,
-            "runId": self.run_id,
-            "link": self.link,
-        }
-
-
-class _Phases:
-    """Wall and CPU seconds (all threads of the process) per phase of the run, into ``timings``."""
-
-    def __init__(self, timings: dict[str, float]) -> None:
-        self.timings = timings
-        self.started = self.lap = time.monotonic()
-        self.cpu_lap = time.process_time()
-
-    def done(self, name: str) -> None:
-        now, cpu = time.monotonic(), time.process_time()
-        self.timings[name] = round(now - self.lap, 3)
-        self.timings[name.replace("Seconds", "CpuSeconds")] = round(cpu - self.cpu_lap, 3)
-        self.timings["totalSeconds"] = round(now - self.started, 3)
-        self.lap, self.cpu_lap = now, cpu
 
 
 class ScorerRun:
@@ -117,6 +67,7 @@ class ScorerRun:
         self.failures = FailureLog()
         # Names this invocation's ledger batches apart: a retried asynchronous invocation keeps its request id.
         self.catalog_unreadable = False
+        self.catalog: list[CatalogTest] = []  # every readable test of the catalog (reminders look at open ones)
         self.writer = Invocation(self.earlier.run_id, self.earlier.link, uuid.uuid4().hex[:12])
 
     def execute(self) -> RunResult:
@@ -127,7 +78,7 @@ class ScorerRun:
                 self.result.failures = self.failures.found()
 
     def _execute(self) -> RunResult:
-        phases = _Phases(self.result.timings)
+        phases = Phases(self.result.timings)
         due = self._due_tests()
         students = self._class_list()
         works = []
@@ -148,12 +99,17 @@ class ScorerRun:
         self.result.scores_written = sum(written.values())
         self._tally_scores(works, students, written)
         for work in works:
+            self._find_regrade(work)  # recorded before the state cache moves on to the new version
             grading.save_state(self.data, work)
         phases.done("scoringSeconds")
         sending = self._send_student_emails(works, students)
         for work in works:
             grading.save_state(self.data, work)
         phases.done("sendingSeconds")
+        self._send_notices(works, students)
+        for work in works:
+            grading.save_state(self.data, work)
+        phases.done("noticesSeconds")
         sent_by_test = Counter(name for outcome in sending.outcomes for name in outcome.sent_tests)
         self._log_emails(works, sending, sent_by_test)
         pending = sending.left if sending.stop_reason == BUDGET else 0
@@ -171,6 +127,8 @@ class ScorerRun:
             self.runtime.now,
             self.settings.claim_timeout_s,
             self.earlier.run_id,
+            zone=self.settings.zone,
+            scale=self.settings.scale,
         )
         self.result.summary_sent = summary.send(
             self.as_of,
@@ -196,6 +154,7 @@ class ScorerRun:
             return []
         for problem in catalog.problems:
             self.failures.add(Failure(FailureKind.CATALOG, f"{layout.CATALOG} {problem}"))
+        self.catalog = list(catalog.tests.values())
         return catalog.due_by(self.as_of)
 
     def _class_list(self) -> ClassList:
@@ -234,6 +193,65 @@ class ScorerRun:
                 scoresWritten=written[work.name],
             )
 
+    def _ledger(self, test: CatalogTest, place: layout.LedgerPlace | None = None) -> TestLedger:
+        return TestLedger(
+            self.data,
+            test.subject,
+            test.test_id,
+            self.writer,
+            self.runtime.now,
+            self.failures,
+            self.settings.claim_timeout_s,
+            self.settings.ledger_batch,
+            self.settings.ledger_batch_s,
+            place,
+        )
+
+    def _find_regrade(self, work: grading.TestProgress) -> None:
+        """A test rescored at a new version: record whose emailed score changed (regrading.py)."""
+        found = regrading.find_changes(work, self.runtime.now())
+        if found is None:
+            return
+        if regrading.record_changes(self.data, work, found, self.failures) is None:
+            work.saved = None  # keep the old version's state: the next run compares again
+            work.key = None  # nothing of this test is saved or sent by this run
+            work.pending = {}
+            return
+        log("INFO", "test regraded", subject=work.test.subject, testId=work.test.test_id,
+            scoresChanged=len(found.changes))  # fmt: skip
+
+    def _send_notices(self, works: Sequence[grading.TestProgress], students: ClassList) -> None:
+        """Regrade notices still owed, then the reminders due now, in what is left of the budget."""
+        by_id = students.by_id()
+        regrades: list[tuple[grading.TestProgress, list[tuple[Regrade, NoticeGroup]]]] = []
+        groups: list[NoticeGroup] = []
+        for work in works:
+            if work.regrading and work.key is not None:
+                owed = regrading.notice_groups(self.data, work, by_id, self._ledger, self.failures)
+                regrades.append((work, owed))
+                groups += [group for _, group in owed]
+        # A run as of a later time (bin/score-now.sh --as-of) reminds as of then, as it scores.
+        moment = max(self.runtime.now(), self.as_of)
+        try:
+            groups += reminders.reminder_groups(
+                self.data, self.catalog, students.students, moment, self.settings, self._ledger
+            )
+        except (ClientError, BotoCoreError) as error:  # reminders wait for the next run
+            self.failures.add(Failure(FailureKind.READ_ERROR, f"reminders: S3: {error}"))
+        outcome = send_notices(
+            groups,
+            self.mailer,
+            self.runtime.remaining_ms,
+            self.settings.safety_margin_ms,
+            self.settings.send_concurrency,
+            self.failures,
+        )
+        for work, owed in regrades:
+            regrading.settle(work, owed, by_id)
+        self.result.reminders_sent = outcome.sent["reminder"]
+        self.result.regrade_notices_sent = outcome.sent["regrade"]
+        self.result.emails_failed += outcome.failed
+
     def _send_student_emails(self, works: Sequence[grading.TestProgress], students: ClassList) -> Sending:
         """Take the leases, send within the time budget and the daily quota, record, release."""
         ledgers: dict[str, TestLedger] = {}
@@ -250,17 +268,7 @@ class ScorerRun:
                     emailsHeld=len(work.pending), until=to_iso(work.test.closes_for_everybody))  # fmt: skip
                 work.pending = {}
                 continue
-            ledger = TestLedger(
-                self.data,
-                work.test.subject,
-                work.test.test_id,
-                self.writer,
-                self.runtime.now,
-                self.failures,
-                self.settings.claim_timeout_s,
-                self.settings.ledger_batch,
-                self.settings.ledger_batch_s,
-            )
+            ledger = self._ledger(work.test)
             view = ledger.take_lease()
             if view is None:
                 work.pending = {}  # another invocation is sending this test's emails now (or S3 failed)

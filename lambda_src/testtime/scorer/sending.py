@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -27,6 +28,7 @@ from testtime.scorer.grading import TestProgress
 from testtime.scorer.ledger import Claim, TestLedger
 
 BUDGET, QUOTA = "budget", "quota"  # why sending stopped before the queue was empty
+Item = TypeVar("Item")  # what a Dispatcher hands out: an Email, or a notice (testtime.scorer.notices)
 
 
 @dataclass(frozen=True)
@@ -59,19 +61,19 @@ def emails_to_send(
     return emails
 
 
-class Dispatcher:
+class Dispatcher(Generic[Item]):
     """Hands the emails out while the time budget and the daily quota allow; any sending thread may call it."""
 
     def __init__(
         self,
-        emails: Sequence[Email],
+        emails: Sequence[Item],
         mailer: Mailer,
         daily_left: float,
         per_email_ms: float,
         remaining_ms: Callable[[], float],
         safety_margin_ms: int,
     ) -> None:
-        self._queue: Iterator[Email] = iter(emails)
+        self._queue: Iterator[Item] = iter(emails)
         self._mailer, self._daily_left, self._per_email_ms = mailer, daily_left, per_email_ms
         self._remaining_ms, self._margin_ms = remaining_ms, safety_margin_ms
         self._lock = threading.Lock()
@@ -84,7 +86,7 @@ class Dispatcher:
                 self.stop_reason = reason
                 self.stopped.set()
 
-    def take(self) -> Email | None:
+    def take(self) -> Item | None:
         with self._lock:
             if self.stopped.is_set():
                 return None
@@ -130,7 +132,7 @@ def _send_one(
     email: Email,
     ledgers: Mapping[str, TestLedger],
     mailer: Mailer,
-    dispatcher: Dispatcher,
+    dispatcher: Dispatcher[Email],
     failures: FailureLog,
 ) -> Sent:
     sid = email.student.student_id
@@ -189,7 +191,7 @@ def send_emails(
     if not emails:
         return Sending((), 0, "")
     quota = mailer.quota()
-    dispatcher = Dispatcher(
+    dispatcher: Dispatcher[Email] = Dispatcher(
         emails, mailer, quota.remaining_24h, 1000.0 / quota.max_send_rate, remaining_ms, safety_margin_ms
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from testtime.scoring import GradeScale, parse_grade_scale
 
@@ -42,6 +43,9 @@ class Settings:
     max_links: int = 10
     ledger_batch: int = 20  # records of fresh sends written together (see testtime.scorer.ledger)
     ledger_batch_s: float = 1.0  # ... or after this long, whichever comes first
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))  # the trainer's: dates in the emails
+    reminder_hours: int = 24  # a reminder this many hours before a student's own deadline; 0: none
+    portal_url: str = ""  # the portal's address, for the reminders' link (empty: none)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -59,4 +63,14 @@ class Settings:
             send_concurrency=_env_int(env, "SEND_CONCURRENCY", 4, 1),
             claim_timeout_s=_env_int(env, "SENDING_CLAIM_TIMEOUT_S", 900, 1),
             ledger_batch=_env_int(env, "LEDGER_BATCH_SIZE", 20, 1),
+            zone=_zone(env.get("TRAINER_TIMEZONE", "").strip() or "UTC"),
+            reminder_hours=_env_int(env, "REMINDER_HOURS_BEFORE", 24, 0),
+            portal_url=env.get("PORTAL_URL", "").strip(),
         )
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"TRAINER_TIMEZONE {name!r} is not a time zone name such as Europe/Warsaw") from None

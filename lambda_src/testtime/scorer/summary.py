@@ -2,27 +2,36 @@
 
 A test is covered once per scoring version and set of settled students: the summary ledger
 (``scorer/summaries/<subject>/<test>.json``) is claimed before the email (create-only, or If-Match over a failed or
-stale claim) and records the outcome after. For a test with extensions the record names the students it covered,
-so that a student scored (or found missing) after their own, later deadline is reported once by that later run;
-a record without the names (a test without extensions, or written before them) covers every student except one
-whose extension ran past the time it was sent. Runs on the run's own thread only.
+stale claim) and records the outcome after, with the students it covered, so that every student scored later (a
+late deadline of their own, a test reopened) is reported, marked new, by the run that scores them; a record
+without the names (written before they were recorded) covers every student except one whose extension ran past
+the time it was sent. A test covered before at another version was regraded: its section lists whose score
+changed (the regrade record of the version). Runs on the run's own thread only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from testtime import layout
-from testtime.deadlines import to_iso
+from testtime.analysis import analyse
 from testtime.documents import scorer_records as records
 from testtime.documents.class_list import Student
-from testtime.emails import SummaryCounts, SummaryRow, SummaryTest, trainer_summary
+from testtime.documents.codec import MalformedDocument
+from testtime.documents.regrades import parse_regrade
 from testtime.mailer import Mailer, SendFailed
+from testtime.notices import RegradeChange
+from testtime.scorer import regrading
 from testtime.scorer.data import S3Data
 from testtime.scorer.failures import STATE_KINDS, Failure, FailureKind, FailureLog
 from testtime.scorer.grading import TestProgress, missing, settled, waiting
 from testtime.scorer.handover import Continuation
+from testtime.scoring import GradeScale
+from testtime.summary_email import SummaryCounts, SummaryRow, SummaryTest, trainer_summary
 
 
 class TrainerSummary:
@@ -34,9 +43,12 @@ class TrainerSummary:
         now: Callable[[], datetime],
         claim_timeout_s: int,
         run_id: str,
+        zone: ZoneInfo | None = None,
+        scale: GradeScale | None = None,
     ) -> None:
         self.data, self.mailer, self.trainer, self.now, self.run_id = data, mailer, trainer, now, run_id
         self.claim_timeout = timedelta(seconds=claim_timeout_s)
+        self.zone, self.scale = zone or ZoneInfo("UTC"), scale or GradeScale()
 
     def _claim(self, work: TestProgress) -> bool:
         """Claim the test's summary ledger; False when another run is covering the test right now."""
@@ -101,7 +113,8 @@ class TrainerSummary:
         seen = set(shown)
         shown += [f for f in chain.failures if f not in seen]  # those of earlier links of this run
         counts = SummaryCounts(chain.emails_sent, chain.emails_failed, emails_deferred, dict(chain.sent_by_test))
-        email = trainer_summary(to_iso(as_of), [_section(work, students) for work in new], shown, counts)
+        sections = [self._section(work, students) for work in new]
+        email = trainer_summary(as_of, sections, shown, counts, self.zone)
         try:
             message_id = self.mailer.send(self.trainer, email.subject, email.text, email.html)
         except SendFailed as error:
@@ -115,7 +128,7 @@ class TrainerSummary:
                 )
             return False
         for work in new:
-            covered = tuple(sorted(settled(work, class_ids))) if work.test.extensions else None
+            covered = tuple(sorted(settled(work, class_ids)))
             self._record(
                 work,
                 records.SummaryRecord(
@@ -129,27 +142,55 @@ class TrainerSummary:
             )
         return True
 
-
-def _section(work: TestProgress, students: Mapping[str, Student]) -> SummaryTest:
-    if work.key is None:
-        return SummaryTest(work.test, note=f"Not scored: {work.version.removeprefix('unscored: ')}")
-    rows = []
-    for sid, row in sorted(work.rows.items()):
-        rows.append(
-            SummaryRow(
-                sid,
-                _name(students, sid),
-                row.correct,
-                row.questions,
-                row.percent,
-                row.grade,
-                row.points,
-                row.max_points,
-            )
+    def _section(self, work: TestProgress, students: Mapping[str, Student]) -> SummaryTest:
+        if work.key is None:
+            return SummaryTest(work.test, note=f"Not scored: {work.version.removeprefix('unscored: ')}")
+        rows = [
+            SummaryRow(sid, _name(students, sid), r.correct, r.questions, r.percent, r.grade, r.points, r.max_points)
+            for sid, r in sorted(work.rows.items())
+        ]
+        absent = [(sid, students[sid].name or "") for sid in missing(work, list(students))]
+        later = [(sid, _name(students, sid), deadline) for sid, deadline in waiting(work, list(students))]
+        questions = tuple(work.book.values())
+        return SummaryTest(
+            work.test,
+            rows,
+            absent,
+            pending=later,
+            weighted=work.key.weighted,
+            analysis=analyse(work.test, work.rows, work.key, self.scale, len(absent), questions),
+            new_students=self._new_students(work, list(students)),
+            regrades=self._regrades(work, students),
+            key=work.key,
+            book=work.book,
         )
-    absent = [(sid, students[sid].name or "") for sid in missing(work, list(students))]
-    later = [(sid, _name(students, sid), deadline) for sid, deadline in waiting(work, list(students))]
-    return SummaryTest(work.test, rows, absent, pending=later, weighted=work.key.weighted)
+
+    @staticmethod
+    def _new_students(work: TestProgress, class_ids: Sequence[str]) -> frozenset[str]:
+        """Scored since the test's last summary at this version (none to mark when it was never covered)."""
+        record = work.summary.record if work.summary else None
+        if record is None or record.students is None or not record.covers(work.version):
+            return frozenset()
+        return frozenset(work.rows) & (settled(work, class_ids) - set(record.students))
+
+    def _regrades(self, work: TestProgress, students: Mapping[str, Student]) -> tuple[RegradeChange, ...]:
+        """The changed scores of a test its summary covered before at another version (one GET)."""
+        record = work.summary.record if work.summary else None
+        if record is None or record.version == work.version or record.status != records.SENT:
+            return ()
+        key = layout.regrade_record_key(work.test.subject, work.test.test_id, work.version)
+        try:
+            regrade = parse_regrade(key, self.data.get(key))
+        except (ClientError, BotoCoreError, MalformedDocument):
+            return ()  # the summary goes without the list; the notices still go
+        if regrade is None:
+            return ()
+        return tuple(
+            RegradeChange(
+                sid, _name(students, sid), change.before, change.after, regrading.numbers(work, sid, change.questions)
+            )
+            for sid, change in sorted(regrade.changes.items())
+        )
 
 
 def _name(students: Mapping[str, Student], sid: str) -> str:

@@ -88,9 +88,10 @@ def test_students_functions_cannot_read_the_answer_key(rendered: tuple[Path, dic
     assert _s3_resources(roles["GetTestRole"], "s3:PutObject") == []
 
 
-def test_the_schedule_fires_monday_23_in_the_trainers_zone(rendered: tuple[Path, dict[str, Any]]) -> None:
+def test_the_schedule_fires_every_quarter_hour_in_the_trainers_zone(rendered: tuple[Path, dict[str, Any]]) -> None:
     schedule = rendered[1]["testtime-service"]["Resources"]["ScorerSchedule"]["Properties"]
-    assert schedule["ScheduleExpression"] == "cron(0 23 ? * MON *)"
+    assert schedule["ScheduleExpression"] == "cron(0/15 * * * ? *)"  # a test is scored within 15 min of its deadline
+    assert schedule["State"] == "ENABLED"  # only the tests' throwaway deployments disable it (TT_SCORER_SCHEDULE_STATE)
     assert schedule["ScheduleExpressionTimezone"] == "Europe/Warsaw"
     role = rendered[1]["testtime-service"]["Resources"]["ScorerScheduleRole"]
     assert _statements(role)[0]["Action"] == "lambda:InvokeFunction"

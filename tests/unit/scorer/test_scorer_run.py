@@ -35,6 +35,8 @@ def test_two_of_three_submit(world: Any, ses: Any, clock: Any) -> None:
         "scoresWritten": 2,
         "emailsDeferred": 0,
         "summarySent": True,
+        "remindersSent": 0,
+        "regradeNoticesSent": 0,
         "runId": result.run_id,
         "link": 0,
     }
@@ -250,9 +252,10 @@ def test_open_tests_are_not_scored(world: Any, ses: Any, clock: Any) -> None:
     assert runner(world, ses, clock)().tests_scored == 1
 
 
-def test_changed_answer_key_rescores_without_emailing_again(world: Any, ses: Any, clock: Any) -> None:
-    world.seed_test(students=1)
-    world.submit("student01", "acab")
+def test_changed_answer_key_rescores_and_tells_only_whose_score_changed_once(world: Any, ses: Any, clock: Any) -> None:
+    world.seed_test(students=2)
+    world.submit("student01", "acab")  # question 4's key changes from c to b: 3 of 4 becomes 4 of 4
+    world.submit("student02", "aca-")  # unanswered question 4: 3 of 4 either way
     once = runner(world, ses, clock)
     once()
     assert world.get(layout.score_key("os", "test01", "student01"))["correct"] == 3
@@ -261,9 +264,18 @@ def test_changed_answer_key_rescores_without_emailing_again(world: Any, ses: Any
         [{"questionId": str(n), "answer": a} for n, a in enumerate("acab", start=1)],
     )
     result = once()
-    assert result.scores_written == 1 and result.emails_sent == 0 and result.summary_sent
+    assert result.scores_written == 2 and result.emails_sent == 0 and result.summary_sent
+    assert result.regrade_notices_sent == 1
     assert world.get(layout.score_key("os", "test01", "student01"))["correct"] == 4
-    assert len(student_mails(ses)) == 1 and len(summaries(ses)) == 2
+    mails = student_mails(ses)
+    assert len(mails) == 3 and len(summaries(ses)) == 2
+    [notice] = [mail for mail in mails[2:]]
+    assert notice.to == "student01@example.org"
+    assert "changed from 3 of 4" in notice.text and "to 4 of 4" in notice.text
+    assert "the answer key of question 4 was corrected" in notice.text
+    assert "student01" in summaries(ses)[1].text and "Regraded" in summaries(ses)[1].text
+    again = once()  # nobody is told twice, and the trainer hears of it once
+    assert again.regrade_notices_sent == 0 and not again.summary_sent and len(student_mails(ses)) == 3
 
 
 def test_grade_scale_from_settings(world: Any, ses: Any, clock: Any) -> None:
