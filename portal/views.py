@@ -1,7 +1,9 @@
 """The portal's pages. Each one is a call or two to the REST API with the signed-in user's key, rendered.
 
 Students: sign in, open tests, take a test (all questions on one page), review, submit, confirmation.
-Trainer: results per test. Who is who is the API's answer to the key, never the portal's decision.
+Trainer: results per test, with the item analysis (a grade chart, the class's figures, each question's facility,
+discrimination and choices) and a CSV gradebook. Who is who is the API's answer to the key, never the portal's
+decision.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import PasswordField
 
+from portal import trainer_report
 from portal.api import ApiClient, ApiFailure
 from portal.checks import (
     ANSWER_PREFIX,
@@ -51,6 +54,33 @@ View = TypeVar("View", bound=Callable[..., Any])
 class SignInForm(FlaskForm):
     # Checked by portal.checks.api_key_problem (its own words for each way a key can be wrong), not by validators.
     api_key = PasswordField("API key")
+
+
+@blueprint.app_template_filter("in_words")
+def in_words(value: Any) -> str:
+    """An instant of the API in words in the portal's zone: "Monday 30 November 2026, 23:00 CET"."""
+    return trainer_report.describe(value, current_app.config["DISPLAY_ZONE"])
+
+
+@blueprint.app_template_filter("share")
+def share(value: Any) -> str:
+    return trainer_report.share_text(value)
+
+
+@blueprint.app_template_filter("figure")
+def figure(value: Any) -> str:
+    """A figure of the analysis (mean, discrimination): as written, without trailing zeros; a dash for none."""
+    return trainer_report.number_text(value) or "–"
+
+
+@blueprint.app_template_filter("grade_bars")
+def grade_bars(analysis: Any) -> list[dict[str, Any]]:
+    return trainer_report.grade_bars(analysis) if isinstance(analysis, dict) else []
+
+
+@blueprint.app_template_filter("choices")
+def choices(value: Any) -> str:
+    return trainer_report.choices_text(value) if isinstance(value, dict) else "–"
 
 
 def api() -> ApiClient:
@@ -280,3 +310,17 @@ def results() -> Response | str | tuple[str, int]:
     except ApiFailure as failure:
         return failure_page(failure)
     return render_template("results.html", tests=document.get("tests", []), subject=subject, test_id=test_id)
+
+
+@blueprint.get("/results/gradebook.csv")
+@signed_in(TRAINER)
+def gradebook() -> Response | tuple[str, int]:
+    """Every test's scores as one CSV (the rules of portal/trainer_report.py), downloaded as a file."""
+    try:
+        document = api().results(_key())
+    except ApiFailure as failure:
+        return failure_page(failure)
+    response = Response(trainer_report.gradebook_csv(document), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="gradebook.csv"'
+    return response

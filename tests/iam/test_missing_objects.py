@@ -64,6 +64,8 @@ def test_a_missing_key_is_access_denied_unless_the_role_may_list_the_bucket(publ
     # s3:ListBucket on the whole bucket: 404.
     assert _error_of(published, SCORER, missing(f"{no_test}/questionsKey.json")) == "NoSuchKey"
     assert _error_of(published, RESULTS, missing(f"{no_test}/student01/score.json")) == "NoSuchKey"
+    # A test the scorer never ran on has no state cache: the results route reads that as "not scored yet".
+    assert _error_of(published, RESULTS, missing(f"scorer/tests/{no_test}.json")) == "NoSuchKey"
     # No s3:ListBucket at all: 403.
     assert _error_of(published, GET, missing(f"{no_test}/questions.json")) == "AccessDenied"
     assert _error_of(published, SUBMIT, missing(f"{no_test}/questions.json")) == "AccessDenied"
@@ -91,10 +93,12 @@ def test_the_evaluator_denies_what_a_role_does_not_grant(published: Deployment) 
     def overwrite_catalog(s3: Any) -> Any:
         return s3.put_object(Bucket=BUCKET, Key="catalog.json", Body=b"{}")
 
-    for function in (LIST, GET, SUBMIT, RESULTS):  # the trainer's results need the scores, not the answer key
+    for function in (LIST, GET, SUBMIT):  # the students' functions never read an answer key
         assert _error_of(published, function, answer_key) == "AccessDenied", function
         assert _error_of(published, function, overwrite_catalog) == "AccessDenied", function
-    assert _error_of(published, SCORER, answer_key) == ""
+    # The trainer's results judge each question against the key (the item analysis; issue 14), behind the
+    # trainer's key: the route reads it, and never returns it.
+    assert _error_of(published, SCORER, answer_key) == _error_of(published, RESULTS, answer_key) == ""
     assert _error_of(published, LIST, list_own_markers) == ""  # the s3:prefix condition holds
     assert _error_of(published, LIST, list_test_folder) == "AccessDenied"  # ... and here it does not
     assert _error_of(published, RESULTS, overwrite_catalog) == "AccessDenied"

@@ -104,6 +104,8 @@ def test_the_trainer_gets_every_test_most_recent_deadline_first(bucket: Any) -> 
         "results": [{"studentId": "s1", "name": "Ada", "correct": 1, "questions": 2, "percent": 50.0, "grade": 2}],
         "submittedNotScored": ["s2"],
         "missing": ["s3"],
+        "stale": False,  # no state cache: s1's score.json was read
+        "analysis": None,  # the answer key is unreadable (an empty list)
     }
     os_test = body["tests"][2]  # past, nothing to score
     assert os_test["scored"] is True and os_test["results"] == [] and os_test["missing"] == ["s1", "s2", "s3"]

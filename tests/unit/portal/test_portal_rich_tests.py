@@ -208,6 +208,6 @@ def test_the_trainer_sees_points_and_who_is_pending_by_their_own_deadline(app: F
         )
     assert "<th>Points</th>" in html and "<td>3.5 / 5</td>" in html
     assert "Pending, with a later deadline of their own:</strong>" in html
-    assert "student09 (until <time" in html and "Thu 03 Dec 2026, 22:00 (UTC)" in html
+    assert "student09 (until <time" in html and "Thursday 3 December 2026, 22:00 UTC" in html
     assert "Missing (1):</strong> student08" in html
     assert "Points" not in plain and "Pending" not in plain, "an unweighted test without extensions as before"
