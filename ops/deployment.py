@@ -11,7 +11,7 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,11 +19,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from ops.content import Content, ContentError, load_content
+from testtime.scoring import GradeScale, parse_grade_scale
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("local", "aws")
 SETTINGS_FILE = REPO_ROOT / "group_vars" / "all.yml"
 DEFAULT_TIMEZONE = "Europe/Warsaw"
+# The roles' own defaults when group_vars/all.yml lacks the setting (group_vars/all.yml explains each).
+DEFAULT_SCHEDULE = "cron(0/15 * * * ? *)"
+DEFAULT_REMINDER_HOURS = 24
 # https://<api>.execute-api.<region>.amazonaws.com/...: the region of a real deployment.
 _REGION_IN_URL = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
 
@@ -42,6 +46,7 @@ class StackOutputs:
     # How long a warm API function keeps the catalog and the class list (CACHE_TTL_SECONDS); 15 s, the default,
     # for a deployment made before the stack had this output.
     api_cache_seconds: float = 15.0
+    portal_url: str = ""  # the portal's address on aws (PortalUrl), "" when not deployed or local
 
 
 def stack_outputs_path(target: str) -> Path:
@@ -70,7 +75,37 @@ def load_stack_outputs(path: Path) -> StackOutputs:
         api_url=outputs["ApiUrl"],
         region=outputs.get("Region") or (in_url.group(1) if in_url else None),
         api_cache_seconds=_seconds(outputs.get("ApiCacheTtlSeconds"), default=15.0),
+        portal_url=str(outputs.get("PortalUrl") or "").rstrip("/"),
     )
+
+
+def read_outputs(target: str) -> dict[str, Any]:
+    """The stack outputs file as written by the deploy; DeploymentError in words when there is none."""
+    path = stack_outputs_path(target)
+    try:
+        outputs = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeploymentError(f"{path} not found: deploy first (./deploy-api-gateway.sh --target {target})") from None
+    except (OSError, ValueError) as error:
+        raise DeploymentError(f"{path} cannot be read: {error}") from None
+    if not isinstance(outputs, dict):
+        raise DeploymentError(f"{path} is not the deploy's stack outputs: deploy again (./deploy-api-gateway.sh)")
+    return outputs
+
+
+def required_output(target: str, name: str) -> tuple[str, str | None]:
+    """One output (e.g. DataBucketName) and the deployment's region (None: boto3's own resolution); only those
+    are needed, so the trainer's read-only tools work on any deployment that has them."""
+    outputs = read_outputs(target)
+    if not outputs.get(name):
+        path = stack_outputs_path(target)
+        raise DeploymentError(f"{path} has no {name}: deploy again (./deploy-api-gateway.sh)")
+    return str(outputs[name]), outputs.get("Region") or None
+
+
+def data_bucket(target: str) -> tuple[str, str | None]:
+    """The data bucket's name and the deployment's region."""
+    return required_output(target, "DataBucketName")
 
 
 def _seconds(value: object, default: float) -> float:
@@ -84,6 +119,9 @@ def _seconds(value: object, default: float) -> float:
 class Settings:
     trainer_timezone: str = DEFAULT_TIMEZONE
     ses_verify_students: bool = False
+    grade_scale: GradeScale = field(default_factory=GradeScale)  # what the deploy gives the scorer (GRADE_SCALE)
+    scorer_schedule: str = DEFAULT_SCHEDULE
+    reminder_hours_before: float = DEFAULT_REMINDER_HOURS
 
 
 def project_name(settings: Path = SETTINGS_FILE) -> str:
@@ -102,9 +140,20 @@ def load_settings(path: Path = SETTINGS_FILE) -> Settings:
     if path.is_file():
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
         values = loaded if isinstance(loaded, dict) else {}
+    hours = values.get("reminder_hours_before", DEFAULT_REMINDER_HOURS)
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or hours < 0:
+        raise DeploymentError(f"reminder_hours_before in {path}: expected a number of hours (0: off), found {hours!r}")
+    raw_scale = values.get("grade_scale")
+    try:
+        scale = parse_grade_scale(json.dumps(raw_scale) if raw_scale is not None else None)
+    except (TypeError, ValueError) as error:
+        raise DeploymentError(f"grade_scale in {path}: {error}") from None
     settings = Settings(
         trainer_timezone=str(values.get("trainer_timezone") or DEFAULT_TIMEZONE),
         ses_verify_students=_flag(values.get("ses_verify_students", False), "ses_verify_students"),
+        grade_scale=scale,
+        scorer_schedule=str(values.get("scorer_schedule") or DEFAULT_SCHEDULE),
+        reminder_hours_before=float(hours),
     )
     check_timezone(settings.trainer_timezone)
     return settings

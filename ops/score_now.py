@@ -28,7 +28,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
-from ops.deployment import TARGETS, DeploymentError, stack_outputs_path
+from ops.deployment import TARGETS, DeploymentError, read_outputs, required_output
 from testtime.deadlines import parse_instant, to_iso
 from testtime.handlers.scorer import HAND_OVER_LIMIT
 
@@ -55,23 +55,12 @@ class Deployed:
 def scorer_deployment(target: str) -> Deployed:
     """The scorer's function name, the deployment's region and the failure queue, from the stack outputs."""
     function, region = scorer_function(target)
-    outputs = json.loads(stack_outputs_path(target).read_text(encoding="utf-8"))
-    return Deployed(function, region, outputs.get("ScorerFailureQueueUrl") or None)
+    return Deployed(function, region, read_outputs(target).get("ScorerFailureQueueUrl") or None)
 
 
 def scorer_function(target: str) -> tuple[str, str | None]:
     """The scorer's function name and the deployment's region, from build/<target>/stack-outputs.json."""
-    path = stack_outputs_path(target)
-    try:
-        outputs = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DeploymentError(f"{path} not found: deploy first (./deploy-api-gateway.sh --target {target})") from None
-    except (OSError, ValueError) as error:
-        raise DeploymentError(f"{path}: {error}") from None
-    name = outputs.get("ScorerFunctionName") if isinstance(outputs, dict) else None
-    if not name:
-        raise DeploymentError(f"{path} has no ScorerFunctionName: deploy again (./deploy-api-gateway.sh)")
-    return str(name), outputs.get("Region") or None
+    return required_output(target, "ScorerFunctionName")
 
 
 def invoke(client: Any, function: str, as_of: datetime, target: str) -> dict[str, Any]:

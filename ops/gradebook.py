@@ -1,0 +1,148 @@
+"""The gradebook (``bin/gradebook.sh``): one row per student, the percent and grade of each scored test, the mean.
+
+It reads what the scorer already wrote (the class list, the catalog and each test's state cache:
+:func:`ops.class_results.read_class_results` without listings, a few requests per test) and changes nothing.
+The table for the terminal by default; ``--csv`` the CSV (UTF-8 with a byte order mark, for spreadsheets);
+``--output FILE`` writes it to FILE instead of printing it. The column rules are :mod:`testtime.gradebook`'s.
+
+Exit status: 0 when the gradebook was printed or written, 1 when the deployment or the bucket cannot be read (or
+FILE cannot be written), 2 for a bad option or a subject that does not exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+
+from ops import deployment
+from ops.class_results import ClassResults, read_class_results
+from ops.deployment import TARGETS, DeploymentError
+from testtime.documents.codec import MalformedDocument
+from testtime.gradebook import Gradebook, build_gradebook
+
+EXAMPLES = """examples:
+  bin/gradebook.sh                               the table, in the terminal
+  bin/gradebook.sh --csv > grades.csv            the CSV (opens in Excel, LibreOffice, Google Sheets)
+  bin/gradebook.sh --csv --output grades.csv     the same, written to a file
+  bin/gradebook.sh --subject operating-systems   the tests of one subject only
+  bin/gradebook.sh --target aws                  the deployment in a real account"""
+# Parallel GETs of the class results: boto3's default pool of 10 connections would make them wait.
+S3_CONFIG = Config(max_pool_connections=32, retries={"max_attempts": 5, "mode": "standard"})
+
+
+class ReadError(Exception):
+    """One line for the user; the exit status is 1."""
+
+
+class UsageError(Exception):
+    """One line for the user; the exit status is 2."""
+
+
+def data_bucket(target: str) -> tuple[str, str | None]:
+    """The data bucket's name and the deployment's region, from build/<target>/stack-outputs.json."""
+    try:
+        return deployment.data_bucket(target)
+    except DeploymentError as error:
+        raise ReadError(str(error)) from None
+
+
+def s3_client(region: str | None) -> Any:
+    return boto3.client("s3", region_name=region, config=S3_CONFIG)
+
+
+def read_results(
+    target: str, subject: str | None = None, listings: bool = False
+) -> tuple[ClassResults, str, str | None]:
+    """The class results of the deployment (and its bucket and region); ReadError in words when they cannot be
+    read."""
+    bucket, region = data_bucket(target)
+    try:
+        return read_class_results(s3_client(region), bucket, subject, None, listings=listings), bucket, region
+    except EndpointConnectionError:
+        where = "start it with: bin/local-aws.sh start" if target == "local" else "check the network"
+        raise ReadError(f"cannot reach the {target} AWS endpoint: {where}") from None
+    except NoCredentialsError:
+        raise ReadError("no usable AWS credentials for --target aws: run `aws configure` or set AWS_PROFILE.") from None
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        raise ReadError(f"the data bucket {bucket} could not be read ({code or 'no reason given'})") from None
+    except BotoCoreError:
+        raise ReadError(f"the data bucket {bucket} could not be read (the AWS endpoint did not answer)") from None
+    except MalformedDocument as error:
+        raise ReadError(f"the results cannot be read: {error}") from None
+
+
+def warn_problems(results: ClassResults) -> None:
+    """Documents that could not be read, one line each on stderr: their tests count as not scored."""
+    for problem in [*results.catalog.problems, *results.students.problems]:
+        print(f"warning: {problem}", file=sys.stderr)
+    for item in results.tests:
+        for problem in item.problems:
+            print(f"warning: {item.test.name}: {problem}", file=sys.stderr)
+
+
+def gradebook(results: ClassResults, subject: str | None = None) -> Gradebook:
+    tests = [t for t in results.tests if subject is None or t.test.subject == subject]
+    if subject is not None and not tests:
+        raise UsageError(f"there is no subject {subject} in the catalog")
+    return build_gradebook(results.students.students, [(t.test, t.state) for t in tests])
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bin/gradebook.sh",
+        description=__doc__.split("\n\n")[0],
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--csv", action="store_true", help="print CSV (UTF-8 with a byte order mark) instead")
+    parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    parser.add_argument("--subject", help="only the tests of this subject")
+    parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.output is not None and args.output.is_dir():
+        print(
+            f"error: --output {args.output} is a folder: name a file, e.g. {args.output / 'grades.csv'}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        results, _, _ = read_results(args.target, args.subject)
+        warn_problems(results)
+        book = gradebook(results, args.subject)
+    except ReadError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    text = book.to_csv() if args.csv else book.to_text() + "\n"
+    # Bytes, not the terminal's encoding: a C locale would otherwise fail on "Łukaszewicz".
+    data = text.encode("utf-8")
+    if args.output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    try:
+        args.output.write_bytes(data)
+    except OSError as error:
+        print(f"error: {args.output} cannot be written: {error.strerror or error}", file=sys.stderr)
+        return 1
+    scored = len(book.tests)
+    print(f"Wrote {args.output}: {len(book.rows)} students, {scored} scored test{'s' if scored != 1 else ''}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,272 @@
+"""Where every test stands (``bin/status.sh``): deadline in words, open, closed, scored or to regrade, submitted
+and missing counts, reminders sent, and when the scorer runs next.
+
+Per test of the catalog, from what the API and the scorer wrote: one listing of its submissions
+(:func:`ops.class_results.read_class_results`), its state cache, and its reminder ledger (records "sent" in
+``scorer/reminders/<subject>/<test>/``). Nothing is changed. States:
+
+* ``open``: before the test's deadline (students with an extension may submit after it, the line below says so);
+* ``scored``: the deadline has passed and the scorer's state cache holds a score (or an unreadable submission) of
+  every student who submitted;
+* ``closed``: the deadline has passed and some submission is not scored yet (the scorer's next run takes it,
+  or ``bin/score-now.sh`` now);
+* ``regrade``: scored, but the answer key (or ``grade_scale``) changed since: the next run scores it again and
+  emails the students whose score changed.
+
+``missing``: students of the class list without a submission (while a test is open, those who have not sent it
+yet). The scorer's next run comes from ``scorer_schedule`` and ``trainer_timezone`` in ``group_vars/all.yml``.
+
+Exit status: 0 when the status was printed, 1 when the deployment or the bucket cannot be read, 2 for a bad option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import textwrap
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ops.class_results import ClassResults, TestResults
+from ops.deployment import SETTINGS_FILE, TARGETS, DeploymentError, load_settings
+from ops.gradebook import ReadError, read_results, warn_problems
+from testtime import layout, s3io
+from testtime.deadlines import describe, parse_instant
+from testtime.documents.scorer_records import SENT
+from testtime.s3direct import ObjectClient
+from testtime.schedule import next_run, rate_interval
+from testtime.scorer.data import S3Data
+from testtime.scorer.ledger import read_email_ledger
+from testtime.scoring import GradeScale, scoring_version
+
+WIDTH = 80
+DEFAULT_SCALE = GradeScale()  # the original rule, round(correct / questions * 5)
+NBSP = "\u00a0"
+_DATE_IN_WORDS = re.compile(r"\w+day \d+ \w+ \d{4}, \d\d:\d\d \S+")  # testtime.deadlines.describe's form
+EXAMPLES = """examples:
+  bin/status.sh                                       every test, now
+  bin/status.sh --as-of 2026-11-30T23:30:00+01:00     as if it were then
+  bin/status.sh --target aws                          the deployment in a real account"""
+OPEN, CLOSED, SCORED, REGRADE = "open", "closed", "scored", "regrade"
+
+
+@dataclass(frozen=True)
+class ScorerSettings:
+    zone: ZoneInfo
+    schedule: str
+    reminder_hours: float
+    scale: GradeScale = DEFAULT_SCALE
+
+
+@dataclass(frozen=True)
+class TestStatus:
+    __test__ = False  # not a pytest test class, despite the name
+
+    results: TestResults
+    state: str  # OPEN, CLOSED or SCORED
+    submitted: int
+    missing: int
+    reminders: int | None  # reminders sent; None: the ledger could not be read
+
+
+def scorer_settings(path: Path = SETTINGS_FILE) -> ScorerSettings:
+    """The trainer's zone, the scorer's schedule and the reminder lead time, as the deploy gives them to AWS."""
+    settings = load_settings(path)
+    zone = ZoneInfo(settings.trainer_timezone)
+    return ScorerSettings(zone, settings.scorer_schedule, settings.reminder_hours_before, settings.grade_scale)
+
+
+def test_state(results: TestResults, now: datetime, scale: GradeScale) -> str:
+    if results.test.is_open(now):
+        return OPEN
+    state = results.state
+    if state is None:
+        return CLOSED
+    if results.key is not None and state.version != scoring_version(results.key, scale):
+        return REGRADE  # the answer key (or the grade scale) changed since: the next run scores it again
+    covered = set(state.rows) | set(state.corrupt)
+    return SCORED if set(results.submitted or ()) <= covered else CLOSED
+
+
+def statuses(
+    results: ClassResults, reminders: dict[str, int | None], now: datetime, scale: GradeScale = DEFAULT_SCALE
+) -> list[TestStatus]:
+    class_ids = set(results.students.ids())
+    found = []
+    for item in results.tests:
+        submitted = set(item.submitted or ())
+        if item.state is not None:  # a score whose submission a listing no longer shows still counts
+            submitted |= set(item.state.rows) | set(item.state.corrupt)
+        found.append(
+            TestStatus(
+                item,
+                test_state(item, now, scale),
+                len(submitted),
+                len(class_ids - submitted),
+                reminders.get(item.test.name),
+            )
+        )
+    return found
+
+
+def reminders_sent(bucket: str, results: ClassResults) -> dict[str, int | None]:
+    """Per test name, the students whose reminder is recorded sent; None where the ledger could not be read."""
+    data = S3Data(bucket, ObjectClient(bucket))
+    s3io.client()  # the listings' boto3 client, made before the threads: making one is not thread-safe
+
+    def count(item: TestResults) -> int | None:
+        try:
+            ledger = read_email_ledger(data, layout.reminder_emails(item.test.subject, item.test.test_id))
+        except (ClientError, BotoCoreError):
+            return None
+        return sum(1 for record in ledger.values() if record is not None and record.status == SENT)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counts = list(pool.map(count, results.tests))
+    return {item.test.name: n for item, n in zip(results.tests, counts, strict=True)}
+
+
+# -- text ------------------------------------------------------------------------------------------------------
+
+
+def _every(period: timedelta) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        seconds = int(period.total_seconds())
+        if seconds % size == 0:
+            count = seconds // size
+            return f"every {unit}" if count == 1 else f"every {count} {unit}s"
+    return f"every {period}"  # pragma: no cover - rates are whole minutes
+
+
+def next_run_line(settings: ScorerSettings, now: datetime) -> str:
+    expression, zone = settings.schedule, settings.zone
+    try:
+        moment = next_run(expression, zone, now)
+        period = rate_interval(expression)
+    except ValueError as error:
+        return f"The scorer's schedule in group_vars/all.yml cannot be read ({error}): check scorer_schedule."
+    if moment is not None:
+        return f"The scorer runs next: {describe(moment, zone)} (schedule {expression} in {zone.key})."
+    if period is not None:
+        return f"The scorer runs {_every(period)}, counted from when it was deployed ({expression})."
+    if expression.strip().lower().startswith("at("):
+        return f"The scorer does not run again: its one run ({expression}) has passed."
+    return f"The scorer runs at the times of {expression} in {zone.key} (the next one is not computed here)."
+
+
+def _detail(status: TestStatus, zone: ZoneInfo, now: datetime) -> list[str]:
+    """The title, then the deadline in words (on the title's line when both fit), the extensions, whether it is
+    scored: each phrase whole on a line, so a date is never split."""
+    test = status.results.test
+    when = "was due" if not test.is_open(now) else "due"
+    if test.closed_at is not None and test.closed_at < test.due:
+        when = "closed"
+    deadline = f"{when} {describe(test.deadline, zone)}"
+    phrases = [deadline]
+    if test.extensions:
+        count = len(test.extensions)
+        last = describe(test.closes_for_everybody, zone)
+        phrases.append(f"{count} extension{'s' if count != 1 else ''}, the last until {last}")
+    if status.results.state is None and not test.is_open(now):
+        phrases.append("not scored yet: bin/score-now.sh scores it now")
+    indent = "    "
+    together = f"{indent}{test.title}, {deadline}"
+    if len(together) <= WIDTH:
+        return [together, *(indent + phrase for phrase in phrases[1:])]
+    title = textwrap.wrap(test.title, WIDTH, initial_indent=indent, subsequent_indent=indent)
+    return [*title, *(indent + phrase for phrase in phrases)]
+
+
+def status_lines(found: Sequence[TestStatus], settings: ScorerSettings, now: datetime) -> list[str]:
+    lines = [f"Tests as of {describe(now, settings.zone)}", ""]
+    if not found:
+        lines += ["Nothing is published yet.", "Write a test in content/ and run ./update-subjects-or-students.sh."]
+    else:
+        name_width = max(len("test"), *(len(s.results.test.name) for s in found))
+        header = f"{'test':<{name_width}}  {'state':<7}  {'submitted':>9}  {'missing':>7}  {'reminders':>9}"
+        lines += [header, "-" * len(header)]
+        for status in found:
+            reminders = "?" if status.reminders is None else str(status.reminders)
+            lines.append(
+                f"{status.results.test.name:<{name_width}}  {status.state:<7}  {status.submitted:>9}"
+                f"  {status.missing:>7}  {reminders:>9}"
+            )
+            lines += _detail(status, settings.zone, now)
+        if any(s.reminders is None for s in found):
+            lines.append("(?: the reminder records of that test could not be read)")
+    hours = settings.reminder_hours
+    if hours:
+        shown = f"{hours:g} hour{'s' if hours != 1 else ''}"
+        reminders = f"Reminders: {shown} before each student's own deadline, to those who have not submitted."
+    else:
+        reminders = "Reminders: off (reminder_hours_before: 0 in group_vars/all.yml)."
+    lines.append("")
+    # The schedule expression and the dates stay whole: their spaces are made unbreakable while wrapping.
+    next_line = next_run_line(settings, now)
+    whole = [settings.schedule, *_DATE_IN_WORDS.findall(next_line)]
+    for paragraph in (next_line, reminders):
+        for phrase in whole:
+            paragraph = paragraph.replace(phrase, phrase.replace(" ", NBSP))
+        wrapped = textwrap.wrap(
+            paragraph, WIDTH, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+        )
+        lines += [line.replace(NBSP, " ") for line in wrapped]
+    return lines
+
+
+# -- the command -----------------------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bin/status.sh",
+        description=__doc__.split("\n\n")[0],
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--as-of", metavar="ISO", help="as if it were this instant (ISO 8601 with offset; default: now)"
+    )
+    parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    now = datetime.now(UTC)
+    if args.as_of is not None:
+        try:
+            now = parse_instant(args.as_of)
+        except ValueError:
+            print(
+                f"error: --as-of {args.as_of!r} is not an ISO 8601 date-time with offset, e.g. "
+                "2026-11-23T23:00:00+01:00",
+                file=sys.stderr,
+            )
+            return 2
+    try:
+        settings = scorer_settings()
+        results, bucket, _ = read_results(args.target, listings=True)
+        warn_problems(results)
+        reminders = reminders_sent(bucket, results)
+    except (ReadError, DeploymentError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except (ClientError, BotoCoreError):  # the reminder ledgers' client could not even start
+        print(f"error: the reminder records in the data bucket {bucket} could not be read", file=sys.stderr)
+        return 1
+    lines = status_lines(statuses(results, reminders, now, settings.scale), settings, now)
+    sys.stdout.buffer.write(("\n".join(lines) + "\n").encode("utf-8"))
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
