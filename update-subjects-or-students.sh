@@ -7,7 +7,8 @@
 #   ./update-subjects-or-students.sh --check               # print what would change; change nothing
 #   ./update-subjects-or-students.sh --target aws [--region R]
 #
-# Other options: --timezone TZ, --ses-verify-students / --no-ses-verify-students, -h.
+# Other options: --timezone TZ, --ses-verify-students / --no-ses-verify-students, -h, and --yes: publish an
+# answer key changed after the scorer scored its test without asking (it is rescored, each changed score emailed).
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bin/lib/common.sh"

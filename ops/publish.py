@@ -1,7 +1,7 @@
 """The publisher: validates the content, syncs the API keys, then uploads only the objects whose bytes changed.
 
     python -m ops.publish [--content DIR] [--target local|aws] [--check] [--project NAME]
-                          [--timezone TZ] [--ses-verify-students | --no-ses-verify-students]
+                          [--timezone TZ] [--ses-verify-students | --no-ses-verify-students] [--yes]
 
 Content problems are printed one per line (exit 2) before any AWS call; a bucket document that cannot be read
 (``catalog.json`` of another version, a ``studentsList.json`` that is not a list) is one line (exit 1) before any
@@ -17,6 +17,10 @@ points at it, each catalog entry names the SHA-256 of its questions (``questions
 API's warm functions keep (the catalog, the class list, questions) was replaced, the run waits until their copies
 have expired (the stack output ``ApiCacheTtlSeconds``, 15 s by default, plus a second) before it returns: from
 then on every request sees the new publication.
+
+Regrades (issue 14): a changed answer key of a test the scorer already scored is previewed from the scorer's state
+cache (ops.regrade_preview): ``--check`` says how many scores would change, and a real publish asks for confirmation
+before it changes anything (``--yes`` does not ask; without a terminal and without ``--yes`` nothing is published).
 """
 
 from __future__ import annotations
@@ -28,13 +32,13 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ops import apikeys, aws_clients, ses_verify
+from ops import apikeys, aws_clients, regrade_preview, ses_verify
 from ops.content import CatalogChanges, Content, build_catalog, catalog_changes, read_catalog, render_objects
 from ops.deployment import (
     DeploymentError,
@@ -45,11 +49,13 @@ from ops.deployment import (
     load_or_exit,
     load_settings,
 )
+from ops.regrade_preview import NotConfirmed, TestRegrade
 from testtime import layout, s3io
 from testtime.deadlines import to_iso
 from testtime.documents.catalog import Catalog, catalog_document
 from testtime.documents.class_list import parse_class_list
 from testtime.documents.codec import MalformedDocument
+from testtime.scoring import GradeScale
 
 ADD, UPDATE, UNCHANGED = "add", "update", "unchanged"
 # Added to how long a warm API function may keep a copy of the catalog or the class list (the stack output
@@ -67,6 +73,7 @@ class PublishReport:
     keys: apikeys.KeySync
     verifications: list[str]  # addresses SES was (or would be) asked to verify
     warnings: list[str]
+    regrades: list[TestRegrade] = field(default_factory=list)  # scored tests whose answer key changed
 
     def lines(self, *, check: bool) -> list[str]:
         """One line per change (per object in a ``--check`` plan), warnings, then the summary."""
@@ -87,6 +94,7 @@ class PublishReport:
         lines += [f"student removed {student}" for student in self.students_removed]
         lines += apikeys.change_lines(self.keys)
         lines += [f"ses verify      {address}" for address in self.verifications]
+        lines += [f"rescore         {regrade.line(check=check)}" for regrade in self.regrades]
         lines += [f"warning: {warning}" for warning in self.warnings]
         return [*lines, self.summary(check=check)]
 
@@ -112,12 +120,18 @@ def publish(
     ses: Any,
     project: str | None = None,
     settle: Callable[[float], None] | None = None,
+    scale: GradeScale | None = None,
+    confirm: Callable[[list[TestRegrade]], None] | None = None,
 ) -> PublishReport:
     """Publishes validated ``content``; with ``check`` only reads, and reports what would change.
 
     ``settle(seconds)`` is called after the writes when the API's warm functions may still hold a previous copy of
     what was written (testtime.store keeps the catalog and the class list for ``outputs.api_cache_seconds``): it must
     wait that long, so that once this returns every request sees the new publication. ``main`` sleeps.
+
+    ``scale`` is the deployed grade scale the regrade preview scores with. ``confirm(regrades)`` is called, before
+    any change, when this publication changes the answer key of a test already scored; it raises NotConfirmed to
+    publish nothing (``main`` asks the trainer). Not called with ``check``.
     """
     bucket = outputs.data_bucket
     # Reads first: a problem with the bucket (a catalog of another version, a class list that is not one: a
@@ -125,6 +139,9 @@ def publish(
     existing_catalog = read_catalog(s3io.get_bytes(bucket, layout.CATALOG))
     existing_students = parse_class_list(layout.STUDENTS_LIST, s3io.get_bytes(bucket, layout.STUDENTS_LIST))
     catalog = build_catalog(existing_catalog, content, now, settings.trainer_timezone)
+    regrades = regrade_preview.read_regrades(bucket, content.tests, scale or GradeScale())
+    if regrades and not check and confirm is not None:
+        confirm(regrades)  # before the key sync: a refusal leaves everything as it was
 
     student_ids = content.student_ids()
     keys = apikeys.sync_api_keys(apigateway, outputs.usage_plan_id, student_ids, apply=not check, project=project)
@@ -164,6 +181,7 @@ def publish(
             *_shortening_extensions(catalog, tests),
             *_late_extensions(catalog, tests, now),
         ],
+        regrades=regrades,
     )
 
 
@@ -197,8 +215,10 @@ def _plan_objects(bucket: str, desired: Mapping[str, bytes]) -> dict[str, str]:
 
 
 def _publisher_owns(key: str) -> bool:
-    """Top-level files and ``<subject>/<test>/<file>``; never a student's folder, markers or the scorer's ledger."""
-    return not key.startswith((layout.SUBMITTED_PREFIX, layout.SCORER_PREFIX)) and key.count("/") in (0, 2)
+    """Top-level files and ``<subject>/<test>/<file>``; never a student's folder, markers, the scorer's ledger or
+    the invitations' records."""
+    owned_by_others = (layout.SUBMITTED_PREFIX, layout.SCORER_PREFIX, layout.INVITATIONS_PREFIX)
+    return not key.startswith(owned_by_others) and key.count("/") in (0, 2)
 
 
 def _action(body: bytes, etag: str | None) -> str:
@@ -288,10 +308,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="ask SES to verify the students' addresses (setting ses_verify_students)",
     )
     parser.add_argument("--project", help="the deployment's project_name (default: group_vars/all.yml's)")
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="publish a changed answer key of a test already scored without asking; the scorer's next run rescores "
+        "it and emails each student whose score changed",
+    )
     args = parser.parse_args(argv)
     content, outputs = load_or_exit(args)
     try:
         settings = load_settings()
+        scale = regrade_preview.deployed_grade_scale()
         if args.timezone:
             settings = dataclasses.replace(settings, trainer_timezone=check_timezone(args.timezone))
     except DeploymentError as error:
@@ -310,9 +337,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             ses=aws_clients.client("ses", region_name=outputs.region),
             project=args.project,
             settle=_wait_for_api_caches,
+            scale=scale,
+            confirm=regrade_preview.confirmation(yes=args.yes, stdin=sys.stdin, stdout=sys.stderr),
         )
     except MalformedDocument as error:
         print(f"cannot publish: {error} (bucket {outputs.data_bucket}); nothing was changed", file=sys.stderr)
+        return 1
+    except NotConfirmed as error:
+        print(f"not published: {error}; nothing was changed", file=sys.stderr)
         return 1
     print("\n".join(report.lines(check=args.check)))
     return 0

@@ -20,7 +20,7 @@ from ops.content.options import (
     test_options,
 )
 from ops.content.problems import FieldPath, Problem
-from testtime.layout import CATALOG, SCORER_PREFIX, STUDENTS_LIST, SUBMITTED_PREFIX, TRAINER
+from testtime.layout import CATALOG, INVITATIONS_PREFIX, SCORER_PREFIX, STUDENTS_LIST, SUBMITTED_PREFIX, TRAINER
 
 SUBJECTS_DIR = "subjects"
 TEST_SUFFIXES = (".yml", ".yaml")
@@ -31,7 +31,14 @@ LEGACY_KEY = "questionsKey.json"
 # hold both), and on a case-insensitive disk 'Scorer' is 'scorer'.
 RESERVED_SUBJECTS = frozenset(
     identity(name)
-    for name in (SUBMITTED_PREFIX.rstrip("/"), SCORER_PREFIX.rstrip("/"), STUDENTS_LIST, CATALOG, TRAINER)
+    for name in (
+        SUBMITTED_PREFIX.rstrip("/"),
+        SCORER_PREFIX.rstrip("/"),
+        INVITATIONS_PREFIX.rstrip("/"),
+        STUDENTS_LIST,
+        CATALOG,
+        TRAINER,
+    )
 )
 # A test (file or original folder) of such a name reads as a misplaced original test file.
 RESERVED_TEST_IDS = frozenset(identity(name) for name in (LEGACY_QUESTIONS, LEGACY_KEY))
