@@ -82,9 +82,11 @@ Test Time is deployed (${target}).
   Portal: ${portal_url:-not deployed}
 Next steps:
   1. Publish the tests and the class list:   ./update-subjects-or-students.sh
-  2. Hand out each student's key:            bin/pull-api-config.sh --all
+  2. Invite the students (key, URL, set-up):  bin/invite-students.sh
   3. Take a test as a student:               bin/pull-api-config.sh --student student01 --save && bin/test-time.sh
 EOF
+# Students invited with another API URL (a redeploy gives the REST API a new one) need the new one: say so.
+python -m ops.invitations url-notice "$outputs" || true
 
 # The web portal runs as a local process on the local target (on AWS it is the ECS service of testtime-portal).
 # Throwaway deployments (TT_BUILD_ROOT set, as in the tests) start none unless PORTAL_AUTOSTART=1.

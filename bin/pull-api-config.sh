@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Print the API URL and a student's API key, as the original service did; or every student's key as CSV.
+# Print the API URL and a student's API key, as the original service did; every student's key as CSV; or the
+# trainer's key and the trainer page's address.
 #
 #   bin/pull-api-config.sh --student student01          # API Endpoint URL: ... / API Key: ...
 #   bin/pull-api-config.sh --student student01 --save   # also writes ${TRAININGS_CONFIG:-~/.trainings/config}
-#   bin/pull-api-config.sh --all > keys.csv             # student_id,email,api_key of the published class list
+#   bin/pull-api-config.sh --all > keys.csv             # student_id,email,api_key,name,api_url,portal_url
+#   bin/pull-api-config.sh --trainer                    # the trainer's key and the trainer page's address
 #   bin/pull-api-config.sh --target aws [--region R] --student student01
 #
 # --save writes the student client's config (API_URL, API_KEY, STUDENT_ID; mode 600) for bin/test-time.sh.
@@ -13,8 +15,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 parse_target_options "$@"
-if [[ " ${TT_ARGS[*]-} " != *" --student"* && " ${TT_ARGS[*]-} " != *" --all "* ]]; then
-  missing_argument "say whose key: --student ID, or --all for every student."
+given=" ${TT_ARGS[*]-} "
+if [[ "$given" != *" --student"* && "$given" != *" --all "* && "$given" != *" --trainer "* ]]; then
+  missing_argument "say whose key: --student ID, --all for every student, or --trainer."
 fi
 use_deployed_target
 exec python -m ops.pull_api_config --target "$TT_OPT_TARGET" ${TT_ARGS[@]+"${TT_ARGS[@]}"}

@@ -2,12 +2,14 @@
 
     python -m ops.pull_api_config --student ID [--save] [--target local|aws]
     python -m ops.pull_api_config --all [--target local|aws]
+    python -m ops.pull_api_config --trainer [--target local|aws]
 
 ``--student`` prints ``API Endpoint URL: <url>`` and ``API Key: <key>`` (the original service's output); with
 ``--save`` it also writes the student client's config file, ``${TRAININGS_CONFIG:-~/.trainings/config}``
 (``KEY=value`` lines API_URL, API_KEY, STUDENT_ID; mode 600, its folder 700 when created; replaced atomically).
-``--all`` prints a CSV (``student_id,email,api_key``) of every student of the published class list
-(``studentsList.json``) whose key is enabled; the URL goes to stderr so that stdout stays a clean CSV.
+``--all`` prints a CSV (``student_id,email,api_key,name,api_url,portal_url``: the first three columns as they
+always were) of every student of the published class list (``studentsList.json``) whose key is enabled; the URL
+also goes to stderr. ``--trainer`` prints the trainer's key and the address of the portal's trainer page.
 
 Key values come from API Gateway (``get_api_keys`` with ``includeValues``) and are printed only as above, never
 logged. Exit status: 0 done, 1 unknown student or deployment problem, 2 usage error.
@@ -29,7 +31,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.apikeys import is_projects_key, key_name, key_prefix
+from ops.apikeys import is_projects_key, key_name, key_prefix, trainer_key_name
 from ops.deployment import (
     TARGETS,
     DeploymentError,
@@ -43,6 +45,8 @@ from testtime.documents.class_list import Student, parse_class_list
 from testtime.documents.codec import MalformedDocument
 
 DEFAULT_CONFIG = "~/.trainings/config"
+CSV_COLUMNS = ["student_id", "email", "api_key", "name", "api_url", "portal_url"]
+TRAINER_PAGE = "/results"  # the portal's trainer page (portal/views.py), behind its sign-in
 CONFIG_HEADER = "# Test Time: the student client's settings (bin/test-time.sh). Keep this file private.\n"
 
 
@@ -127,8 +131,8 @@ def student_key(apigateway: Any, s3: Any, outputs: StackOutputs, student_id: str
     return key.value
 
 
-def all_keys(apigateway: Any, s3: Any, outputs: StackOutputs) -> tuple[list[tuple[str, str, str]], list[str]]:
-    """Rows ``(student_id, email, key)`` of the class list, and the students skipped (no enabled key)."""
+def all_keys(apigateway: Any, s3: Any, outputs: StackOutputs) -> tuple[list[tuple[str, str, str, str]], list[str]]:
+    """Rows ``(student_id, email, key, name)`` of the class list, and the students skipped (no enabled key)."""
     keys = api_keys(apigateway, key_prefix())
     rows, skipped = [], []
     for student in class_list(s3, outputs.data_bucket):
@@ -136,8 +140,29 @@ def all_keys(apigateway: Any, s3: Any, outputs: StackOutputs) -> tuple[list[tupl
         if key is None or not key.enabled or not key.value:
             skipped.append(student.student_id)
         else:
-            rows.append((student.student_id, student.email, key.value))
+            rows.append((student.student_id, student.email, key.value, student.name or ""))
     return rows, skipped
+
+
+def trainer_key(apigateway: Any) -> str:
+    """The trainer's enabled key; PullError otherwise."""
+    key = api_keys(apigateway, trainer_key_name()).get(trainer_key_name())
+    if key is None or not key.value:
+        raise PullError("the trainer has no API key yet: run ./update-subjects-or-students.sh")
+    if not key.enabled:
+        raise PullError("the trainer's API key is disabled: run ./update-subjects-or-students.sh")
+    return key.value
+
+
+def portal_url(target: str) -> str:
+    """Where students and the trainer open the portal: the stack output PortalUrl on aws; locally the process
+    bin/portal.sh runs on this machine (the emulator's own portal endpoint routes nowhere). "" when not deployed."""
+    if target == "local":
+        return f"http://127.0.0.1:{os.environ.get('PORTAL_PORT') or '8080'}"
+    try:
+        return load_stack_outputs(stack_outputs_path(target)).portal_url
+    except DeploymentError:
+        return ""
 
 
 def write_config(path: Path, api_url: str, api_key: str, student_id: str | None) -> None:
@@ -167,6 +192,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--student", metavar="ID", help="the student whose key to print")
     parser.add_argument("--all", action="store_true", help="a CSV of every student of the published class list")
+    parser.add_argument("--trainer", action="store_true", help="the trainer's key and the trainer page's address")
     parser.add_argument(
         "--save", action="store_true", help=f"also write the client's config (${{TRAININGS_CONFIG:-{DEFAULT_CONFIG}}})"
     )
@@ -179,22 +205,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.all and args.student is not None:
         parser.error("--student and --all do not go together")
-    if not args.all and args.student is None:
-        parser.error("say whose key: --student ID, or --all for every student")
-    if args.all and args.save:
+    if args.trainer and (args.all or args.student is not None):
+        parser.error("--trainer prints the trainer's key only: leave out --student and --all")
+    if not args.all and args.student is None and not args.trainer:
+        parser.error("say whose key: --student ID, --all for every student, or --trainer")
+    if (args.all or args.trainer) and args.save:
         parser.error("--save writes one student's config: use it with --student ID")
     try:
         outputs = load_stack_outputs(stack_outputs_path(args.target))
         apigateway = boto3.client("apigateway", region_name=outputs.region)
         s3 = boto3.client("s3", region_name=outputs.region)
+        if args.trainer:
+            key = trainer_key(apigateway)
+            portal = portal_url(args.target)
+            print(f"API Endpoint URL: {outputs.api_url}")
+            print(f"API Key: {key}")
+            print(f"Trainer page: {portal + TRAINER_PAGE if portal else 'no portal deployed'}")
+            if portal:
+                local = " (the portal runs on this machine: bin/portal.sh status)" if args.target == "local" else ""
+                print(f"Sign in there with this key{local}.")
+            return 0
         if args.all:
             rows, skipped = all_keys(apigateway, s3, outputs)
+            portal = portal_url(args.target)
             print(f"API Endpoint URL: {outputs.api_url}", file=sys.stderr)
             for student_id in skipped:
                 print(f"skipped {student_id}: no enabled API key", file=sys.stderr)
             writer = csv.writer(sys.stdout, lineterminator="\n")
-            writer.writerow(["student_id", "email", "api_key"])
-            writer.writerows(rows)
+            writer.writerow(CSV_COLUMNS)
+            writer.writerows([*row, outputs.api_url, portal] for row in rows)
             return 0
         key = student_key(apigateway, s3, outputs, args.student)
         print(f"API Endpoint URL: {outputs.api_url}")

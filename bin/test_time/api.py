@@ -26,6 +26,13 @@ from .outcomes import (
 )
 from .settings import key_problem, normalise_url
 
+# Said when the URL no longer answers as this service: a deployment removed (and maybe made again elsewhere: a new
+# REST API has a new URL), a stage or API deleted.
+MOVED = (
+    "The service address has changed or the service is gone: ask your trainer for the new set-up "
+    "(bin/pull-api-config.sh)."
+)
+
 TIMEOUT_SECONDS = 30
 # API Gateway answers at most 10 MB ("Payload size", API Gateway quotas for REST APIs): more is not the API, and
 # reading it whole would only fill the memory.
@@ -93,7 +100,10 @@ class Api:
         except urllib.error.HTTPError as error:
             status, raw = error.code, error.read(MAX_REPLY_BYTES + 1)
         except urllib.error.URLError as error:
-            raise Failure(f"cannot reach the API at {self._where()}: {_reason(error.reason)}", EXIT_NETWORK) from None
+            why = _reason(error.reason)
+            if isinstance(error.reason, socket.gaierror):  # a deleted API's host name may no longer resolve
+                why += "; if your network works: " + MOVED[0].lower() + MOVED[1:]
+            raise Failure(f"cannot reach the API at {self._where()}: {why}", EXIT_NETWORK) from None
         except (HTTPException, OSError) as error:  # socket.timeout too (an OSError in every version)
             raise Failure(f"cannot reach the API at {self._where()}: {_reason(error)}", EXIT_NETWORK) from None
         if len(raw) > MAX_REPLY_BYTES:
@@ -119,8 +129,8 @@ class Api:
     def _failure(self, status: int, reply: dict[str, Any]) -> Failure:
         message = str(reply.get("message") or "").strip()
         said = f": {message}" if message else ""
-        if status == 403 and message == "Missing Authentication Token":  # API Gateway: no such route
-            return Failure(f"the API URL {self.url} has no Test Time API (403 {message})", EXIT_CONFIG)
+        if _gateway_says(status, reply, 403, "Missing Authentication Token") or self._gone(status, reply):
+            return Failure(MOVED, EXIT_CONFIG)
         if status == 403:
             return Failure(f"your API key was not accepted (403{said}): check API_KEY", EXIT_FORBIDDEN)
         if status == 409 and reply.get("error") == "too_many_submissions":  # a resubmit test, sent 50 times
@@ -136,6 +146,46 @@ class Api:
         if 400 <= status < 500:
             return Failure(f"the request was rejected (HTTP {status}){said}", EXIT_REJECTED)
         return Failure(f"server error (HTTP {status}){said or ''}; try again later", EXIT_SERVER)
+
+    def _gone(self, status: int, reply: dict[str, Any]) -> bool:
+        """Whether the service no longer answers at this URL, rather than refusing this key.
+
+        API Gateway answers a stage that does not exist with 403 ``{"message": "Forbidden"}``, the very answer it
+        gives a wrong API key (both x-amzn-ErrorType ForbiddenException: "How do I troubleshoot HTTP 403 errors
+        from API Gateway?", repost.aws knowledge center), and MiniStack a deleted REST API with 404
+        ``{"message": "Not Found"}``. Our API's own refusals always carry an ``error`` code. To tell a removed stage
+        from a wrong key, ask the same stage, without the key, for a path that is no route: a live stage answers
+        403 "Missing Authentication Token" (an unknown resource), a removed one "Forbidden" again.
+        """
+        if "error" in reply or status not in (403, 404):
+            return False
+        message = str(reply.get("message") or "").strip()
+        if status == 404:  # a deleted API (MiniStack), or a URL where no API answers at all
+            return message in ("", "Not Found")
+        if message != "Forbidden":
+            return False
+        try:
+            probe = urllib.request.Request(self.url + "/api/v1", method="GET", headers={"Accept": "application/json"})
+            with self._opener.open(probe, timeout=TIMEOUT_SECONDS):
+                return False  # a success for a non-route: not API Gateway's stage; keep what the key's reply said
+        except urllib.error.HTTPError as error:
+            try:
+                answer = json.loads(error.read(4096).decode("utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError):
+                answer = None
+            return not _gateway_says(error.code, answer, 403, "Missing Authentication Token")
+        except (urllib.error.URLError, HTTPException, OSError):
+            return False  # no answer now: the first reply, a refused key, is what is known
+
+
+def _gateway_says(status: int, reply: object, expected_status: int, message: str) -> bool:
+    """API Gateway's own answer (``{"message": ...}`` without our ``error`` code)."""
+    return (
+        status == expected_status
+        and isinstance(reply, dict)
+        and "error" not in reply
+        and str(reply.get("message") or "").strip() == message
+    )
 
 
 def _dicts(value: object) -> bool:

@@ -57,7 +57,8 @@ def first_run(path: Path, console: Console) -> tuple[dict[str, str], dict[str, A
             if error.status not in (EXIT_NETWORK, EXIT_FORBIDDEN, EXIT_CONFIG, EXIT_REJECTED):
                 raise
             left = SETUP_ATTEMPTS - attempt
-            console.say(f"That did not work: {error.message}." + (f" Try again ({left} left)." if left else ""))
+            said = error.message.rstrip(".")  # a message may end a sentence already
+            console.say(f"That did not work: {said}." + (f" Try again ({left} left)." if left else ""))
             continue
         student = listing.get("studentId")
         values = {"API_URL": url, "API_KEY": key, "STUDENT_ID": student if is_safe_id(student) else ""}

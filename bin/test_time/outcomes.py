@@ -23,7 +23,7 @@ exit status:
   {EXIT_STORED:<3}  the answers were stored (--list: the list was printed)
   {EXIT_NOT_SENT:<3}  nothing was sent: cancelled at the confirmation, end of input, or no open test
   {EXIT_USAGE:<3}  wrong options
-  {EXIT_CONFIG:<3}  invalid or missing config file, or an API URL without the API
+  {EXIT_CONFIG:<3}  invalid or missing config file, or an API URL without the API (moved or gone)
   {EXIT_NETWORK:<3}  the API cannot be reached (no network, connection refused, timeout)
   {EXIT_FORBIDDEN:<3}  the API key was not accepted (403)
   {EXIT_CLOSED:<3}  the test is closed (410)
