@@ -53,7 +53,7 @@ def numbers(values: Sequence[int]) -> str:
 def corrected(questions: Sequence[int]) -> str:
     """Why a score changed, as the end of a sentence: "the answer key of question 2 was corrected"."""
     if not questions:
-        return "the answer key was corrected"
+        return "the answer key or the grade scale was corrected"
     noun = "question" if len(questions) == 1 else "questions"
     return f"the answer key of {noun} {numbers(questions)} was corrected"
 

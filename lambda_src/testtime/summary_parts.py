@@ -142,7 +142,7 @@ def _score_cell(row: SummaryRow, weighted: bool) -> str:
 
 def _regrade_line(change: RegradeChange) -> str:
     if not change.questions:
-        why = "the answer key was corrected"
+        why = "the answer key or the grade scale was corrected"
     elif len(change.questions) == 1:
         why = f"question {change.questions[0]}'s key was corrected"
     else:

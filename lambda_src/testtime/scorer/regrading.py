@@ -40,8 +40,8 @@ def _entry(question_id: str, snapshot: KeySnapshot) -> KeyEntry:
 
 def _moved(work: TestProgress, row: ScoreRow) -> tuple[str, ...]:
     """The questions on which the new key gives this student other points than the old one did."""
-    if work.key is None or row.answers is None:
-        return ()
+    if work.key is None or row.answers is None or not work.before_key:
+        return ()  # the old key is unknown (a state cache from before it was kept): no question can be named
     moved = []
     for entry in work.key.entries:
         given = row.answers.get(entry.question_id)

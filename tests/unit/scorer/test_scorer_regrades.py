@@ -81,3 +81,17 @@ def test_a_submission_scored_in_a_later_run_is_named_in_that_runs_summary(world:
     assert "No newly scored tests" not in text and "1 new" in text
     assert any(line.startswith("student02 (Name 02)") and line.endswith("new") for line in text.splitlines())
     assert not any(line.startswith("student01 (Name 01)") and line.endswith("new") for line in text.splitlines())
+
+
+def test_a_state_cache_without_the_old_key_names_no_question(world: Any, ses: Any, clock: Any) -> None:
+    world.seed_test(students=1)
+    world.submit("student01", "abac")
+    once = runner(world, ses, clock)
+    once()
+    state = world.get(layout.scorer_state_key("os", "test01"))
+    del state["key"]  # as a scorer before this version left it
+    world.put(layout.scorer_state_key("os", "test01"), state)
+    world.put(layout.answer_key_key("os", "test01"), CORRECTED)
+    assert once().regrade_notices_sent == 1
+    [notice] = _notices(ses)
+    assert "the answer key or the grade scale was corrected" in notice.text and "question 2" not in notice.text
