@@ -87,8 +87,11 @@ class TestState:
     corrupt: Mapping[str, str] = field(default_factory=dict)  # student id -> why it cannot be scored
     emailed: tuple[str, ...] = ()  # students whose score email is known sent, sorted
     key: Mapping[str, KeySnapshot] = field(default_factory=dict)  # the answer key the rows were scored with
-    # Scoring versions whose regrade notices (testtime.documents.regrades) are not all known sent yet.
+    # Regrade rounds (testtime.documents.regrades) whose notices are not all known sent yet; how many rounds the
+    # test had (a round's id counts them, so a key changed back and forth is a new round each time); the latest.
     regrading: tuple[str, ...] = ()
+    rounds: int = 0
+    last_regrade: str = ""
 
 
 def _answer(value: Any) -> Answer | bool | None:
@@ -192,6 +195,8 @@ def parse_state(key: str, body: bytes | None) -> TestState | None:
         emailed=tuple(sorted(str(sid) for sid in emailed)),
         key=_key_snapshot(key, document.get("key")),
         regrading=_versions(key, document.get("regrading")),
+        rounds=document["regradeRounds"] if is_count(document.get("regradeRounds")) else 0,
+        last_regrade=str(document.get("lastRegrade") or ""),
     )
 
 
@@ -213,6 +218,7 @@ def state_document(state: TestState) -> bytes:
             "emailed": sorted(state.emailed),
             **({"key": {qid: _snapshot_document(e) for qid, e in state.key.items()}} if state.key else {}),
             **({"regrading": list(state.regrading)} if state.regrading else {}),
+            **({"regradeRounds": state.rounds, "lastRegrade": state.last_regrade} if state.rounds else {}),
         }
     )
 

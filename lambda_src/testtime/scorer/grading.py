@@ -78,7 +78,10 @@ class TestProgress:
     # A new scoring version (a corrected key): the rows and key of the version before, to find changed scores.
     before: dict[str, records.ScoreRow] = field(default_factory=dict)
     before_key: dict[str, records.KeySnapshot] = field(default_factory=dict)
-    regrading: tuple[str, ...] = ()  # versions whose regrade notices are not all known sent (state cache)
+    regrading: tuple[str, ...] = ()  # regrade rounds whose notices are not all known sent (state cache)
+    rounds: int = 0  # regrade rounds so far, and the latest one's id (state cache)
+    last_regrade: str = ""
+    deferred: bool = False  # a regrade could not be recorded: nothing of this test is saved, sent or reported now
 
     @property
     def name(self) -> str:
@@ -87,7 +90,14 @@ class TestProgress:
     def state(self) -> records.TestState:
         snapshot = key_snapshot(self.key) if self.key is not None else {}
         return records.TestState(
-            self.version, dict(self.rows), dict(self.corrupt), tuple(sorted(self.emailed)), snapshot, self.regrading
+            self.version,
+            dict(self.rows),
+            dict(self.corrupt),
+            tuple(sorted(self.emailed)),
+            snapshot,
+            self.regrading,
+            self.rounds,
+            self.last_regrade,
         )
 
 
@@ -138,6 +148,7 @@ def prepare(
     if work.saved is not None:
         work.emailed = set(work.saved.emailed)
         work.regrading = work.saved.regrading
+        work.rounds, work.last_regrade = work.saved.rounds, work.saved.last_regrade
         if work.saved.version == version:
             work.rows = dict(work.saved.rows)
             work.corrupt = dict(work.saved.corrupt)
@@ -298,7 +309,7 @@ def settled(work: TestProgress, class_ids: Iterable[str]) -> frozenset[str]:
 
 def save_state(data: S3Data, work: TestProgress) -> None:
     """Write the test's state cache when it changed (once after scoring, once after sending)."""
-    if work.key is None:
+    if work.key is None or work.deferred:
         return
     state = work.state()
     if state != work.saved:

@@ -52,9 +52,19 @@ def _moved(work: TestProgress, row: ScoreRow) -> tuple[str, ...]:
     return tuple(moved)
 
 
+def incomplete(work: TestProgress) -> bool:
+    """Whether an emailed student's new score is unknown (their submission could not be read this run): the
+    changes cannot be recorded whole, so the test waits for the next run, at its old version."""
+    return any(
+        sid in work.before and sid not in work.rows and sid not in work.corrupt and sid in work.versions
+        for sid in work.emailed
+    )
+
+
 def find_changes(work: TestProgress, now: datetime) -> Regrade | None:
-    """After rescoring at a new version: the already emailed students whose score changed; None when the test
-    was not rescored at a new version (or nobody had been emailed)."""
+    """After rescoring at a new version: the already emailed students whose score changed (``work.emailed``
+    must hold every student the score ledger shows emailed); None when the test was not rescored at a new
+    version."""
     if not work.before or work.key is None:
         return None
     changes: dict[str, RegradeChange] = {}
@@ -67,10 +77,14 @@ def find_changes(work: TestProgress, now: datetime) -> Regrade | None:
 
 
 def record_changes(data: S3Data, work: TestProgress, regrade: Regrade, failures: FailureLog) -> Regrade | None:
-    """Write the regrade record (create-only: an earlier invocation's record stands) and put the version on the
-    state's ``regrading`` list; the record as stored, None when S3 failed (then the state keeps the old version,
-    so the next run finds the changes again)."""
-    key = layout.regrade_record_key(work.test.subject, work.test.test_id, regrade.version)
+    """Write the regrade record of a new round (create-only: a retried run finds its own record again, since the
+    state cache, which counts the rounds, moves on only after it) and put the round on the state's
+    ``regrading`` list; the record as stored, None when S3 failed (then nothing of the test is saved, so the next
+    run compares again). A round without changes writes nothing."""
+    if not regrade.changes:
+        return regrade
+    round_id = f"{work.rounds + 1:04d}-{regrade.version}"
+    key = layout.regrade_record_key(work.test.subject, work.test.test_id, round_id)
     try:
         if not data.put_if_absent(key, regrade_document(regrade)):
             stored = parse_regrade(key, data.get(key))
@@ -79,15 +93,17 @@ def record_changes(data: S3Data, work: TestProgress, regrade: Regrade, failures:
         why = problem_of(error) if isinstance(error, MalformedDocument) else f"S3: {error}"
         failures.add(Failure(FailureKind.LEDGER, f"regrade record: {why}", work.test.subject, work.test.test_id))
         return None
-    if regrade.changes and regrade.version not in work.regrading:
-        work.regrading = (*work.regrading, regrade.version)
+    work.rounds, work.last_regrade = work.rounds + 1, round_id
+    work.regrading = (*work.regrading, round_id)
     return regrade
 
 
-def numbers(work: TestProgress, sid: str, question_ids: tuple[str, ...]) -> tuple[int, ...]:
-    """1-based numbers of the questions in the student's own order (the published one unless shuffled)."""
+def numbers(work: TestProgress, sid: str, question_ids: tuple[str, ...], own_order: bool = True) -> tuple[int, ...]:
+    """1-based numbers of the questions: in the student's own order (their notice), or in the published order
+    (the trainer's summary, which lists every student's change side by side)."""
     questions = list(work.book.values())
-    order = order_of(questions, work.test.subject, work.test.test_id, sid, work.test.shuffle) if questions else []
+    shuffled = own_order and work.test.shuffle
+    order = order_of(questions, work.test.subject, work.test.test_id, sid, shuffled) if questions else []
     if not order and work.key is not None:
         order = [entry.question_id for entry in work.key.entries]
     return tuple(sorted(order.index(q) + 1 for q in question_ids if q in order))
@@ -99,12 +115,12 @@ def notice_groups(
     students: Mapping[str, Student],
     ledger_for: Callable[[CatalogTest, layout.LedgerPlace], TestLedger],
     failures: FailureLog,
-) -> list[tuple[Regrade, NoticeGroup]]:
-    """One group of regrade notices per version on the state's ``regrading`` list."""
+) -> list[tuple[str, Regrade, NoticeGroup]]:
+    """One group of regrade notices per round on the state's ``regrading`` list: (round, record, group)."""
     groups = []
     subject, test_id = work.test.subject, work.test.test_id
-    for version in work.regrading:
-        key = layout.regrade_record_key(subject, test_id, version)
+    for round_id in work.regrading:
+        key = layout.regrade_record_key(subject, test_id, round_id)
         try:
             regrade = parse_regrade(key, data.get(key))
         except (ClientError, BotoCoreError, MalformedDocument) as error:
@@ -112,7 +128,7 @@ def notice_groups(
             failures.add(Failure(FailureKind.LEDGER, f"regrade record: {why}", subject, test_id))
             continue
         if regrade is None:  # gone: nothing left to tell
-            regrade = Regrade(version)
+            regrade = Regrade(round_id)
         notices = []
         for sid, change in sorted(regrade.changes.items()):
             student = students.get(sid)
@@ -122,22 +138,16 @@ def notice_groups(
                 sid, student.name or "", change.before, change.after, numbers(work, sid, change.questions)
             )
             notices.append(Notice(student, lambda shown=shown: regrade_email(shown, work.test)))
-        groups.append(
-            (
-                regrade,
-                NoticeGroup(
-                    "regrade", ledger_for(work.test, layout.regrade_emails(subject, test_id, version)), notices
-                ),
-            )
-        )
+        place = layout.regrade_emails(subject, test_id, round_id)
+        groups.append((round_id, regrade, NoticeGroup("regrade", ledger_for(work.test, place), notices)))
     return groups
 
 
-def settle(work: TestProgress, groups: list[tuple[Regrade, NoticeGroup]], students: Mapping[str, Student]) -> None:
-    """Take each version whose notices are all known sent off the ``regrading`` list."""
+def settle(work: TestProgress, groups: list[tuple[str, Regrade, NoticeGroup]], students: Mapping[str, Student]) -> None:
+    """Take each round whose notices are all known sent off the ``regrading`` list."""
     done = set()
-    for regrade, group in groups:
+    for round_id, regrade, group in groups:
         owed = {sid for sid in regrade.changes if (s := students.get(sid)) is not None and s.email}
         if owed <= group.known_sent:
-            done.add(regrade.version)
-    work.regrading = tuple(v for v in work.regrading if v not in done)
+            done.add(round_id)
+    work.regrading = tuple(r for r in work.regrading if r not in done)

@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from testtime import layout
 from testtime.deadlines import to_iso
+from testtime.documents import scorer_records as records
 from testtime.documents.catalog import CatalogTest, parse_catalog
 from testtime.documents.class_list import ClassList, parse_class_list
 from testtime.documents.codec import MalformedDocument
@@ -32,7 +33,7 @@ from testtime.scorer import grading, regrading, reminders
 from testtime.scorer.data import S3Data
 from testtime.scorer.failures import Failure, FailureKind, FailureLog
 from testtime.scorer.handover import Continuation
-from testtime.scorer.ledger import Invocation, TestLedger
+from testtime.scorer.ledger import Invocation, TestLedger, read_email_ledger
 from testtime.scorer.notices import NoticeGroup, send_notices
 from testtime.scorer.outcome import Phases, RunResult
 from testtime.scorer.sending import BUDGET, Sending, emails_to_send, send_emails
@@ -132,7 +133,7 @@ class ScorerRun:
         )
         self.result.summary_sent = summary.send(
             self.as_of,
-            works,
+            [work for work in works if not work.deferred],
             students.by_id(),
             self.failures.found(),
             chain,
@@ -208,28 +209,42 @@ class ScorerRun:
         )
 
     def _find_regrade(self, work: grading.TestProgress) -> None:
-        """A test rescored at a new version: record whose emailed score changed (regrading.py)."""
+        """A test rescored at a new version: record whose emailed score changed (regrading.py). The students known
+        emailed are taken from the score ledger too (the state cache may lag behind it); when the changes
+        cannot be known whole or recorded, the test waits for the next run at its old version."""
+        if not work.before or work.key is None:
+            return
+        try:
+            ledger = read_email_ledger(self.data, layout.score_emails(work.test.subject, work.test.test_id))
+            work.emailed |= {sid for sid, record in ledger.items() if record and record.status == records.SENT}
+        except (ClientError, BotoCoreError) as error:
+            self.failures.add(Failure(FailureKind.READ_ERROR, f"S3: {error}", work.test.subject, work.test.test_id))
+            return self._defer(work)
         found = regrading.find_changes(work, self.runtime.now())
         if found is None:
-            return
-        if regrading.record_changes(self.data, work, found, self.failures) is None:
-            work.saved = None  # keep the old version's state: the next run compares again
-            work.key = None  # nothing of this test is saved or sent by this run
-            work.pending = {}
-            return
+            return None
+        if regrading.incomplete(work) or regrading.record_changes(self.data, work, found, self.failures) is None:
+            return self._defer(work)
         log("INFO", "test regraded", subject=work.test.subject, testId=work.test.test_id,
             scoresChanged=len(found.changes))  # fmt: skip
+        return None
+
+    @staticmethod
+    def _defer(work: grading.TestProgress) -> None:
+        """Nothing of this test is saved, sent or reported by this run: the next one compares again."""
+        log("WARNING", "regrade deferred", subject=work.test.subject, testId=work.test.test_id)
+        work.deferred, work.pending = True, {}
 
     def _send_notices(self, works: Sequence[grading.TestProgress], students: ClassList) -> None:
         """Regrade notices still owed, then the reminders due now, in what is left of the budget."""
         by_id = students.by_id()
-        regrades: list[tuple[grading.TestProgress, list[tuple[Regrade, NoticeGroup]]]] = []
+        regrades: list[tuple[grading.TestProgress, list[tuple[str, Regrade, NoticeGroup]]]] = []
         groups: list[NoticeGroup] = []
         for work in works:
-            if work.regrading and work.key is not None:
+            if work.regrading and work.key is not None and not work.deferred:
                 owed = regrading.notice_groups(self.data, work, by_id, self._ledger, self.failures)
                 regrades.append((work, owed))
-                groups += [group for _, group in owed]
+                groups += [group for _, _, group in owed]
         # A run as of a later time (bin/score-now.sh --as-of) reminds as of then, as it scores.
         moment = max(self.runtime.now(), self.as_of)
         try:

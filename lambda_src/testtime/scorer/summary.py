@@ -174,22 +174,24 @@ class TrainerSummary:
         return frozenset(work.rows) & (settled(work, class_ids) - set(record.students))
 
     def _regrades(self, work: TestProgress, students: Mapping[str, Student]) -> tuple[RegradeChange, ...]:
-        """The changed scores of a test its summary covered before at another version (one GET)."""
+        """The changed scores of a test its summary covered before at another version: the latest regrade round,
+        if it is of this version (one GET); questions numbered in the published order."""
         record = work.summary.record if work.summary else None
         if record is None or record.version == work.version or record.status != records.SENT:
             return ()
-        key = layout.regrade_record_key(work.test.subject, work.test.test_id, work.version)
+        if not work.last_regrade.endswith(f"-{work.version}"):
+            return ()  # no score changed
+        key = layout.regrade_record_key(work.test.subject, work.test.test_id, work.last_regrade)
         try:
             regrade = parse_regrade(key, self.data.get(key))
         except (ClientError, BotoCoreError, MalformedDocument):
             return ()  # the summary goes without the list; the notices still go
         if regrade is None:
             return ()
+        shown = {sid: regrading.numbers(work, sid, c.questions, own_order=False) for sid, c in regrade.changes.items()}
         return tuple(
-            RegradeChange(
-                sid, _name(students, sid), change.before, change.after, regrading.numbers(work, sid, change.questions)
-            )
-            for sid, change in sorted(regrade.changes.items())
+            RegradeChange(sid, _name(students, sid), c.before, c.after, shown[sid])
+            for sid, c in sorted(regrade.changes.items())
         )
 
 

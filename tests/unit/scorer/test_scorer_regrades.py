@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from conftest import KEY, START
-from scorer_support import runner, student_mails, summaries
+from botocore.exceptions import ClientError
+from scorer_support import AS_OF, runner, student_mails, summaries
 
 from testtime import layout
 from testtime.deadlines import to_iso
+from testtime.scorer.data import S3Data
 
+START = AS_OF  # the fake clock's start (conftest.START)
+KEY = [{"questionId": str(n), "answer": a} for n, a in enumerate("acac", start=1)]  # as World.seed_test seeds it
 CORRECTED = [dict(entry) for entry in KEY]
 CORRECTED[1]["answer"] = "b"  # question 2's key was c
 
@@ -33,7 +36,8 @@ def test_a_notice_that_failed_goes_once_with_a_later_run(world: Any, ses: Any, c
     assert (regraded.regrade_notices_sent, regraded.emails_failed) == (1, 1)
     state = world.get(layout.scorer_state_key("os", "test01"))
     assert len(state["regrading"]) == 1  # student02 is still owed a notice
-    record = world.get(layout.regrade_record_key("os", "test01", state["version"]))
+    assert state["lastRegrade"] == f"0001-{state['version']}"  # the first regrade round of this test
+    record = world.get(layout.regrade_record_key("os", "test01", state["lastRegrade"]))
     assert sorted(record["changes"]) == ["student01", "student02"]
     assert record["changes"]["student02"]["questions"] == ["2"]
     ses.fail_for.clear()
@@ -95,3 +99,59 @@ def test_a_state_cache_without_the_old_key_names_no_question(world: Any, ses: An
     assert once().regrade_notices_sent == 1
     [notice] = _notices(ses)
     assert "the answer key or the grade scale was corrected" in notice.text and "question 2" not in notice.text
+
+
+def test_a_key_changed_back_and_forth_tells_each_change_once(world: Any, ses: Any, clock: Any) -> None:
+    world.seed_test(students=1)
+    world.submit("student01", "abac")  # 3 of 4 under the seeded key, 4 of 4 under the corrected one
+    once = runner(world, ses, clock)
+    once()
+    for key in (CORRECTED, KEY, CORRECTED):  # corrected, taken back, corrected again: three changes
+        world.put(layout.answer_key_key("os", "test01"), key)
+        clock.advance(900)
+        assert once().regrade_notices_sent == 1
+    texts = [mail.text for mail in _notices(ses)]
+    assert [("from 3 of 4" in t, "from 4 of 4" in t) for t in texts] == [(True, False), (False, True), (True, False)]
+    assert world.get(layout.scorer_state_key("os", "test01"))["regradeRounds"] == 3
+
+
+def test_whom_the_ledger_shows_emailed_is_told_though_the_state_cache_lags(world: Any, ses: Any, clock: Any) -> None:
+    world.seed_test(students=1)
+    world.submit("student01", "abac")
+    once = runner(world, ses, clock)
+    once()
+    state = world.get(layout.scorer_state_key("os", "test01"))
+    state["emailed"] = []  # the state was not saved after the email (the ledger was)
+    world.put(layout.scorer_state_key("os", "test01"), state)
+    world.put(layout.answer_key_key("os", "test01"), CORRECTED)
+    assert once().regrade_notices_sent == 1
+    assert len(student_mails(ses)) == 2  # the score email once, then the notice
+
+
+def test_a_submission_unread_in_the_rescoring_run_defers_the_regrade(
+    world: Any, ses: Any, clock: Any, monkeypatch: Any
+) -> None:
+    world.seed_test(students=2)
+    world.submit("student01", "abac")
+    world.submit("student02", "acac")
+    once = runner(world, ses, clock)
+    once()
+    world.put(layout.answer_key_key("os", "test01"), CORRECTED)
+    before = world.get(layout.scorer_state_key("os", "test01"))
+    unreadable = layout.submission_key("os", "test01", "student01")
+    real_get = S3Data.get
+
+    def failing_get(self: S3Data, key: str) -> bytes | None:
+        if key == unreadable:
+            raise ClientError(
+                {"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "GetObject"
+            )
+        return real_get(self, key)
+
+    monkeypatch.setattr(S3Data, "get", failing_get)
+    deferred = once()
+    assert deferred.regrade_notices_sent == 0 and not deferred.summary_sent
+    assert world.get(layout.scorer_state_key("os", "test01"))["version"] == before["version"]  # compared again
+    monkeypatch.setattr(S3Data, "get", real_get)
+    clock.advance(900)
+    assert once().regrade_notices_sent == 2  # both changed: 3 -> 4 and 4 -> 3

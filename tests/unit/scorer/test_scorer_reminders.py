@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from conftest import START
-from scorer_support import runner, student_mails, summaries
+from scorer_support import AS_OF, runner, student_mails, summaries
 
 from tests.support.lean_transport import lean_objects
 from testtime import layout
@@ -15,6 +14,7 @@ from testtime.deadlines import to_iso
 from testtime.scorer.data import S3Data
 from testtime.scorer.ledger import read_email_ledger
 
+START = AS_OF  # the fake clock's start (conftest.START)
 DUE_SOON = START + timedelta(hours=12)  # the scorer's clock is START: this test is open for 12 more hours
 
 
