@@ -113,7 +113,8 @@ def test_functions_schedule_and_log_groups(aws: LocalAws) -> None:
         found = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
         assert [g["retentionInDays"] for g in found if g["logGroupName"] == group] == [30]
     schedule = aws.client("scheduler").get_schedule(Name=outputs["ScorerScheduleName"])
-    assert schedule["ScheduleExpression"] == "cron(0 23 ? * MON *)"
+    assert schedule["ScheduleExpression"] == "cron(0/15 * * * ? *)"
+    assert schedule["State"] == "DISABLED"  # the tests run the scorer themselves (TT_SCORER_SCHEDULE_STATE)
     assert schedule["Target"]["Arn"].endswith(":function:testtime-scorer")
     role = schedule["Target"]["RoleArn"].rsplit("/", 1)[-1]
     policies = aws.client("iam").list_role_policies(RoleName=role)["PolicyNames"]
