@@ -14,7 +14,8 @@ Per test of the catalog, from what the API and the scorer wrote: one listing of 
   emails the students whose score changed.
 
 ``missing``: students of the class list without a submission (while a test is open, those who have not sent it
-yet). The scorer's next run comes from ``scorer_schedule`` and ``trainer_timezone`` in ``group_vars/all.yml``.
+yet; after its deadline, not a student whose own extension still runs: the summary calls them pending). The
+scorer's next run comes from ``scorer_schedule`` and ``trainer_timezone`` in ``group_vars/all.yml``.
 
 Exit status: 0 when the status was printed, 1 when the deployment or the bucket cannot be read, 2 for a bad option.
 """
@@ -109,11 +110,17 @@ def statuses(
                 item,
                 test_state(item, now, scale),
                 len(submitted),
-                len(class_ids - submitted),
+                _missing(item, class_ids - submitted, now),
                 reminders.get(item.test.name),
             )
         )
     return found
+
+
+def _missing(item: TestResults, absent: set[str], now: datetime) -> int:
+    if item.test.is_open(now):
+        return len(absent)
+    return sum(1 for sid in absent if not item.test.is_open_for(sid, now))
 
 
 def reminders_sent(bucket: str, results: ClassResults) -> dict[str, int | None]:
