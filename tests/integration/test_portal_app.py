@@ -5,7 +5,8 @@ the deployed scorer wrote, and who is missing."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -51,17 +52,29 @@ def token(html: str) -> str:
     return match.group(1)
 
 
+def unthrottled(request: Callable[[], Any]) -> Any:
+    """The portal's answer once the student's key is within its usage plan again: these tests drive a student
+    faster than the plan allows (5 requests a second, a burst of 10), and the emulator enforces it as AWS does."""
+    for _ in range(20):
+        response = request()
+        if response.status_code != 429:
+            return response
+        time.sleep(0.5)
+    return response
+
+
 def sign_in(client: FlaskClient, key: str) -> Any:
-    return client.post("/signin", data={"api_key": key, "csrf_token": token(client.get("/signin").get_data(True))})
+    csrf = token(client.get("/signin").get_data(True))
+    return unthrottled(lambda: client.post("/signin", data={"api_key": key, "csrf_token": csrf}))
 
 
 def answer(client: FlaskClient, test_id: str, answers: dict[str, str]) -> Any:
-    page = client.get(f"/test/{SUBJECT}/{test_id}")
+    page = unthrottled(lambda: client.get(f"/test/{SUBJECT}/{test_id}"))
     assert page.status_code == 200, page.get_data(True)
     data = {"csrf_token": token(page.get_data(True)), **{f"answer.{qid}": value for qid, value in answers.items()}}
-    review = client.post(f"/test/{SUBJECT}/{test_id}/review", data=data)
+    review = unthrottled(lambda: client.post(f"/test/{SUBJECT}/{test_id}/review", data=data))
     assert review.status_code == 200, review.get_data(True)
-    return client.post(f"/test/{SUBJECT}/{test_id}/submit", data=data), review
+    return unthrottled(lambda: client.post(f"/test/{SUBJECT}/{test_id}/submit", data=data)), review
 
 
 def test_healthz(client: FlaskClient) -> None:
