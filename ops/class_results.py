@@ -64,14 +64,11 @@ def _parsed(read: Callable[[], Any], problems: list[str]) -> Any:
 
 def submitters(s3: Any, bucket: str, test: CatalogTest) -> frozenset[str]:
     """Students with a submission of the test (any version): one listing of its folder."""
-    found = set()
-    paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=layout.test_prefix(test.subject, test.test_id)):
-        for item in page.get("Contents", []):
-            parsed = layout.parse_test_folder_key(test.subject, test.test_id, item["Key"])
-            if parsed is not None and layout.submission_version_of(parsed[1]) is not None:
-                found.add(parsed[0])
-    return frozenset(found)
+    pages = s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=layout.test_prefix(test.subject, test.test_id)
+    )
+    keys = (item["Key"] for page in pages for item in page.get("Contents", []))
+    return layout.submitters_among(test.subject, test.test_id, keys)
 
 
 def _test_results(s3: Any, bucket: str, test: CatalogTest, listings: bool) -> TestResults:

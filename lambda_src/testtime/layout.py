@@ -7,6 +7,7 @@ The layout of the original 2019 service is kept (``studentsList.json``, ``<subje
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 STUDENTS_LIST = "studentsList.json"
@@ -83,6 +84,16 @@ def parse_test_folder_key(subject: str, test_id: str, key: str) -> tuple[str, st
     if len(parts) != 2 or not parts[0] or (parts[1] != SCORE_FILE and submission_version_of(parts[1]) is None):
         return None
     return parts[0], parts[1]
+
+
+def submitters_among(subject: str, test_id: str, keys: Iterable[str]) -> frozenset[str]:
+    """The students with a submission (any version) among the listed keys of a test's folder."""
+    found = set()
+    for key in keys:
+        parsed = parse_test_folder_key(subject, test_id, key)
+        if parsed is not None and submission_version_of(parsed[1]) is not None:
+            found.add(parsed[0])
+    return frozenset(found)
 
 
 def submitted_marker_prefix(student_id: str) -> str:

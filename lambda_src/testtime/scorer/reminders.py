@@ -28,14 +28,10 @@ def _in_window(test: CatalogTest, sid: str, moment: datetime, hours: int) -> boo
     return deadline - timedelta(hours=hours) <= moment < deadline
 
 
-def submitters(data: S3Data, test: CatalogTest) -> set[str]:
+def submitters(data: S3Data, test: CatalogTest) -> frozenset[str]:
     """Students with a submission of any version (one listing of the test's folder)."""
-    found = set()
-    for key in data.list_keys(layout.test_prefix(test.subject, test.test_id)):
-        parsed = layout.parse_test_folder_key(test.subject, test.test_id, key)
-        if parsed is not None and layout.submission_version_of(parsed[1]) is not None:
-            found.add(parsed[0])
-    return found
+    keys = data.list_keys(layout.test_prefix(test.subject, test.test_id))
+    return layout.submitters_among(test.subject, test.test_id, keys)
 
 
 def reminder_groups(
