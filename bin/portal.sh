@@ -49,12 +49,19 @@ display_timezone() {
   echo "${PORTAL_TIMEZONE:-${zone:-UTC}}"
 }
 
+# The class's language from group_vars/all.yml (CLASS_LANGUAGE wins): the portal's pages are in it.
+class_language() {
+  local language
+  language="$(sed -n 's/^language: *"\{0,1\}\([A-Za-z_-]*\)"\{0,1\}.*/\1/p' "${TT_ROOT}/group_vars/all.yml" | head -n 1)"
+  echo "${CLASS_LANGUAGE:-${language:-en}}"
+}
+
 # What the running portal was started from: its code and its settings (never the secret).
 fingerprint() {
   {
     (cd "$TT_ROOT" && find portal -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 | sort -z |
       xargs -0 sha256sum)
-    echo "api_url=$1 timezone=$(display_timezone)"
+    echo "api_url=$1 timezone=$(display_timezone) language=$(class_language)"
   } | sha256sum | cut -d' ' -f1
 }
 
@@ -95,7 +102,7 @@ start() {
     # "Configuration Overview"): the portal runs with its own only.
     unset GUNICORN_CMD_ARGS
     API_URL="$api" PORTAL_SECRET_KEY="$secret" PORTAL_TIMEZONE="$(display_timezone)" \
-      PORTAL_SESSION_DIR="$SESSION_DIR" PYTHONPATH="$TT_ROOT" \
+      CLASS_LANGUAGE="$(class_language)" PORTAL_SESSION_DIR="$SESSION_DIR" PYTHONPATH="$TT_ROOT" \
       nohup "${TT_VENV}/bin/gunicorn" --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 --timeout 60 \
       --no-control-socket --access-logfile - --error-logfile - 'portal.app:create_app()' >>"$LOG_FILE" 2>&1 &
     echo $! >"$PID_FILE"

@@ -19,12 +19,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from ops.content import Content, ContentError, load_content
+from testtime.i18n import DEFAULT_LANGUAGE, available_languages
 from testtime.scoring import GradeScale, parse_grade_scale
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("local", "aws")
 SETTINGS_FILE = REPO_ROOT / "group_vars" / "all.yml"
 DEFAULT_TIMEZONE = "Europe/Warsaw"
+# Where the parts other than the Lambda package keep their catalogs (ops/catalogs.py).
+PORTAL_TRANSLATIONS = REPO_ROOT / "portal" / "translations"
+CLIENT_LOCALE = REPO_ROOT / "bin" / "test_time" / "locale"
+TRAINER_LOCALE = REPO_ROOT / "ops" / "locale"
 # The roles' own defaults when group_vars/all.yml lacks the setting (group_vars/all.yml explains each).
 DEFAULT_SCHEDULE = "cron(0/15 * * * ? *)"
 DEFAULT_REMINDER_HOURS = 24
@@ -122,6 +127,7 @@ class Settings:
     grade_scale: GradeScale = field(default_factory=GradeScale)  # what the deploy gives the scorer (GRADE_SCALE)
     scorer_schedule: str = DEFAULT_SCHEDULE
     reminder_hours_before: float = DEFAULT_REMINDER_HOURS
+    language: str = DEFAULT_LANGUAGE  # the class's language (testtime.i18n): CLASS_LANGUAGE of every part
 
 
 def project_name(settings: Path = SETTINGS_FILE) -> str:
@@ -132,6 +138,20 @@ def project_name(settings: Path = SETTINGS_FILE) -> str:
         return override
     values = yaml.safe_load(settings.read_text(encoding="utf-8")) if settings.is_file() else None
     return str((values or {}).get("project_name") or "testtime")
+
+
+def _language(value: Any, path: Path) -> str:
+    """A language with catalogs in every part (the Lambda package, the portal, the client, the trainer's tools)."""
+    shipped = set(available_languages())
+    for folder in (PORTAL_TRANSLATIONS, CLIENT_LOCALE, TRAINER_LOCALE):
+        shipped &= {DEFAULT_LANGUAGE} | set(available_languages(folder))
+    code = str(value).strip().lower() if isinstance(value, str) else ""
+    if code not in shipped:
+        raise DeploymentError(
+            f"language in {path}: {value!r} is not one of the languages this copy has translations for "
+            f"({', '.join(sorted(shipped))})"
+        )
+    return code
 
 
 def load_settings(path: Path = SETTINGS_FILE) -> Settings:
@@ -154,6 +174,7 @@ def load_settings(path: Path = SETTINGS_FILE) -> Settings:
         grade_scale=scale,
         scorer_schedule=str(values.get("scorer_schedule") or DEFAULT_SCHEDULE),
         reminder_hours_before=float(hours),
+        language=_language(values.get("language", DEFAULT_LANGUAGE), path),
     )
     check_timezone(settings.trainer_timezone)
     return settings

@@ -5,6 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from testtime.i18n import DATES
+
+_ = DATES.gettext
+_p = DATES.pgettext
+
 DEFAULT_WEEKDAY = 0  # Monday
 DEFAULT_TIME = time(23, 0)
 
@@ -45,21 +50,43 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-# English names, not the locale's: Lambda's and the container's C locale would print English anyway, and issue 15's
-# translations replace these words through gettext rather than through the process's locale.
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")  # fmt: skip
+def _weekday(number: int) -> str:
+    """Monday is 0, as ``datetime.weekday()``. In the class's language through gettext, not the process's locale
+    (Lambda's and the container's C locale would print English)."""
+    names = (
+        _p("weekday", "Monday"), _p("weekday", "Tuesday"), _p("weekday", "Wednesday"), _p("weekday", "Thursday"),
+        _p("weekday", "Friday"), _p("weekday", "Saturday"), _p("weekday", "Sunday"),
+    )  # fmt: skip
+    return names[number]
+
+
+def _month(number: int) -> str:
+    """A month's name as it stands in a date ("14 June"; Polish "14 czerwca", the genitive)."""
+    names = (
+        _p("month in a date", "January"), _p("month in a date", "February"), _p("month in a date", "March"),
+        _p("month in a date", "April"), _p("month in a date", "May"), _p("month in a date", "June"),
+        _p("month in a date", "July"), _p("month in a date", "August"), _p("month in a date", "September"),
+        _p("month in a date", "October"), _p("month in a date", "November"), _p("month in a date", "December"),
+    )  # fmt: skip
+    return names[number - 1]
 
 
 def describe_date(moment: datetime, zone: ZoneInfo) -> str:
     """The day of ``moment`` in ``zone`` in words, e.g. "Monday 14 June 2027"."""
     local = moment.astimezone(zone)
-    return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}"
+    return _(
+        "{weekday} {day} {month} {year}",
+        weekday=_weekday(local.weekday()),
+        day=local.day,
+        month=_month(local.month),
+        year=local.year,
+    )
 
 
 def describe(moment: datetime, zone: ZoneInfo) -> str:
     """``moment`` in ``zone`` in words, e.g. "Monday 14 June 2027, 23:00 CEST" (the zone's abbreviation says
     whether summer time applies)."""
     local = moment.astimezone(zone)
-    return f"{describe_date(moment, zone)}, {local:%H:%M} {local.tzname()}"
+    return _(
+        "{date}, {time} {zone}", date=describe_date(moment, zone), time=local.strftime("%H:%M"), zone=local.tzname()
+    )

@@ -45,6 +45,14 @@ class CatalogTest:
     shuffle: bool = False  # questions and choices in an order of each student's own
     resubmit: bool = False  # a student may replace their submission until their deadline
     extensions: tuple[tuple[str, datetime], ...] = ()  # (student id, that student's own due), sorted by id
+    # The subject's display title ("Systemy operacyjne"), from content/subjects/<subject>/subject.yml; None when the
+    # content gives none (and in every catalog written before issue 15): people are then shown the subject's id.
+    subject_title: str | None = None
+
+    @property
+    def subject_display(self) -> str:
+        """What people read for the subject: its title, else its id."""
+        return self.subject_title or self.subject
 
     @property
     def name(self) -> str:
@@ -119,6 +127,8 @@ class CatalogTest:
             document["resubmit"] = True
         if self.extensions:
             document["extensions"] = {sid: to_iso(due) for sid, due in sorted(self.extensions)}
+        if self.subject_title:
+            document["subjectTitle"] = self.subject_title
         return document
 
 
@@ -166,6 +176,7 @@ class Catalog:
         return [
             {
                 "subjectName": tests[0].subject,
+                "subjectTitle": tests[0].subject_display,
                 "tests": [t.summary(student_id, (t.subject, t.test_id) in done) for t in tests],
             }
             for tests in groups
@@ -223,6 +234,9 @@ def _parse_entry(entry: Any) -> CatalogTest:
     if not is_count(count):
         raise ValueError(f"questionCount {count!r} is not a non-negative integer")
     title = entry.get("title")
+    subject_title = entry.get("subjectTitle")
+    if subject_title is not None and not isinstance(subject_title, str):
+        raise ValueError(f"subjectTitle {subject_title!r} is not text")
     due = _instant(entry, "due", required=True)
     assert due is not None
     return CatalogTest(
@@ -237,6 +251,7 @@ def _parse_entry(entry: Any) -> CatalogTest:
         shuffle=_flag(entry, "shuffle"),
         resubmit=_flag(entry, "resubmit"),
         extensions=_extensions(entry),
+        subject_title=subject_title.strip() or None if subject_title else None,
     )
 
 
