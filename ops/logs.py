@@ -27,9 +27,12 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.deployment import TARGETS, project_name
+from ops.deployment import TARGETS, DeploymentError, project_name
+from ops.i18n import TRAINER, use_class_language
 
-FUNCTIONS = ("list-tests", "get-test", "submit-test", "scorer", "results")
+_ = TRAINER.gettext
+
+FUNCTIONS = ("list-tests", "get-test", "submit-test", "scorer", "results", "history")
 DEFAULT_SINCE = "10m"
 POLL_SECONDS = 2.0
 # Late events: each poll looks this far back before the newest event seen, and skips what it printed already.
@@ -197,6 +200,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         since = parse_since(args.since, datetime.now().astimezone())
     except ValueError:
         parser.error(f"--since: expected 30m, 1h, 2d or an ISO 8601 instant, not {args.since!r}")
+    try:
+        with use_class_language():
+            return _run(args, since)
+    except DeploymentError as error:  # group_vars/all.yml's language (or another setting) is unusable
+        print(_("error: {error}", error=error), file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, since: datetime) -> int:
     start_ms = int(since.timestamp() * 1000)
     logs = boto3.client("logs")
     project = project_name()
@@ -210,11 +222,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             group = candidate_groups(args.function, project)[0]
             if not args.follow:
                 known = existing_groups(logs, f"/aws/lambda/{project}-")
-                raise LogsError(
-                    f"no log group {group}: the function is not deployed or has not run yet"
-                    + (f" (log groups: {', '.join(known)})" if known else " (no function of the project has logs)")
-                )
-            print(f"waiting for {group} (the function has not logged yet) …", file=sys.stderr, flush=True)
+                if known:
+                    raise LogsError(_("no log group {group}: the function is not deployed or has not run yet (log "
+                                      "groups: {known})", group=group, known=", ".join(known)))  # fmt: skip
+                raise LogsError(_("no log group {group}: the function is not deployed or has not run yet (no "
+                                  "function of the project has logs)", group=group))  # fmt: skip
+            print(_("waiting for {group} (the function has not logged yet) …", group=group), file=sys.stderr,
+                  flush=True)  # fmt: skip
         if args.follow:
             follow(logs, group, start_ms, emit, raw=args.raw)
         else:
@@ -226,10 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except LogsError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}", error=error), file=sys.stderr)
         return 1
     except (ClientError, BotoCoreError) as error:
-        print(f"error: reading the logs failed: {error}", file=sys.stderr)
+        print(_("error: reading the logs failed: {error}", error=error), file=sys.stderr)
         return 1
     return 0
 

@@ -16,7 +16,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from testtime.errors import ApiError
+from testtime.i18n import API, class_language
 from testtime.log import bound, bound_ids, lambda_request_id, log
+
+_ = API.gettext
 
 MAX_BODY_BYTES = 65536
 MAX_NUMBER_DIGITS = 100  # far beyond any number the API takes; Python refuses int() of over 4300 digits anyway
@@ -51,7 +54,8 @@ def query_param(event: Mapping[str, Any], name: str) -> str | None:
     """
     values = _mapping(event, "multiValueQueryStringParameters").get(name)
     if isinstance(values, list) and len(values) > 1:
-        raise ApiError(400, "bad_request", f"{name}: this query parameter is given {len(values)} times; give it once")
+        message = _("{name}: this query parameter is given {count} times; give it once", name=name, count=len(values))
+        raise ApiError(400, "bad_request", message)
     value = _mapping(event, "queryStringParameters").get(name)
     if value is None and isinstance(values, list) and values:
         value = values[0]
@@ -63,15 +67,17 @@ def _body_bytes(event: Mapping[str, Any]) -> bytes:
     if body is None:
         return b""
     if not isinstance(body, str):
-        raise ApiError(400, "bad_request", "The request body is not text.")
-    too_large = ApiError(400, "payload_too_large", f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+        raise ApiError(400, "bad_request", _("The request body is not text."))
+    too_large = ApiError(
+        400, "payload_too_large", _("The request body is larger than {limit} bytes.", limit=MAX_BODY_BYTES)
+    )
     if event.get("isBase64Encoded"):
         if len(body) > (MAX_BODY_BYTES + 2) // 3 * 4 + 4:  # cheap check before decoding
             raise too_large
         try:
             raw = base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError):
-            raise ApiError(400, "bad_request", "The request body is not valid base64.") from None
+            raise ApiError(400, "bad_request", _("The request body is not valid base64.")) from None
     else:
         if len(body) > MAX_BODY_BYTES:  # every character is at least one UTF-8 byte
             raise too_large
@@ -86,21 +92,21 @@ class _Refused(ValueError):
 
 
 def _reject_constant(name: str) -> Any:
-    raise _Refused(f"The request body is not valid JSON: {name} is not a number in JSON.")
+    raise _Refused(_("The request body is not valid JSON: {name} is not a number in JSON.", name=name))
 
 
 def _bounded_int(text: str) -> int:
     if len(text) > MAX_NUMBER_DIGITS:
-        raise _Refused(f"The request body contains a number of more than {MAX_NUMBER_DIGITS} digits.")
+        raise _Refused(_("The request body contains a number of more than {limit} digits.", limit=MAX_NUMBER_DIGITS))
     return int(text)
 
 
 def _finite_float(text: str) -> float:
     if len(text) > MAX_NUMBER_DIGITS:
-        raise _Refused(f"The request body contains a number of more than {MAX_NUMBER_DIGITS} digits.")
+        raise _Refused(_("The request body contains a number of more than {limit} digits.", limit=MAX_NUMBER_DIGITS))
     value = float(text)
     if math.isinf(value):  # 1e400 parses as infinity, which JSON cannot carry back
-        raise _Refused("The request body contains a number too large to use.")
+        raise _Refused(_("The request body contains a number too large to use."))
     return value
 
 
@@ -110,9 +116,11 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     value = dict(pairs)
     if len(value) != len(pairs):
         seen: set[str] = set()
-        for name, _ in pairs:
+        for name, _value in pairs:
             if name in seen:
-                raise _Refused(f"The request body gives the field {name[:80]!r} more than once; give each field once.")
+                raise _Refused(
+                    _("The request body gives the field {name!r} more than once; give each field once.", name=name[:80])
+                )
             seen.add(name)
     return value
 
@@ -122,7 +130,8 @@ def _content_type_hint(event: Mapping[str, Any]) -> str:
     declared = header(event, "Content-Type")
     if declared is None or _is_json_media_type(declared):
         return ""
-    return f" It was sent as {declared[:80]!r}; send a JSON object with Content-Type: application/json."
+    hint = _("It was sent as {type!r}; send a JSON object with Content-Type: application/json.", type=declared[:80])
+    return " " + hint
 
 
 def _is_json_media_type(value: str) -> bool:
@@ -140,7 +149,7 @@ def parse_json_body(event: Mapping[str, Any], required: bool = True) -> dict[str
     raw = _body_bytes(event)
     if not raw.strip():
         if required:
-            raise ApiError(400, "bad_request", "The request body is required: a JSON object.")
+            raise ApiError(400, "bad_request", _("The request body is required: a JSON object."))
         return {}
     try:
         value = json.loads(
@@ -151,30 +160,43 @@ def parse_json_body(event: Mapping[str, Any], required: bool = True) -> dict[str
             object_pairs_hook=_unique_keys,
         )
     except UnicodeDecodeError:
-        raise ApiError(400, "bad_request", "The request body is not UTF-8 text." + _content_type_hint(event)) from None
+        message = _("The request body is not UTF-8 text.") + _content_type_hint(event)
+        raise ApiError(400, "bad_request", message) from None
     except RecursionError:
-        raise ApiError(400, "bad_request", "The request body is nested too deeply.") from None
+        raise ApiError(400, "bad_request", _("The request body is nested too deeply.")) from None
     except _Refused as refusal:
         raise ApiError(400, "bad_request", str(refusal)) from None
     except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        problem = error.msg.removesuffix(" at").lower()  # "Unterminated string starting at", "Extra data", ...
-        message = f"The request body is not valid JSON: {problem} at {where}."
+        # The parser's own words ("Unterminated string starting at", "Extra data") stay English: they name what
+        # a programmer looks up; the sentence around them is translated.
+        problem = error.msg.removesuffix(" at").lower()
+        message = _(
+            "The request body is not valid JSON: {problem} at line {line}, column {column}.",
+            problem=problem,
+            line=error.lineno,
+            column=error.colno,
+        )
         raise ApiError(400, "bad_request", message + _content_type_hint(event)) from None
     except ValueError:  # any other refusal of the parser
-        raise ApiError(400, "bad_request", "The request body is not valid JSON." + _content_type_hint(event)) from None
+        message = _("The request body is not valid JSON.") + _content_type_hint(event)
+        raise ApiError(400, "bad_request", message) from None
     if not isinstance(value, dict):
-        raise ApiError(400, "bad_request", f"The request body must be a JSON object, not {_json_type(value)}.")
+        message = _("The request body must be a JSON object, not {kind}.", kind=_json_type(value))
+        raise ApiError(400, "bad_request", message)
     return value
 
 
 def _json_type(value: Any) -> str:
-    names = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
+    if value is None:
+        return "null"
+    names = {list: _("an array"), str: _("a string"), bool: _("a boolean"), int: _("a number"), float: _("a number")}
+    return names.get(type(value), type(value).__name__)
 
 
 def json_response(status: int, body: Any) -> dict[str, Any]:
-    return {"statusCode": status, "headers": dict(JSON_HEADERS), "body": json.dumps(body, ensure_ascii=False)}
+    """A JSON answer; ``Content-Language`` says which language its sentences are in (the class's)."""
+    headers = {**JSON_HEADERS, "Content-Language": class_language()}
+    return {"statusCode": status, "headers": headers, "body": json.dumps(body, ensure_ascii=False)}
 
 
 def error_response(error: ApiError) -> dict[str, Any]:
@@ -200,6 +222,7 @@ _ANSWER_ECHOING_CODES = frozenset({"invalid_answer"})
 
 def _loggable_message(error: ApiError) -> str:
     if error.code in _ANSWER_ECHOING_CODES:
+        # The log is the trainer's and in English whatever the class's language: only the field's label is kept.
         return f"{error.message.split(':', 1)[0]}: not a question or choice of the test (the answer is not logged)"
     return error.message
 
@@ -233,13 +256,13 @@ def api_handler(function: Handler) -> Handler:
                 )
                 ids = bound_ids()
                 request_id = ids.get("apiRequestId") or ids.get("requestId")
-                suffix = f" (request id {request_id})" if request_id else ""
-                return error_response(
-                    ApiError(
-                        500,
-                        "internal_error",
-                        f"The server could not handle the request; please try again later{suffix}.",
+                if request_id:
+                    message = _(
+                        "The server could not handle the request; please try again later (request id {id}).",
+                        id=request_id,
                     )
-                )
+                else:
+                    message = _("The server could not handle the request; please try again later.")
+                return error_response(ApiError(500, "internal_error", message))
 
     return wrapper

@@ -12,7 +12,10 @@ from typing import Any
 
 from testtime.documents.class_list import ClassList, Student
 from testtime.errors import ApiError
+from testtime.i18n import API
 from testtime.submission import check_id
+
+_ = API.gettext
 
 
 def api_key_digest(api_key: str) -> str:
@@ -35,8 +38,8 @@ def require_student(class_list: ClassList, api_key: str | None) -> Student:
     student = find_student(class_list, api_key)
     if student is None:
         if not api_key:
-            raise ApiError(403, "forbidden", "The request has no API key; send it in the x-api-key header.")
-        raise ApiError(403, "forbidden", "The API key does not belong to any student of the class list.")
+            raise ApiError(403, "forbidden", _("The request has no API key; send it in the x-api-key header."))
+        raise ApiError(403, "forbidden", _("The API key does not belong to any student of the class list."))
     return student
 
 
@@ -46,4 +49,5 @@ def check_claimed_student(student: Student, body: dict[str, Any]) -> None:
         return
     claimed = check_id(body["studentId"], "studentId")  # a malformed id is a 400 saying why, not "not yours"
     if claimed != student.student_id:
-        raise ApiError(403, "forbidden", "studentId: the API key does not belong to the student named in the request")
+        message = _("studentId: the API key does not belong to the student named in the request")
+        raise ApiError(403, "forbidden", message)

@@ -13,8 +13,9 @@ publication stays invisible to students anyway (issue 18):
   with no request to prove it. An entry without a digest (a catalog written before it existed) keeps them for
   the TTL, and a submission reads them again before refusing an answer.
 
-Submissions and submitted markers are never cached: they must be exact. A warm request makes 0 to 2 S3 calls (a
-resubmit test's GET one more, a HEAD of the caller's marker; a replacement one PUT per version already stored).
+Submissions, submitted markers and scores are never cached: they must be exact. A warm request makes 1 to 2 S3
+calls (a GET of a test, a HEAD of the caller's marker: submitted already?; a submission its two PUTs, a replacement
+one PUT more per version already stored); the history one listing and a few GETs per submitted test.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from botocore.exceptions import ClientError
 from testtime import layout, s3io
 from testtime.documents.catalog import Catalog, parse_catalog
 from testtime.documents.class_list import ClassList, parse_class_list, parse_trainer
-from testtime.documents.questions import Question, parse_questions
+from testtime.documents.questions import AnswerKey, Question, parse_answer_key, parse_questions
+from testtime.documents.scores import ScoreRecord, parse_score
+from testtime.documents.submissions import Submission, parse_submission
 from testtime.log import log
 
 T = TypeVar("T")
@@ -236,6 +239,7 @@ class Receipt:
 
     version: int | None
     received_at: str | None
+    modified: datetime | None = None  # when the marker was last written (every marker has it)
 
 
 def submission_receipt_of(student_id: str, subject: str, test_id: str) -> Receipt | None:
@@ -252,7 +256,12 @@ def submission_receipt_of(student_id: str, subject: str, test_id: str) -> Receip
         raise
     metadata = {name.lower(): value for name, value in (head.get("Metadata") or {}).items()}
     version = metadata.get(RECEIPT_VERSION, "")
-    return Receipt(int(version) if version.isdigit() else None, metadata.get(RECEIPT_RECEIVED_AT) or None)
+    modified = head.get("LastModified")
+    return Receipt(
+        int(version) if version.isdigit() else None,
+        metadata.get(RECEIPT_RECEIVED_AT) or None,
+        modified if isinstance(modified, datetime) else None,
+    )
 
 
 def submitted_tests(student_id: str) -> dict[tuple[str, str], datetime]:
@@ -265,3 +274,36 @@ def submitted_tests(student_id: str) -> dict[tuple[str, str], datetime]:
         if parsed is not None and parsed[0] == student_id:
             done[(parsed[1], parsed[2])] = modified
     return done
+
+
+def _own(key: str) -> bytes | None:
+    """A document the caller may or may not have (their score, their submission): None when absent. On AWS a
+    missing key answers 403 to a role that may not list the bucket (see ``_published_unless``): expected here, a
+    score not written yet, so read as absent without a warning."""
+    try:
+        return s3io.get_bytes(bucket(), key)
+    except ClientError as error:
+        if s3io.is_access_denied(error):
+            return None
+        raise
+
+
+def score_of(subject: str, test_id: str, student_id: str) -> ScoreRecord | None:
+    """The student's ``score.json``; None while not scored. Not cached: the scorer may write it any moment."""
+    key = layout.score_key(subject, test_id, student_id)
+    body = _own(key)
+    return None if body is None else parse_score(key, body)
+
+
+def submission_of(subject: str, test_id: str, student_id: str, version: int = 1) -> Submission | None:
+    """Version ``version`` of the student's submission; None when it is not stored."""
+    key = layout.submission_version_key(subject, test_id, student_id, version)
+    body = _own(key)
+    return None if body is None else parse_submission(key, body, student_id)
+
+
+def answer_key(subject: str, test_id: str) -> AnswerKey | None:
+    """The test's ``questionsKey.json``; None when it is missing. Read only for a test closed for everybody."""
+    key = layout.answer_key_key(subject, test_id)
+    body = _published(key)
+    return None if body is None else parse_answer_key(key, body)

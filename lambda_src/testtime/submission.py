@@ -17,7 +17,10 @@ from typing import Any
 
 from testtime.documents.questions import Question
 from testtime.errors import ApiError
+from testtime.i18n import API
 from testtime.layout import SAFE_ID_MAX_LENGTH, is_safe_id
+
+_ = API.gettext
 
 # The original 2019 client sent the answers as "testResult"; both names are accepted.
 ANSWER_FIELDS = ("answers", "testResult")
@@ -43,11 +46,14 @@ def require_id(container: dict[str, Any], name: str, where: str | None = None) -
     """The id ``container[name]``: present, a string, and usable as an S3 key part."""
     label = where or name
     if name not in container:
-        raise bad_request(f"{label}: this field is required")
+        raise bad_request(_("{label}: this field is required", label=label))
     return check_id(container[name], label)
 
 
-ID_RULE = "ids are 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit, without '..'"
+def id_rule() -> str:
+    return _("ids are 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit, without '..'")
+
+
 _ID_START = frozenset(string.ascii_letters + string.digits)
 _ID_CHARACTERS = _ID_START | frozenset("._-")
 
@@ -55,25 +61,32 @@ _ID_CHARACTERS = _ID_START | frozenset("._-")
 def id_problem(value: str) -> str:
     """Why ``value`` is not a usable id, in plain words (the first reason found)."""
     if not value:
-        return "it is empty"
+        return _("it is empty")
     if value != value.strip():
-        return "it starts or ends with a space or line break"
+        return _("it starts or ends with a space or line break")
     if len(value) > SAFE_ID_MAX_LENGTH:
-        return f"it is {len(value)} characters long, more than {SAFE_ID_MAX_LENGTH}"
+        return _("it is {length} characters long, more than {limit}", length=len(value), limit=SAFE_ID_MAX_LENGTH)
     bad = next((character for character in value if character not in _ID_CHARACTERS), None)
     if bad is not None:
-        return f"it contains {bad!r}"
+        return _("it contains {character!r}", character=bad)
     if value[0] not in _ID_START:
-        return f"it starts with {value[0]!r}"
-    return "it contains '..'"
+        return _("it starts with {character!r}", character=value[0])
+    return _("it contains '..'")
 
 
 def check_id(value: object, label: str) -> str:
     """``value`` as an id, else 400 naming ``label`` and what is wrong (:func:`testtime.layout.is_safe_id`)."""
     if not isinstance(value, str):
-        raise bad_request(f"{label}: must be a string, not {json_kind(value)}")
+        raise bad_request(_("{label}: must be a string, not {kind}", label=label, kind=json_kind(value)))
     if not is_safe_id(value):
-        raise bad_request(f"{label}: {value[:80]!r} is not a valid id: {id_problem(value)} ({ID_RULE})")
+        message = _(
+            "{label}: {value!r} is not a valid id: {problem} ({rule})",
+            label=label,
+            value=value[:80],
+            problem=id_problem(value),
+            rule=id_rule(),
+        )
+        raise bad_request(message)
     return value
 
 
@@ -81,7 +94,14 @@ def json_kind(value: object) -> str:
     """What a JSON value is, in words: "a number", "null", ..."""
     if value is None:
         return "null"
-    names = {bool: "a boolean", int: "a number", float: "a number", list: "an array", dict: "an object", str: "text"}
+    names = {
+        bool: _("a boolean"),
+        int: _("a number"),
+        float: _("a number"),
+        list: _("an array"),
+        dict: _("an object"),
+        str: _("text"),
+    }
     return names.get(type(value), type(value).__name__)
 
 
@@ -91,13 +111,13 @@ def parse_request(body: dict[str, Any]) -> SubmitRequest:
     test_id = require_id(body, "testId")
     present = [name for name in ANSWER_FIELDS if name in body]
     if not present:
-        raise bad_request('answers: this field is required (a list of {"questionId", "answer"} objects)')
+        raise bad_request(_("answers: this field is required (a list of objects with questionId and answer)"))
     if len(present) > 1:
-        raise bad_request("answers: send either answers or testResult, not both")
+        raise bad_request(_("answers: send either answers or testResult, not both"))
     answers_field = present[0]
     answers = body[answers_field]
     if not isinstance(answers, list):
-        raise bad_request(f'{answers_field}: must be a list of {{"questionId", "answer"}} objects')
+        raise bad_request(_("{field}: must be a list of objects with questionId and answer", field=answers_field))
     return SubmitRequest(subject=subject, test_id=test_id, answers_field=answers_field, answers=answers)
 
 
@@ -126,14 +146,18 @@ StoredAnswer = str | list[str]  # a choice id; for a multiple-answer question th
 def _single_choice(question: Question, value: Any, where: str) -> str:
     """The one published choice ``value`` names (400 naming ``where`` otherwise)."""
     if not isinstance(value, str):
-        raise bad_request(f"{where}: must be a string, not {json_kind(value)}")
+        raise bad_request(_("{where}: must be a string, not {kind}", where=where, kind=json_kind(value)))
     options = question.choice_ids()
     match = match_choice(value, options)
     if match is None:
-        raise invalid_answer(
-            f"{where}: {value[:80]!r} is not a choice of question {question.question_id} "
-            f"(choices: {', '.join(options)})"
+        message = _(
+            "{where}: {value!r} is not a choice of question {question} (choices: {choices})",
+            where=where,
+            value=value[:80],
+            question=question.question_id,
+            choices=", ".join(options),
         )
+        raise invalid_answer(message)
     return match
 
 
@@ -142,9 +166,12 @@ def _answer_of(question: Question, value: Any, where: str) -> StoredAnswer | Non
     question's choice order (a single string is one choice, an empty list is no answer: None)."""
     if not question.multiple:
         if isinstance(value, list):
-            raise bad_request(
-                f"{where}: must be a string, not an array (question {question.question_id} takes one answer)"
+            message = _(
+                "{where}: must be a string, not an array (question {question} takes one answer)",
+                where=where,
+                question=question.question_id,
             )
+            raise bad_request(message)
         return _single_choice(question, value, where)
     if not isinstance(value, list):
         return [_single_choice(question, value, where)]
@@ -152,7 +179,9 @@ def _answer_of(question: Question, value: Any, where: str) -> StoredAnswer | Non
     for index, item in enumerate(value):
         match = _single_choice(question, item, f"{where}[{index}]")
         if match in picked:
-            raise invalid_answer(f"{where}[{index}]: choice {match!r} is given more than once")
+            label = f"{where}[{index}]"
+            message = _("{where}: choice {choice!r} is given more than once", where=label, choice=match)
+            raise invalid_answer(message)
         picked.add(match)
     return [choice for choice in question.choice_ids() if choice in picked] or None
 
@@ -168,20 +197,31 @@ def normalise_answers(
     for index, item in enumerate(raw):
         where = f"{field_name}[{index}]"
         if not isinstance(item, dict):
-            raise bad_request(f"{where}: must be an object with questionId and answer")
+            raise bad_request(_("{where}: must be an object with questionId and answer", where=where))
         for name, kinds in (("questionId", str), ("answer", str | list)):
+            label = f"{where}.{name}"
             if name not in item:
-                raise bad_request(f"{where}.{name}: this field is required")
+                raise bad_request(_("{label}: this field is required", label=label))
             if not isinstance(item[name], kinds):  # a list only for a multiple-answer question (_answer_of)
-                raise bad_request(f"{where}.{name}: must be a string, not {json_kind(item[name])}")
+                kind = json_kind(item[name])
+                raise bad_request(_("{where}: must be a string, not {kind}", where=label, kind=kind))
         question_id = item["questionId"]
+        label = f"{where}.questionId"
         if question_id not in by_id:
-            raise invalid_answer(
-                f"{where}.questionId: {question_id[:80]!r} is not a question of this test "
-                f"(questions: {', '.join(by_id)})"
+            message = _(
+                "{where}: {value!r} is not a question of this test (questions: {questions})",
+                where=label,
+                value=question_id[:80],
+                questions=", ".join(by_id),
             )
+            raise invalid_answer(message)
         if question_id in seen:
-            raise invalid_answer(f"{where}.questionId: question {question_id} is answered more than once")
+            message = _(
+                "{where}: question {question} is answered more than once",
+                where=label,
+                question=question_id,
+            )
+            raise invalid_answer(message)
         seen.add(question_id)
         answer = _answer_of(by_id[question_id], item["answer"], f"{where}.answer")
         if answer is not None:

@@ -31,13 +31,16 @@ SUBJECT, TEST_ID = "os", "test01"
 # a student replaces their submission (a versioned key) and reads the test back (their submitted marker).
 RESUBMIT_TEST_ID, RESUBMIT_DUE = "test02", "2026-11-30T22:00:00+00:00"
 # The functions, by their deployed names.
-LIST, GET, SUBMIT, RESULTS, SCORER = (
+LIST, GET, SUBMIT, RESULTS, SCORER, HISTORY = (
     "testtime-list-tests",
     "testtime-get-test",
     "testtime-submit-test",
     "testtime-results",
     "testtime-scorer",
+    "testtime-history",
 )
+# When every test of the scenarios is closed for everybody (after RESUBMIT_DUE): the history shows right answers.
+ALL_CLOSED = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 KEYS = {f"student0{n}": f"key-of-student-0{n}" for n in (1, 2, 3)}
 TRAINER_KEY = "key-of-the-trainer"
 ANSWER_KEY = [{"questionId": "1", "answer": "a"}, {"questionId": "2", "answer": "b"}]

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from tests.iam.deployment import (
     BUCKET,
     GET,
+    HISTORY,
     KEYS,
     LIST,
     REGION,
@@ -102,6 +103,15 @@ def test_the_evaluator_denies_what_a_role_does_not_grant(published: Deployment) 
     assert _error_of(published, LIST, list_own_markers) == ""  # the s3:prefix condition holds
     assert _error_of(published, LIST, list_test_folder) == "AccessDenied"  # ... and here it does not
     assert _error_of(published, RESULTS, overwrite_catalog) == "AccessDenied"
+    # The history reads the key (shown once a test is closed for everybody), lists only the markers, writes
+    # nothing and reads neither the trainer's key nor the scorer's records.
+    assert _error_of(published, HISTORY, answer_key) == _error_of(published, HISTORY, list_own_markers) == ""
+    assert _error_of(published, HISTORY, list_test_folder) == "AccessDenied"
+    assert _error_of(published, HISTORY, overwrite_catalog) == "AccessDenied"
+    for key in ("trainer.json", "scorer/tests/os/test01.json", "invitations/student01.json"):
+        assert _error_of(published, HISTORY, lambda s3, key=key: s3.get_object(Bucket=BUCKET, Key=key)) == (
+            "AccessDenied"
+        ), key
 
 
 def test_submit_may_write_submission_versions_and_nothing_broader(published: Deployment) -> None:
@@ -168,7 +178,7 @@ def test_a_missing_catalog_means_no_open_test_not_a_server_error(published: Depl
         )
     finally:
         published.publish()
-    assert listed == (200, {"studentId": "student02", "subjects": []})
+    assert listed == (200, {"studentId": "student02", "studentName": "Name student02", "subjects": []})
     for status, body in (read, submitted, trainer):
         assert (status, body["error"]) == (404, "not_found"), (status, body)
     assert f"{SUBJECT}/{TEST_ID}/student02/testResult.json" not in published.keys(f"{SUBJECT}/")

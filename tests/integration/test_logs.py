@@ -229,7 +229,7 @@ def test_a_scorer_run_shows_what_it_did_not_only_start_and_end(logged_run: Logge
 def test_every_function_is_deployed_with_the_json_log_format(deployed: LocalAws) -> None:
     lambdas = deployed.client("lambda")
     logs = deployed.client("logs")
-    for name in ("list-tests", "get-test", "submit-test", "scorer", "results"):
+    for name in ("list-tests", "get-test", "submit-test", "scorer", "results", "history"):
         config: dict[str, Any] = lambdas.get_function_configuration(FunctionName=f"testtime-{name}")
         group = f"/aws/lambda/testtime-{name}"
         assert config["LoggingConfig"] == {

@@ -103,6 +103,7 @@ class ScoreRecord:
     legacy: bool = False
     points: float | None = None  # a weighted test's points earned and possible; None otherwise
     max_points: float | None = None
+    version: int = 1  # the submission version scored (a resubmit test's latest)
 
     def to_json(self) -> dict[str, Any]:
         document: dict[str, Any] = {
@@ -138,9 +139,12 @@ def parse_score(key: str, body: bytes | None) -> ScoreRecord:
         raise MalformedDocument(key, f"counts {correct} correct of {questions} questions")
     if not _is_number(percent):
         raise MalformedDocument(key, "has no numeric percent")
+    version = document.get("version", 1)
+    if not is_count(version) or version < 1:
+        raise MalformedDocument(key, f"has version {version!r}, not a whole number from 1")
     points, max_points = document.get("points"), document.get("maxPoints")
     if max_points is None:
-        return ScoreRecord(grade, correct, questions, float(percent))
+        return ScoreRecord(grade, correct, questions, float(percent), version=version)
     if not (_is_number(points) and _is_number(max_points) and 0 <= points <= max_points):
         raise MalformedDocument(key, f"has points {points!r} of {max_points!r}, not 0 to maxPoints")
-    return ScoreRecord(grade, correct, questions, float(percent), points=points, max_points=max_points)
+    return ScoreRecord(grade, correct, questions, float(percent), points=points, max_points=max_points, version=version)

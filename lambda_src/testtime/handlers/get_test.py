@@ -8,15 +8,18 @@ from typing import Any
 from testtime import deadlines, http, store
 from testtime.documents.questions import public_questions
 from testtime.handlers import authenticate, find_test, refuse_if_closed
+from testtime.i18n import API
 from testtime.log import bind, log
 from testtime.ordering import student_order
 from testtime.submission import bad_request, check_id
+
+_ = API.gettext
 
 
 def _param(event: dict[str, Any], name: str) -> str:
     value = http.query_param(event, name)
     if value is None:
-        raise bad_request(f"{name}: this query parameter is required")
+        raise bad_request(_("{name}: this query parameter is required", name=name))
     return check_id(value, name)
 
 
@@ -37,17 +40,21 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         questions = student_order(questions, subject, test_id, student_id)
     body: dict[str, Any] = {
         "subjectName": subject,
+        "subjectTitle": test.subject_display,
         "testId": test_id,
         "title": test.title,
         "deadline": deadlines.to_iso(deadline),
     }
-    if test.resubmit:  # one read more, for these tests only: the caller's marker says when they last submitted
+    if test.resubmit:
         body["resubmit"] = True
-        receipt = store.submission_receipt_of(student_id, subject, test_id)
-        if receipt is not None:
-            body["submitted"] = True
-            if receipt.received_at is not None:
-                body["submittedAt"] = receipt.received_at
+    # One HEAD of the caller's marker: a page says "submitted on ..." before any question, whatever the test.
+    receipt = store.submission_receipt_of(student_id, subject, test_id)
+    if receipt is not None:
+        body["submitted"] = True
+        if receipt.received_at is not None:
+            body["submittedAt"] = receipt.received_at
+        elif receipt.modified is not None:
+            body["submittedAt"] = deadlines.to_iso(receipt.modified)
     body["questions"] = public_questions(questions)
     log("INFO", "test served")
     return http.json_response(200, body)

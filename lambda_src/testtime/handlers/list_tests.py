@@ -27,4 +27,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 test["submittedAt"] = deadlines.to_iso(submitted[(group["subjectName"], test["testId"])])
     open_count = sum(len(entry["tests"]) for entry in subjects)
     log("INFO", "open tests listed", subject=subject, openTests=open_count)
-    return http.json_response(200, {"studentId": student.student_id, "subjects": subjects})
+    body = {"studentId": student.student_id, "studentName": student.display_name, "subjects": subjects}
+    return http.json_response(200, body)

@@ -36,10 +36,13 @@ from testtime.documents.scorer_records import ScoreRow, TestState, parse_state
 from testtime.documents.scores import ScoreRecord, parse_score
 from testtime.errors import ApiError
 from testtime.handlers import API_KEY_HEADER, find_test
+from testtime.i18n import API
 from testtime.identity import api_key_digest
 from testtime.log import log
 from testtime.scoring import GradeScale, parse_grade_scale, scoring_version
 from testtime.submission import bad_request, check_id
+
+_ = API.gettext
 
 TEST_READERS = 10  # tests read in parallel within one request
 SCORE_READERS = 8  # parallel GETs of score.json (only for scores the state cache lacks)
@@ -48,10 +51,10 @@ SCORE_READERS = 8  # parallel GETs of score.json (only for scores the state cach
 def require_trainer(api_key: str | None) -> None:
     """403 unless ``api_key`` is the trainer's (compared by digest, in constant time)."""
     if not api_key:
-        raise ApiError(403, "forbidden", "The request has no API key; send it in the x-api-key header.")
+        raise ApiError(403, "forbidden", _("The request has no API key; send it in the x-api-key header."))
     stored = store.trainer_key_digest()
     if stored is None or not hmac.compare_digest(stored.encode(), api_key_digest(api_key).encode()):
-        raise ApiError(403, "forbidden", "Only the trainer's API key may read the results.")
+        raise ApiError(403, "forbidden", _("Only the trainer's API key may read the results."))
 
 
 def grade_scale() -> GradeScale:
@@ -65,12 +68,12 @@ def grade_scale() -> GradeScale:
 
 def _selected_tests(subject: str | None, test_id: str | None) -> list[CatalogTest]:
     if test_id is not None and subject is None:
-        raise bad_request("testId: needs subjectName too")
+        raise bad_request(_("testId: needs subjectName too"))
     if subject is not None and test_id is not None:
         return [find_test(subject, test_id, fresh=True)]
     tests = [test for test in store.catalog(fresh=True).tests.values() if subject is None or test.subject == subject]
     if subject is not None and not tests:
-        raise ApiError(404, "not_found", f"subjectName: there is no subject {subject!r}")
+        raise ApiError(404, "not_found", _("subjectName: there is no subject {subject!r}", subject=subject))
     # The most recent deadline first: what the trainer looks at after a scorer run.
     return sorted(tests, key=lambda test: (-test.deadline.timestamp(), test.subject, test.test_id))
 

@@ -11,11 +11,13 @@ from testtime.documents.questions import Question
 from testtime.documents.submissions import submission_document
 from testtime.errors import ApiError
 from testtime.handlers import authenticate, find_test, refuse_if_closed
+from testtime.i18n import API
 from testtime.identity import check_claimed_student
 from testtime.log import bind, log
 from testtime.submission import StoredAnswer, normalise_answers, parse_request
 
-NOT_ACCEPTED = "; submissions are no longer accepted"
+_ = API.gettext
+_n = API.ngettext
 
 
 def _mark_submitted(student_id: str, subject: str, test_id: str, receipt: store.Receipt | None = None) -> None:
@@ -77,9 +79,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     now = deadlines.utc_now()
     if not test.is_open_for(student_id, now):
         test = find_test(subject, test_id, fresh=True)
-    refuse_if_closed(test, student_id, now, NOT_ACCEPTED)
+    refuse_if_closed(test, student_id, now, _("Submissions are no longer accepted."))
     test, questions, answers = _checked_answers(test, request.answers, request.answers_field)
-    refuse_if_closed(test, student_id, now, NOT_ACCEPTED)  # the entry read again for the answers may be closed
+    # The entry read again for the answers may be closed.
+    refuse_if_closed(test, student_id, now, _("Submissions are no longer accepted."))
     received_at = deadlines.to_iso(now)
 
     def document(version: int) -> bytes:
@@ -91,17 +94,22 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if not test.resubmit:
             _mark_submitted(student_id, subject, test_id)  # heals a marker an earlier request failed to write
             # http.api_handler logs the refusal, error "already_submitted", with the ids bound above
-            raise ApiError(
-                409,
-                "already_submitted",
-                f"You already submitted test {test_id!r} of {subject!r}; the first submission is kept.",
+            message = _(
+                "You already submitted the test “{title}” of {subject}; the first submission is kept.",
+                title=test.title,
+                subject=test.subject_display,
             )
-        raise ApiError(
-            409,
-            "too_many_submissions",
-            f"You have submitted test {test_id!r} of {subject!r} {versions} times, the most one student may; "
+            raise ApiError(409, "already_submitted", message)
+        message = _n(
+            "You have submitted the test “{title}” of {subject} {n} time, the most one student may; "
             "the last of those submissions is kept.",
+            "You have submitted the test “{title}” of {subject} {n} times, the most one student may; "
+            "the last of those submissions is kept.",
+            versions,
+            title=test.title,
+            subject=test.subject_display,
         )
+        raise ApiError(409, "too_many_submissions", message)
     _mark_submitted(student_id, subject, test_id, store.Receipt(version, received_at) if test.resubmit else None)
     # Counts only, never the answers.
     counts: dict[str, Any] = {"answered": len(answers), "questionCount": len(questions), "receivedAt": received_at}

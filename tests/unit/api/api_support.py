@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from testtime.i18n import class_language
 from testtime.identity import api_key_digest
 
 OPENAPI = Path(__file__).resolve().parents[3] / "openapi" / "testtime-api.yaml"
@@ -174,6 +175,7 @@ def invoke(handler: Callable[[dict[str, Any], Any], dict[str, Any]], event: dict
     """Call a handler and check the response envelope every route shares."""
     response = handler(event, Context())
     assert response["headers"]["Content-Type"] == "application/json"
+    assert response["headers"]["Content-Language"] == class_language()  # the language of every sentence in it
     status, body = response["statusCode"], json.loads(response["body"])
     check_against_spec(event["httpMethod"], event["resource"], status, body)
     return status, body

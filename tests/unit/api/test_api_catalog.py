@@ -96,6 +96,7 @@ def test_open_tests_grouped_and_sorted() -> None:
     assert result == [
         {
             "subjectName": "networks",
+            "subjectTitle": "networks",
             "tests": [
                 {"testId": "net01", "title": "Layers", "deadline": "2026-11-20T22:00:00+00:00", "questionCount": 2},
                 {"testId": "net02", "title": "Transport", "deadline": "2026-11-20T22:00:00+00:00", "questionCount": 2},
@@ -103,6 +104,7 @@ def test_open_tests_grouped_and_sorted() -> None:
         },
         {
             "subjectName": "operating-systems",
+            "subjectTitle": "operating-systems",
             "tests": [
                 {
                     "testId": "test01",

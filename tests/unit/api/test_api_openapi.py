@@ -12,6 +12,7 @@ ROUTES = {
     ("get", "/api/v1/test"),
     ("post", "/api/v1/test"),
     ("get", "/api/v1/results"),
+    ("get", "/api/v1/history"),
 }
 
 

@@ -153,10 +153,12 @@ def test_open_tests_are_grouped_by_subject_most_urgent_first_without_the_submitt
     assert listed == [
         {
             "subjectName": "networking",
+            "subjectTitle": "networking",  # no title: the id
             "tests": [{"testId": "n1", "title": "Net", "deadline": "2026-12-01T10:00:00+00:00", "questionCount": 3}],
         },
         {
             "subjectName": "operating-systems",
+            "subjectTitle": "operating-systems",
             "tests": [
                 {"testId": "t1", "title": "One", "deadline": "2026-12-02T10:00:00+00:00", "questionCount": 1},
                 {"testId": "t2", "title": "Two", "deadline": "2026-12-02T10:00:00+00:00", "questionCount": 2},
@@ -219,3 +221,15 @@ def test_a_written_catalog_reads_back_unchanged(tests: list[CatalogTest]) -> Non
     assert parsed.problems == []
     assert parsed.tests == {(test.subject, test.test_id): test for test in tests}
     assert catalog_document(parsed.tests.values()) == catalog_document(tests)
+
+
+def test_a_subject_title_names_the_subject_group_and_the_id_stands_in_without_one() -> None:
+    titled = {"subject": "os", "testId": "t1", "title": "One", "due": "2026-12-02T10:00:00Z", "questionCount": 1}
+    plain = {**titled, "subject": "net", "subjectTitle": None}
+    titled["subjectTitle"] = "  Systemy operacyjne "
+    catalog = parse([titled, plain])
+    groups = catalog.open_tests([], datetime(2026, 11, 30, tzinfo=UTC))
+    assert {group["subjectName"]: group["subjectTitle"] for group in groups} == {
+        "os": "Systemy operacyjne",
+        "net": "net",
+    }
