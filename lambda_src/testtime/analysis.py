@@ -24,7 +24,11 @@ from typing import Any
 from testtime.documents.catalog import CatalogTest
 from testtime.documents.questions import AnswerKey, KeyEntry, Question, normalise
 from testtime.documents.scorer_records import ScoreRow
+from testtime.i18n import MAIL
 from testtime.scoring import GradeScale, grade_order, question_points
+
+_ = MAIL.gettext
+_p = MAIL.pgettext
 
 Answer = str | tuple[str, ...]
 
@@ -134,21 +138,39 @@ def _choice_counts(entry: KeyEntry, question: Question | None, answers: Sequence
     return counts | dict(sorted(seen.items()))
 
 
+def _decimal(value: float, digits: int) -> str:
+    """A figure as the flags' reader writes it ("0.15"; "0,15" in Polish: see testtime.emails.decimal)."""
+    text = f"{value:.{digits}f}" if digits else f"{value:g}"
+    text = text.removeprefix("-") if not text.strip("-0.") else text  # -0.004 reads 0.00, not -0.00
+    mark = _p("decimal mark", ".")
+    return text.replace(".", mark) if mark != "." else text
+
+
 def _flags(facility: float | None, discrimination: float | None, scored: int) -> tuple[str, ...]:
+    """Why the question needs a look, in words, in the class's language (the trainer's email, page and report)."""
     flags: list[str] = []
     if facility is not None and facility < LOW_FACILITY:
-        who = "nobody" if facility == 0 else "few students"
-        flags.append(f"{who} got it right (facility {facility:.2f}, under {LOW_FACILITY})")
+        figures = {"facility": _decimal(facility, 2), "limit": _decimal(LOW_FACILITY, 0)}
+        if facility == 0:
+            flags.append(_("nobody got it right (facility {facility}, under {limit})", **figures))
+        else:
+            flags.append(_("few students got it right (facility {facility}, under {limit})", **figures))
     if discrimination is not None and scored >= DISCRIMINATION_MIN_STUDENTS and discrimination < LOW_DISCRIMINATION:
         if discrimination < 0:
             flags.append(
-                f"students who did well on the rest of the test did worse on it (discrimination "
-                f"{discrimination:.2f}, below 0): probably a wrong answer key"
+                _(
+                    "students who did well on the rest of the test did worse on it (discrimination {value}, below "
+                    "0): probably a wrong answer key",
+                    value=_decimal(discrimination, 2),
+                )
             )
         else:
             flags.append(
-                f"it hardly tells stronger from weaker students (discrimination {discrimination:.2f}, "
-                f"under {LOW_DISCRIMINATION})"
+                _(
+                    "it hardly tells stronger from weaker students (discrimination {value}, under {limit})",
+                    value=_decimal(discrimination, 2),
+                    limit=_decimal(LOW_DISCRIMINATION, 0),
+                )
             )
     return tuple(flags)
 
@@ -214,8 +236,8 @@ def analyse(
 ) -> TestAnalysis:
     """The item analysis of a test from its score rows (student id -> row) and the answer key they were scored
     with; ``questions`` (questions.json) name every choice, so that choices nobody picked are counted too."""
-    percents = [row.percent for _, row in sorted(rows.items())]
-    answered = [row.answers for _, row in sorted(rows.items()) if row.answers is not None]
+    percents = [row.percent for _sid, row in sorted(rows.items())]
+    answered = [row.answers for _sid, row in sorted(rows.items()) if row.answers is not None]
     by_id = {question.question_id: question for question in questions}
     earned = _earned(key, answered)
     return TestAnalysis(

@@ -1,5 +1,9 @@
 """Rendering of the students' score emails (plain text + HTML). Pure: no I/O, deterministic for golden files.
 
+Every text is the mail catalog's (:data:`testtime.i18n.MAIL`), translated when the email is rendered, in the class's
+language (``<html lang>`` says which); numbers take that language's decimal mark (:func:`decimal`). People are
+shown names: a test's title with its subject's title, the student's name; a test's id stays where it identifies.
+
 The trainer's summary is :mod:`testtime.summary_email`, the other students' emails (regrades, reminders,
 invitations) :mod:`testtime.notices`; both build on the helpers here (:func:`fmt_points` and co).
 
@@ -24,7 +28,12 @@ from typing import Any
 from testtime.documents.catalog import CatalogTest
 from testtime.documents.questions import Question, normalise
 from testtime.documents.scores import Grade, Score, WrongAnswer
+from testtime.i18n import MAIL, class_language
 from testtime.ordering import student_order
+
+_ = MAIL.gettext
+_n = MAIL.ngettext
+_p = MAIL.pgettext
 
 SIGNATURE = "Test Time"
 
@@ -54,36 +63,53 @@ class ScorePart:
     explanations: Mapping[str, str] = field(default_factory=dict)  # question id -> explanation
 
 
+def decimal(text: str) -> str:
+    """A number's text with the class's decimal mark: "3.5" in English, "3,5" in Polish (the catalog says which)."""
+    mark = _p("decimal mark", ".")
+    return text.replace(".", mark) if mark != "." else text
+
+
 def fmt_grade(grade: Grade) -> str:
     if isinstance(grade, float) and grade.is_integer():
         return str(int(grade))
-    return str(grade)
+    return decimal(str(grade)) if isinstance(grade, float) else str(grade)
 
 
 def fmt_percent(percent: float) -> str:
-    return f"{percent:g}%"
+    return decimal(f"{percent:g}") + "%"
 
 
 def fmt_points(points: float | None) -> str:
-    """Points as a person writes them: 3.5, 2, 0.33 (two decimals at most)."""
+    """Points as a person writes them: 3.5, 2, 0.33 (two decimals at most; "3,5" in Polish)."""
     if points is None:
         return "?"
     text = f"{round(points, 2):.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    return "0" if text == "-0" else decimal(text)
 
 
 def score_subject(subject: str, test_id: str) -> str:
-    """The subject line of the original service, kept exactly."""
-    return f"[{subject}] [{test_id}] Test score"
+    """The subject line of the original service (kept exactly in English); ``subject`` is the subject as people
+    read it (its title, else its id), the test's id stays a tag that mail filters can match."""
+    return _("[{subject}] [{test}] Test score", subject=subject, test=test_id)
 
 
 def _label(info: CatalogTest) -> str:
-    return f"{info.title} ({info.subject} / {info.test_id})" if info.title else f"{info.subject} / {info.test_id}"
+    """A test as a student reads it: its title and its subject's title ("Procesy (Systemy operacyjne)")."""
+    if info.title:
+        return _("{title} ({subject})", title=info.title, subject=info.subject_display)
+    return _("{subject} / {test}", subject=info.subject_display, test=info.test_id)  # no name but the id
+
+
+def _trainer_label(info: CatalogTest) -> str:
+    """A test as the trainer reads it: the names, and the ids beside them that identify it in files and tools."""
+    if info.title:
+        return _("{title} ({subject} / {test})", title=info.title, subject=info.subject_display, test=info.test_id)
+    return _("{subject} / {test}", subject=info.subject_display, test=info.test_id)
 
 
 def _choice(answer: str | None, question: Question | None) -> str:
     if answer is None:
-        return "(no answer)"
+        return _("(no answer)")
     body = question.choice_body(answer) if question else None
     return f"{answer}) {body}" if body else answer
 
@@ -94,7 +120,7 @@ def _answer(answer: str | tuple[str, ...] | None, question: Question | None, ord
     if not isinstance(answer, tuple):
         return _choice(answer, question)
     if not answer:
-        return "(no answer)"
+        return _("(no answer)")
     ids = [normalise(choice) for choice in (order or (question.choice_ids() if question else ()))]
     rank = {choice: index for index, choice in enumerate(ids)}
     picked = sorted(answer, key=lambda choice: rank.get(normalise(choice), len(rank)))
@@ -123,63 +149,77 @@ def _view(part: ScorePart) -> _View:
 
 def _score_line(score: Score) -> tuple[str, str]:
     """The score in words, plain and as HTML: points when weighted, else right answers as today."""
+    percent = fmt_percent(score.percent)
     if not score.weighted:
-        plain = f"{score.correct} of {score.questions}"
-        return f"{plain} correct ({fmt_percent(score.percent)})", f"<b>{plain}</b> correct"
-    plain = f"{fmt_points(score.points)} of {fmt_points(score.max_points)}"
-    return f"{plain} points ({fmt_percent(score.percent)})", f"<b>{plain}</b> points"
+        values = {"correct": score.correct, "n": score.questions}
+        plain = _n("{correct} of {n} correct", "{correct} of {n} correct", score.questions, correct=score.correct)
+        bold = "<b>" + escape(_("{correct} of {n}", **values)) + "</b>"
+        return f"{plain} ({percent})", _n("{score} correct", "{score} correct", score.questions, score=bold)
+    points, most = fmt_points(score.points), fmt_points(score.max_points)
+    plain = _("{points} of {max} points", points=points, max=most)
+    bold = "<b>" + escape(_("{points} of {max}", points=points, max=most)) + "</b>"
+    return f"{plain} ({percent})", _("{score} points", score=bold)
 
 
 def _wrong_heading(view: _View) -> str:
-    return "Questions without full points:" if view.weighted else "Questions you got wrong:"
+    count = len(view.wrong)
+    if view.weighted:
+        return _n("{n} question without full points:", "{n} questions without full points:", count)
+    return _n("You got {n} question wrong:", "You got {n} questions wrong:", count)
 
 
 def _earned(item: WrongAnswer) -> str:
-    return f"{fmt_points(item.earned or 0)} of {fmt_points(item.points)}"
+    return _("{points} of {max}", points=fmt_points(item.earned or 0), max=fmt_points(item.points))
 
 
 def _greeting(student_id: str, name: str) -> str:
-    return f"Hello {name or student_id},"
+    return _("Hello {name},", name=name or student_id)
 
 
 def _text_block(part: ScorePart) -> list[str]:
     score, book, view = part.score, part.book, _view(part)
-    lines = [f"{_label(part.info)}", f"  Score: {_score_line(score)[0]}", f"  Grade: {fmt_grade(score.grade)}", ""]
+    lines = [_label(part.info), "  " + _("Score: {score}", score=_score_line(score)[0])]
+    lines += ["  " + _("Grade: {grade}", grade=fmt_grade(score.grade)), ""]
     if not score.wrong:
-        lines += ["  You answered every question correctly.", ""]
+        lines += ["  " + _("You answered every question correctly."), ""]
         return lines
     lines += [f"  {_wrong_heading(view)}", ""]
+    names = [_("Points:"), _("Your answer:"), _("Right answer:"), _("Explanation:")]
+    width = max(len(name) for name in names) + 1  # the values in one column, whatever the language's words
+    points, mine, right, why = (name.ljust(width) for name in names)
     for item in view.wrong:
         question, order = book.get(item.question_id), view.choice_order.get(item.question_id, ())
-        heading = f"  Question {item.question_id}"
+        heading = "  " + _("Question {number}", number=item.question_id)
         lines.append(f"{heading}: {question.text}" if question and question.text else heading)
         if item.points is not None:
-            lines.append(f"    Points:       {_earned(item)}")
-        lines.append(f"    Your answer:  {_answer(item.answer, question, order)}")
-        lines.append(f"    Right answer: {_answer(item.correct_answer, question, order)}")
+            lines.append(f"    {points}{_earned(item)}")
+        lines.append(f"    {mine}{_answer(item.answer, question, order)}")
+        lines.append(f"    {right}{_answer(item.correct_answer, question, order)}")
         explanation = part.explanations.get(item.question_id)
         if explanation:
-            lines.append("    Explanation:  " + explanation.strip().replace("\n", "\n" + " " * 18))
+            lines.append(f"    {why}" + explanation.strip().replace("\n", "\n" + " " * (4 + width)))
         lines.append("")
     return lines
 
 
 def _html_block(part: ScorePart) -> list[str]:
     score, book, view = part.score, part.book, _view(part)
+    shown = _score_line(score)[1] + " (" + escape(fmt_percent(score.percent)) + ")"
+    grade = "<b>" + escape(fmt_grade(score.grade)) + "</b>"
     parts = [
         f"<h2>{escape(_label(part.info))}</h2>",
-        f"<p>Score: {_score_line(score)[1]} ({escape(fmt_percent(score.percent))})<br>",
-        f"Grade: <b>{escape(fmt_grade(score.grade))}</b></p>",
+        "<p>" + _("Score: {score}", score=shown) + "<br>",
+        _("Grade: {grade}", grade=grade) + "</p>",
     ]
     if not score.wrong:
-        parts.append("<p>You answered every question correctly.</p>")
+        parts.append("<p>" + escape(_("You answered every question correctly.")) + "</p>")
         return parts
     explained = any(part.explanations.get(item.question_id) for item in view.wrong)
-    headings = ["Question", "Points" if view.weighted else "", "Your answer", "Right answer"]
-    headings += ["Explanation"] if explained else []
+    headings = [_("Question"), _("Points") if view.weighted else "", _("Your answer"), _("Right answer")]
+    headings += [_("Explanation")] if explained else []
     parts.append(f"<p>{escape(_wrong_heading(view))}</p>")
     parts.append('<table border="1" cellpadding="4" cellspacing="0">')
-    parts.append("<tr>" + "".join(f"<th>{name}</th>" for name in headings if name) + "</tr>")
+    parts.append("<tr>" + "".join(f"<th>{escape(name)}</th>" for name in headings if name) + "</tr>")
     for item in view.wrong:
         question, order = book.get(item.question_id), view.choice_order.get(item.question_id, ())
         label = f"{item.question_id}. {question.text}" if question and question.text else item.question_id
@@ -195,7 +235,7 @@ def _html_page(title: str, body: list[str]) -> str:
     return "\n".join(
         [
             "<!DOCTYPE html>",
-            '<html><head><meta charset="utf-8">',
+            f'<html lang="{class_language()}"><head><meta charset="utf-8">',
             f"<title>{escape(title)}</title></head>",
             '<body style="font-family: sans-serif">',
             *body,
@@ -225,11 +265,11 @@ def combined_student_email(
         raise ValueError("an email needs at least one score")
     student_id = parts[0].score.student_id
     if len(parts) == 1:
-        subject = score_subject(parts[0].info.subject, parts[0].info.test_id)
-        intro = "here is your test score."
+        subject = score_subject(parts[0].info.subject_display, parts[0].info.test_id)
+        intro = _("here is your test score.")
     else:
-        subject = f"[Test Time] Test scores ({len(parts)} tests)"
-        intro = f"here are your scores of {len(parts)} tests."
+        subject = _n("[Test Time] Test scores ({n} test)", "[Test Time] Test scores ({n} tests)", len(parts))
+        intro = _n("here are your scores of {n} test.", "here are your scores of {n} tests.", len(parts))
     text = [_greeting(student_id, name), "", intro, ""]
     html = [f"<p>{escape(_greeting(student_id, name))}</p>", f"<p>{escape(intro)}</p>"]
     for part in parts:
@@ -298,7 +338,7 @@ def card_page(title: str, body: Sequence[str]) -> str:
     return "\n".join(
         [
             "<!DOCTYPE html>",
-            '<html lang="en"><head><meta charset="utf-8">',
+            f'<html lang="{class_language()}"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{escape(title)}</title></head>",
             f'<body style="margin:0;padding:0;background-color:{PAPER}">',

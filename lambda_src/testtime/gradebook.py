@@ -34,6 +34,9 @@ from statistics import fmean
 from testtime.documents.catalog import CatalogTest
 from testtime.documents.class_list import Student
 from testtime.documents.scorer_records import Grade, ScoreRow, TestState
+from testtime.i18n import MAIL
+
+_ = MAIL.gettext  # the terminal table's headers in the class's language (ops.i18n chooses it); the CSV's stay
 
 BOM = "\ufeff"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -54,6 +57,8 @@ class Gradebook:
     rows: tuple[GradebookRow, ...]
 
     def header(self) -> list[str]:
+        # The CSV's column names stay as they are in every language: spreadsheets and scripts read them, and the
+        # portal's gradebook (portal/trainer_report.py) has the same ones.
         columns = ["id", "name", "email"]
         for test in self.tests:
             columns += [f"{test.name} %", f"{test.name} grade"]
@@ -82,22 +87,23 @@ class Gradebook:
         """An aligned table for the terminal: a test's name over its percent and grade, figures right-aligned, a
         blank for no score."""
         cells = self.cells(spreadsheet=False)
-        columns: list[list[str]] = [["", "id"], ["", "name"], ["", "email"]]
+        grade = _("grade")
+        columns: list[list[str]] = [["", _("id")], ["", _("name")], ["", _("email")]]
         bodies: list[list[str]] = [[row[n] for row in cells] for n in range(3)]
         for index, test in enumerate(self.tests):
             percents = [row[3 + 2 * index] for row in cells]
             grades = [row[4 + 2 * index] for row in cells]
-            pw, gw = (max(map(_width, [title, *values])) for title, values in (("%", percents), ("grade", grades)))
-            columns.append([test.name, f"{'%':>{pw}}  {'grade':>{gw}}"])
+            pw, gw = (max(map(_width, [title, *values])) for title, values in (("%", percents), (grade, grades)))
+            columns.append([test.name, f"{'%':>{pw}}  {grade:>{gw}}"])
             bodies.append([f"{p:>{pw}}  {g:>{gw}}" for p, g in zip(percents, grades, strict=True)])
-        columns.append(["mean", "%"])
+        columns.append([_("mean"), "%"])
         bodies.append([row[-1] for row in cells])
         widths = [max(map(_width, [*title, *body])) for title, body in zip(columns, bodies, strict=True)]
         lines = [_line([title[0] for title in columns], widths, 3), _line([title[1] for title in columns], widths, 3)]
         lines.append("  ".join("-" * width for width in widths))
         lines += [_line([body[n] for body in bodies], widths, 3) for n in range(len(cells))]
         if not cells:
-            lines.append("(no students)")
+            lines.append(_("(no students)"))
         return "\n".join(lines)
 
 
@@ -141,12 +147,12 @@ def build_gradebook(students: Iterable[Student], tests: Iterable[tuple[CatalogTe
     )
     class_list = list(students)
     listed = {student.student_id for student in class_list}
-    former = sorted({sid for _, state in scored for sid in state.rows if sid not in listed})
+    former = sorted({sid for _test, state in scored for sid in state.rows if sid not in listed})
     people = [(s.student_id, s.name or "", s.email) for s in class_list] + [(sid, "", "") for sid in former]
     rows = []
     for student_id, name, email in people:
-        scores = tuple(state.rows.get(student_id) for _, state in scored)
+        scores = tuple(state.rows.get(student_id) for _test, state in scored)
         percents = [score.percent for score in scores if score is not None]
         mean = round(fmean(percents), 2) if percents else None
         rows.append(GradebookRow(student_id, name, email, scores, mean))
-    return Gradebook(tuple(test for test, _ in scored), tuple(rows))
+    return Gradebook(tuple(test for test, _state in scored), tuple(rows))

@@ -26,6 +26,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from testtime.i18n import MAIL
+
+_ = MAIL.gettext  # what the trainer's tools say of a schedule setting they cannot use, in the class's language
+_p = MAIL.pgettext
+
 MONTHS = {
     name: n
     for n, name in enumerate(
@@ -80,15 +85,31 @@ class Cron:
         return (day.weekday() + 1) % 7 + 1 in self.weekdays  # Python's Monday 0 -> AWS's 2
 
 
+def _named(field: _Field) -> str:
+    """A cron field's name in the class's language, for the messages."""
+    names = {
+        "minutes": _p("cron field", "minutes"),
+        "hours": _p("cron field", "hours"),
+        "day-of-month": _p("cron field", "day-of-month"),
+        "month": _p("cron field", "month"),
+        "day-of-week": _p("cron field", "day-of-week"),
+        "year": _p("cron field", "year"),
+    }
+    return names[field.name]
+
+
 def _value(text: str, field: _Field) -> int:
     upper = text.upper()
     if field.names and upper in field.names:
         return field.names[upper]
     if not text.isdigit():
-        raise ValueError(f"{field.name}: {text!r} is not a number" + (" or a name" if field.names else ""))
+        if field.names:
+            raise ValueError(_("{field}: {text} is not a number or a name", field=_named(field), text=repr(text)))
+        raise ValueError(_("{field}: {text} is not a number", field=_named(field), text=repr(text)))
     value = int(text)
     if not field.low <= value <= field.high:
-        raise ValueError(f"{field.name}: {value} is outside {field.low}-{field.high}")
+        bounds = {"low": field.low, "high": field.high}
+        raise ValueError(_("{field}: {value} is outside {low}-{high}", field=_named(field), value=value, **bounds))
     return value
 
 
@@ -96,21 +117,24 @@ def _part(part: str, field: _Field) -> set[int]:
     for token in re.split(r"[-/]", part.upper()):
         named = field.names is not None and token in field.names
         if not named and any(mark in token for mark in "LW#") and field.name.startswith("day-of"):
-            raise Unpredictable(f"{field.name}: {part!r} (L, W and # are not computed)")
-    base, _, step_text = part.partition("/")
+            unread = _("{field}: {part} (L, W and # are not computed)", field=_named(field), part=repr(part))
+            raise Unpredictable(unread)
+    base, _slash, step_text = part.partition("/")
     step = 1
     if step_text:
         if not step_text.isdigit() or int(step_text) < 1:
-            raise ValueError(f"{field.name}: the step in {part!r} is not a positive number")
+            raise ValueError(
+                _("{field}: the step in {part} is not a positive number", field=_named(field), part=repr(part))
+            )
         step = int(step_text)
     if base == "*":
         low, high = field.low, field.high
     elif "-" in base:
-        first, _, last = base.partition("-")
+        first, _dash, last = base.partition("-")
         low, high = _value(first, field), _value(last, field)
         if low > high:
             # Quartz, whose syntax AWS's follows, wraps such a range around (FRI-MON); AWS does not document it.
-            raise Unpredictable(f"{field.name}: the range {base!r} wraps around")
+            raise Unpredictable(_("{field}: the range {range} wraps around", field=_named(field), range=repr(base)))
     else:
         low = _value(base, field)
         high = field.high if step_text else low  # "5/15": from 5 to the end of the field, every 15
@@ -119,7 +143,7 @@ def _part(part: str, field: _Field) -> set[int]:
 
 def _values(text: str, field: _Field) -> set[int]:
     if not text:
-        raise ValueError(f"{field.name} is empty")
+        raise ValueError(_("{field} is empty", field=_named(field)))
     found: set[int] = set()
     for part in text.split(","):
         found |= _part(part.strip(), field)
@@ -131,14 +155,17 @@ def parse_cron(fields_text: str) -> Cron:
     fields = fields_text.split()
     if len(fields) != len(_FIELDS):
         raise ValueError(
-            f"a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), not {len(fields)}"
+            _(
+                "a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), not {n}",
+                n=len(fields),
+            )
         )
     minutes, hours, dom, month, dow, year = fields
     if (dom == "?") == (dow == "?"):
-        raise ValueError("exactly one of day-of-month and day-of-week must be ?")
+        raise ValueError(_("exactly one of day-of-month and day-of-week must be ?"))
     for text, field in ((minutes, _FIELDS[0]), (hours, _FIELDS[1]), (month, _FIELDS[3]), (year, _FIELDS[5])):
         if "?" in text:
-            raise ValueError(f"{field.name}: ? is allowed only in a day field")
+            raise ValueError(_("{field}: ? is allowed only in a day field", field=_named(field)))
     return Cron(
         minutes=tuple(sorted(_values(minutes, _FIELDS[0]))),
         hours=tuple(sorted(_values(hours, _FIELDS[1]))),
@@ -178,7 +205,7 @@ def _cron_next(cron: Cron, zone: ZoneInfo, after: datetime) -> datetime | None:
 def _form(expression: str) -> tuple[str, str]:
     match = _FORM.match(expression or "")
     if not match:
-        raise ValueError(f"{expression!r} is not cron(...), rate(...) or at(...)")
+        raise ValueError(_("{expression} is not cron(...), rate(...) or at(...)", expression=repr(expression)))
     return match.group(1).lower(), match.group(2)
 
 
@@ -189,10 +216,13 @@ def rate_interval(expression: str) -> timedelta | None:
         return None
     match = _RATE.match(body)
     if not match or int(match.group(1)) < 1:
-        raise ValueError(f"{expression!r}: a rate is a positive whole number and minutes, hours or days")
+        raise ValueError(
+            _("{expression}: a rate is a positive whole number and minutes, hours or days", expression=repr(expression))
+        )
     count, unit = int(match.group(1)), match.group(2).lower().rstrip("s")
     if (count == 1) != (match.group(2).lower() == unit):
-        raise ValueError(f"{expression!r}: say rate(1 {unit}) or rate({max(count, 2)} {unit}s)")
+        one, more = f"rate(1 {unit})", f"rate({max(count, 2)} {unit}s)"
+        raise ValueError(_("{expression}: say {one} or {more}", expression=repr(expression), one=one, more=more))
     return count * _UNIT[unit]
 
 
@@ -212,7 +242,7 @@ def _at(expression: str, body: str, zone: ZoneInfo) -> datetime:
     try:
         return datetime.strptime(body.strip(), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=zone)
     except ValueError:
-        raise ValueError(f"{expression!r}: at(...) takes yyyy-mm-ddThh:mm:ss") from None
+        raise ValueError(_("{expression}: at(...) takes yyyy-mm-ddThh:mm:ss", expression=repr(expression))) from None
 
 
 def next_run(expression: str, zone: ZoneInfo, after: datetime) -> datetime | None:

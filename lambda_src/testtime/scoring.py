@@ -22,6 +22,9 @@ from typing import Protocol
 from testtime.documents.questions import POINTS_DECIMALS, AnswerKey, KeyEntry, normalise
 from testtime.documents.scores import Grade, Score, WrongAnswer
 from testtime.documents.submissions import Given, Submission
+from testtime.i18n import MAIL
+
+_ = MAIL.gettext  # the grade_scale setting's problems, as the trainer's tools report them
 
 # Bumped when the content of score.json changes shape, so existing score.json files get rewritten.
 SCORE_FORMAT = 1
@@ -58,9 +61,9 @@ def parse_grade_scale(text: str | None) -> GradeScale:
     try:
         raw = json.loads(text)
     except ValueError as error:
-        raise ValueError(f"GRADE_SCALE is not JSON: {error}") from None
+        raise ValueError(_("GRADE_SCALE is not JSON: {error}", error=error)) from None
     if not isinstance(raw, list):
-        raise ValueError("GRADE_SCALE must be a JSON list of [min_percent, grade] pairs")
+        raise ValueError(_("GRADE_SCALE must be a JSON list of [min_percent, grade] pairs"))
     if not raw:
         return GradeScale()  # group_vars' grade_scale: [] means the original round(correct / questions * 5)
     bands: list[tuple[float, Grade]] = []
@@ -73,15 +76,15 @@ def parse_grade_scale(text: str | None) -> GradeScale:
             or not isinstance(item[1], int | float | str)
             or isinstance(item[1], bool)
         ):
-            raise ValueError(f"GRADE_SCALE entry {item!r} is not a [min_percent, grade] pair")
+            raise ValueError(_("GRADE_SCALE entry {entry} is not a [min_percent, grade] pair", entry=repr(item)))
         minimum = float(item[0])
         if not math.isfinite(minimum) or not 0 <= minimum <= 100:
-            raise ValueError(f"GRADE_SCALE minimum {item[0]!r} is not between 0 and 100")
+            raise ValueError(_("GRADE_SCALE minimum {minimum} is not between 0 and 100", minimum=repr(item[0])))
         bands.append((minimum, item[1]))
-    if len({m for m, _ in bands}) != len(bands):
-        raise ValueError("GRADE_SCALE has two bands with the same minimum")
-    if min(m for m, _ in bands) != 0:
-        raise ValueError("GRADE_SCALE needs a band starting at 0, so that every score has a grade")
+    if len({m for m, _grade in bands}) != len(bands):
+        raise ValueError(_("GRADE_SCALE has two bands with the same minimum"))
+    if min(m for m, _grade in bands) != 0:
+        raise ValueError(_("GRADE_SCALE needs a band starting at 0, so that every score has a grade"))
     return GradeScale(tuple(sorted(bands, key=lambda band: band[0], reverse=True)))
 
 
@@ -208,7 +211,7 @@ def grade_order(scale: GradeScale) -> list[Grade]:
     """Every grade the scale gives, best first (the original rule: 5 down to 0)."""
     if not scale.bands:
         return [5, 4, 3, 2, 1, 0]
-    return list(dict.fromkeys(grade for _, grade in scale.bands))
+    return list(dict.fromkeys(grade for _minimum, grade in scale.bands))
 
 
 def missing_students(class_ids: Iterable[str], submitted: Iterable[str]) -> list[str]:

@@ -11,8 +11,12 @@ from typing import TYPE_CHECKING
 from testtime.documents.catalog import CatalogTest
 from testtime.documents.questions import AnswerKey, Question, normalise
 from testtime.documents.scores import Grade
-from testtime.emails import fmt_points
+from testtime.emails import _trainer_label, decimal, fmt_points
+from testtime.i18n import MAIL
 from testtime.notices import RegradeChange, numbers, row_score
+
+_ = MAIL.gettext
+_n = MAIL.ngettext
 
 if TYPE_CHECKING:  # only read, never built here: no import of the analysis at run time
     from testtime.analysis import QuestionAnalysis, TestAnalysis
@@ -56,12 +60,12 @@ class SummaryCounts:
     sent_by_test: Mapping[str, int] = field(default_factory=dict)  # "subject/testId" -> emails sent
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def _failures(count: int) -> str:
+    return _n("{n} failure", "{n} failures", count)
 
 
 def _name(info: CatalogTest) -> str:
-    return info.title or f"{info.subject} / {info.test_id}"
+    return info.title or _trainer_label(info)
 
 
 def _who(student_id: str, name: str) -> str:
@@ -70,28 +74,29 @@ def _who(student_id: str, name: str) -> str:
 
 def _tally(tests: Sequence[SummaryTest]) -> str:
     scored = [test for test in tests if not test.note]
-    parts = [f"{sum(len(t.rows) for t in scored)} scored"]
+    done = sum(len(t.rows) for t in scored)
+    parts = [_n("{n} scored", "{n} scored", done)]
     absent = sum(len(t.missing) for t in scored)
-    parts.append(f"{absent} missing" if absent else "none missing")
+    parts.append(_n("{n} missing", "{n} missing", absent) if absent else _("none missing"))
     regraded = sum(len(t.regrades) for t in scored)
     if regraded:
-        parts.append(f"{regraded} regraded")
+        parts.append(_n("{n} regraded", "{n} regraded", regraded))
     return ", ".join(parts)
 
 
 def summary_subject(tests: Sequence[SummaryTest], failures: int) -> str:
     """E.g. "Scores of Operating systems, test 2: 18 scored, 2 missing"."""
-    tail = f", {_plural(failures, 'failure')}" if failures else ""
+    tail = ", " + _failures(failures) if failures else ""
     if not tests:
-        return f"Test Time scoring run: {_plural(failures, 'failure') if failures else 'emails only'}"
+        return _("Test Time scoring run: {what}", what=_failures(failures) if failures else _("emails only"))
     if len(tests) == 1 and tests[0].note:
-        return f"{_name(tests[0].info)} could not be scored{tail}"
-    which = _name(tests[0].info) if len(tests) == 1 else f"{len(tests)} tests"
-    return f"Scores of {which}: {_tally(tests)}{tail}"
+        return _("{test} could not be scored", test=_name(tests[0].info)) + tail
+    which = _name(tests[0].info) if len(tests) == 1 else _n("{n} test", "{n} tests", len(tests))
+    return _("Scores of {which}: {tally}", which=which, tally=_tally(tests)) + tail
 
 
 def _stat(value: float | None) -> str:
-    return "-" if value is None else f"{round(value, 1):g}%"
+    return "-" if value is None else decimal(f"{round(value, 1):g}") + "%"
 
 
 def _share(part: int, whole: int) -> float:
@@ -100,30 +105,36 @@ def _share(part: int, whole: int) -> float:
 
 def _ratio(value: float | None) -> str:
     text = "-" if value is None else f"{value:.2f}"
-    return "0.00" if text == "-0.00" else text  # a correlation rounded to 0 from below
+    return decimal("0.00" if text == "-0.00" else text)  # a correlation rounded to 0 from below
 
 
 def _facility(value: float | None) -> str:
     return "-" if value is None else f"{round(value * 100):g}%"
 
 
-def _wrong_choice(test: SummaryTest, question: QuestionAnalysis) -> str:
-    """The wrong choice most students picked, "b (7)", or those tied, "a, b (4 each)"; "" when nobody picked a
-    wrong one or the key is not known."""
+def _most_wrong(test: SummaryTest, question: QuestionAnalysis) -> tuple[list[str], int]:
+    """The wrong choices most students picked (several when tied) and how many picked each; ([], 0) when nobody
+    picked a wrong one or the key is not known."""
     entry = test.key.entry(question.question_id) if test.key else None
     if entry is None:
-        return ""
+        return [], 0
     right = {normalise(choice) for choice in entry.right_choices}
     wrong = {choice: count for choice, count in question.choices.items() if normalise(choice) not in right}
     top = max(wrong.values(), default=0)
-    tied = [choice for choice, count in wrong.items() if count == top]
-    if not top:
-        return ""
-    return f"{tied[0]} ({top})" if len(tied) == 1 else f"{', '.join(tied)} ({top} each)"
+    return ([choice for choice, count in wrong.items() if count == top], top) if top else ([], 0)
 
 
-def _wrong_label(wrong: str) -> str:
-    return "most chosen wrong answers" if wrong.endswith(" each)") else "most chosen wrong answer"
+def _wrong_choice(test: SummaryTest, question: QuestionAnalysis) -> str:
+    """The wrong choice most students picked, "b (7)", or those tied, "a, b (4 each)"; "" when there is none."""
+    tied, top = _most_wrong(test, question)
+    if len(tied) <= 1:
+        return f"{tied[0]} ({top})" if tied else ""
+    return _n("{choices} ({n} each)", "{choices} ({n} each)", top, choices=", ".join(tied))
+
+
+def _wrong_label(test: SummaryTest, question: QuestionAnalysis) -> str:
+    tied = len(_most_wrong(test, question)[0]) > 1
+    return _("most chosen wrong answers") if tied else _("most chosen wrong answer")
 
 
 def _question_label(test: SummaryTest, question_id: str) -> str:
@@ -131,7 +142,7 @@ def _question_label(test: SummaryTest, question_id: str) -> str:
     text = " ".join(question.text.split()) if question else ""
     if len(text) > QUESTION_TEXT:
         text = text[: QUESTION_TEXT - 1].rstrip() + "…"
-    return f"{question_id}. {text}" if text else f"Question {question_id}"
+    return f"{question_id}. {text}" if text else _("Question {number}", number=question_id)
 
 
 def _score_cell(row: SummaryRow, weighted: bool) -> str:
@@ -142,11 +153,14 @@ def _score_cell(row: SummaryRow, weighted: bool) -> str:
 
 def _regrade_line(change: RegradeChange) -> str:
     if not change.questions:
-        why = "the answer key or the grade scale was corrected"
-    elif len(change.questions) == 1:
-        why = f"question {change.questions[0]}'s key was corrected"
+        why = _("the answer key or the grade scale was corrected")
     else:
-        why = f"the keys of questions {numbers(change.questions)} were corrected"
+        why = _n(
+            "question {numbers}'s key was corrected",
+            "the keys of questions {numbers} were corrected",
+            len(change.questions),
+            numbers=numbers(change.questions),
+        )
     return f"{row_score(change.before)} -> {row_score(change.after)} ({why})"
 
 

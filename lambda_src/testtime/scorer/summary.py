@@ -23,6 +23,7 @@ from testtime.documents import scorer_records as records
 from testtime.documents.class_list import Student
 from testtime.documents.codec import MalformedDocument
 from testtime.documents.regrades import parse_regrade
+from testtime.i18n import MAIL
 from testtime.mailer import Mailer, SendFailed
 from testtime.notices import RegradeChange
 from testtime.scorer import regrading
@@ -32,6 +33,8 @@ from testtime.scorer.grading import TestProgress, missing, settled, waiting
 from testtime.scorer.handover import Continuation
 from testtime.scoring import GradeScale
 from testtime.summary_email import SummaryCounts, SummaryRow, SummaryTest, trainer_summary
+
+_ = MAIL.gettext
 
 
 class TrainerSummary:
@@ -144,7 +147,7 @@ class TrainerSummary:
 
     def _section(self, work: TestProgress, students: Mapping[str, Student]) -> SummaryTest:
         if work.key is None:
-            return SummaryTest(work.test, note=f"Not scored: {work.version.removeprefix('unscored: ')}")
+            return SummaryTest(work.test, note=_("Not scored: {why}", why=work.version.removeprefix("unscored: ")))
         rows = [
             SummaryRow(sid, _name(students, sid), r.correct, r.questions, r.percent, r.grade, r.points, r.max_points)
             for sid, r in sorted(work.rows.items())

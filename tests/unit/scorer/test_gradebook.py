@@ -10,6 +10,7 @@ from testtime.documents.catalog import CatalogTest
 from testtime.documents.class_list import Student
 from testtime.documents.scorer_records import ScoreRow, TestState
 from testtime.gradebook import BOM, build_gradebook, number_text
+from testtime.i18n import use_language
 
 STUDENTS = (
     Student("s01", "s01@example.com", "Anna Łukaszewicz"),
@@ -124,3 +125,17 @@ def test_number_text() -> None:
         "33.33",
         "0",
     ]
+
+
+def test_the_text_table_speaks_the_class_language_and_the_csv_keeps_its_column_names() -> None:
+    with use_language("pl"):
+        book = build_gradebook(STUDENTS, STATES)
+        lines = book.to_text().splitlines()
+        empty = build_gradebook((), [(NEVER_SCORED, None)]).to_text()
+        header = read_back(book.to_csv())[0]
+    assert lines[0].split() == ["os/t2", "net/t1", "średnia"]
+    assert lines[1].startswith("identyfikator  imię i nazwisko")
+    assert lines[1].split()[-5:] == ["%", "ocena", "%", "ocena", "%"]
+    assert len(lines[3]) == len(lines[1])  # still aligned with the longer Polish words
+    assert empty.endswith("(brak uczestników)")
+    assert header == ["id", "name", "email", "os/t2 %", "os/t2 grade", "net/t1 %", "net/t1 grade", "mean %"]

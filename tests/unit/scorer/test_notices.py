@@ -19,6 +19,7 @@ OS = CatalogTest("operating-systems", "test02", "Operating systems, test 2", par
 KEY = "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z"
 API = "https://abc123.execute-api.eu-central-1.amazonaws.com/v1"
 PORTAL = "https://portal.example.org"
+SIGN_IN = f"{PORTAL}/signin#key={KEY}"  # what ops/invitations.py passes as the portal's link
 
 
 def test_a_regrade_names_the_old_and_new_score_and_the_corrected_question() -> None:
@@ -27,7 +28,7 @@ def test_a_regrade_names_the_old_and_new_score_and_the_corrected_question() -> N
     assert email.subject == "[operating-systems] [test02] Your test score changed"
     assert email.text == (
         "Hello Ann,\n\n"
-        "Your score for Operating systems, test 2 (operating-systems / test02) changed from 3 of 5 to 4 of 5 "
+        "Your score for Operating systems, test 2 (operating-systems) changed from 3 of 5 to 4 of 5 "
         "(80%, grade 4): the answer key of question 2 was corrected.\n\n"
         "  Before: 3 of 5 (60%, grade 3)\n"
         "  Now:    4 of 5 (80%, grade 4)\n\n"
@@ -56,7 +57,7 @@ def test_a_reminder_gives_the_students_own_deadline_in_words() -> None:
     assert email.subject == "[operating-systems] [test02] Reminder: due Wednesday 16 June 2027, 23:00 CEST"
     assert email.text == (
         "Hello Carl,\n\n"
-        "Operating systems, test 2 (operating-systems / test02) is due Wednesday 16 June 2027, 23:00 CEST; "
+        "Operating systems, test 2 (operating-systems) is due Wednesday 16 June 2027, 23:00 CEST; "
         "you have not submitted it yet.\n\n"
         f"Take it in the portal: {PORTAL}\n"
         "or in a terminal: bin/test-time.sh --subject operating-systems --test test02\n\n"
@@ -72,15 +73,16 @@ def test_a_reminder_gives_the_students_own_deadline_in_words() -> None:
 
 
 def test_an_invitation_has_the_key_in_its_body_only() -> None:
-    email = invitation_email("student04", "Dan", API, KEY, PORTAL, ZONE)
+    email = invitation_email("student04", "Dan", API, KEY, SIGN_IN, ZONE)
     assert email.subject == "[Test Time] How to take your tests" and KEY not in email.subject
     assert email.text == (
         "Hello Dan,\n\n"
         "here is how you take your tests with Test Time.\n\n"
         f"Your API key:  {KEY}\n"
         f"Your API URL:  {API}\n\n"
-        "In the browser: open the portal and sign in with your key:\n"
-        f"  {PORTAL}\n\n"
+        "In the browser, sign in to the portal with one click:\n"
+        f"  {SIGN_IN}\n"
+        "The link holds your key, so keep it to yourself too. If it does not sign you in, paste the key.\n\n"
         "In a terminal, in the Test Time folder:\n"
         "  bin/test-time.sh\n"
         "The first run asks for the API URL and the key above, then lists your open tests.\n\n"
@@ -89,6 +91,7 @@ def test_an_invitation_has_the_key_in_its_body_only() -> None:
         f"--\n{SIGNATURE}\n"
     )
     assert f"<code>{KEY}</code>" in email.html and f"<code>{API}</code>" in email.html
+    assert f'<a href="{SIGN_IN}">Sign in to Test Time</a>' in email.html  # one click signs the student in
     bare = invitation_email("student04", "", API, KEY, "")
     assert "portal" not in bare.text and "time zone" not in bare.text and "bin/test-time.sh" in bare.text
 

@@ -30,7 +30,7 @@ def test_only_those_who_have_not_submitted_are_reminded_once(world: Any, ses: An
     assert first.reminders_sent == 2 and first.tests_scored == 0
     assert _reminded(ses) == ["student02@example.org", "student03@example.org"]
     [mail] = [m for m in student_mails(ses) if m.to == "student02@example.org"]
-    sentence = "Kernels (os / test01) is due Tuesday 24 November 2026, 18:00 UTC; you have not submitted it yet."
+    sentence = "Kernels (os) is due Tuesday 24 November 2026, 18:00 UTC; you have not submitted it yet."
     assert sentence in mail.text
     assert "bin/test-time.sh --subject os --test test01" in mail.text
     clock.advance(3600)

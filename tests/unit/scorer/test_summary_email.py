@@ -158,7 +158,7 @@ def test_each_question_with_its_facility_discrimination_wrong_choice_and_flags()
         "      got it right 75%, discrimination 0.52, most chosen wrong answer c (2)",
         "  2. Which call creates a process?",
         "      got it right 75%, discrimination 0.00, most chosen wrong answer c (2)",
-        "      Needs a look: it hardly tells stronger from weaker students (discrimination -0.00, under 0.1)",
+        "      Needs a look: it hardly tells stronger from weaker students (discrimination 0.00, under 0.1)",
         "  3. What is a page fault?",
         "      got it right 50%, discrimination 0.33, most chosen wrong answer b (4)",
         "  4. Pick d",
@@ -215,4 +215,4 @@ def test_a_run_with_nothing_newly_scored() -> None:
     assert "No newly scored tests." in email.text and "3 sent, 0 failed, 2 left for the next run." in email.text
     failed = trainer_summary(AS_OF, [], [Failure("catalog", "catalog.json is not JSON")], SummaryCounts(), ZONE)
     assert failed.subject == "Test Time scoring run: 1 failure"
-    assert "  catalog: -, -: catalog.json is not JSON" in failed.text
+    assert "  test catalog: -, -: catalog.json is not JSON" in failed.text
