@@ -28,9 +28,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ops import aws_clients
-from ops.deployment import add_common_arguments, load_or_exit, project_name
+from ops.deployment import DeploymentError, add_common_arguments, load_or_exit, project_name
+from ops.i18n import TRAINER, use_class_language
 from ops.progress import Progress, Say, to_stderr
 from testtime.identity import api_key_digest
+
+_ = TRAINER.gettext
+_p = TRAINER.pgettext
 
 LEGACY_PROJECT = "testtime"  # the only prefix keys had before PROJECT_TAG existed
 KEY_PREFIX = f"{LEGACY_PROJECT}-"  # the default project's prefix; prefer key_prefix(project)
@@ -116,7 +120,7 @@ def sync_api_keys(
         for name in wanted
         if name not in existing or not _enabled(existing[name]) or existing[name]["id"] not in attached
     ]
-    progress = Progress("API keys", len(to_change) if apply else 0, say)
+    progress = Progress(_("API keys"), len(to_change) if apply else 0, say)
     for name, role in wanted.items():
         key = existing.get(name)
         if key is None:
@@ -172,7 +176,7 @@ def reattach_enabled_keys(
         and key["id"] not in attached
     ]
     if apply:
-        for _, key in missing:
+        for _name, key in missing:
             _attach(apigateway, usage_plan_id, key["id"])
     return [name for name, _ in missing]
 
@@ -218,11 +222,28 @@ def _value(apigateway: Any, key: dict[str, Any]) -> str:
 
 
 def change_lines(sync: KeySync) -> list[str]:
-    return [f"api key {change.action:<7} {change.name}" for change in sync.changes]
+    return [
+        _("api key {action} {name}", action=_action(change.action).ljust(7), name=change.name)
+        for change in sync.changes
+    ]
+
+
+def _action(action: str) -> str:
+    """The same words as the publish preview's (ops.publish_preview)."""
+    words = {
+        "create": _p("api key", "create"),
+        "enable": _p("api key", "enable"),
+        "disable": _p("api key", "disable"),
+        "attach": _p("api key", "attach"),
+    }
+    return words.get(action, action)
 
 
 def summary(sync: KeySync) -> str:
-    return ", ".join(f"{sync.count(action)} {action}" for action in ("create", "enable", "disable", "attach"))
+    return _(
+        "{create} create, {enable} enable, {disable} disable, {attach} attach",
+        **{action: sync.count(action) for action in ("create", "enable", "disable", "attach")},
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -235,6 +256,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only attach the enabled keys this usage plan lacks (the deploy does this); prints JSON",
     )
     args = parser.parse_args(argv)
+    try:
+        with use_class_language():
+            return _run(args)
+    except DeploymentError as error:  # group_vars/all.yml's language (or another setting) is unusable
+        print(_("error: {error}", error=error), file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.reattach:
         apigateway = aws_clients.client("apigateway")
         names = reattach_enabled_keys(apigateway, args.reattach, apply=not args.check, project=args.project)
@@ -244,8 +274,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     apigateway = aws_clients.client("apigateway", region_name=outputs.region)
     student_ids = content.student_ids()
     sync = sync_api_keys(apigateway, outputs.usage_plan_id, student_ids, apply=not args.check, project=args.project)
-    mode = " (check: nothing changed)" if args.check else ""
-    print("\n".join([*change_lines(sync), f"api keys{mode}: {summary(sync)}"]))
+    if args.check:
+        total = _("api keys (check: nothing changed): {summary}", summary=summary(sync))
+    else:
+        total = _("api keys: {summary}", summary=summary(sync))
+    print("\n".join([*change_lines(sync), total]))
     return 0
 
 

@@ -35,7 +35,12 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.deployment import TARGETS, project_name, stack_outputs_path
+from ops.deployment import TARGETS, DeploymentError, project_name, stack_outputs_path
+from ops.i18n import TRAINER, use_class_language
+
+_ = TRAINER.gettext
+_n = TRAINER.ngettext
+_p = TRAINER.pgettext
 
 MANIFEST = "manifest.json"
 OBJECTS = "objects"
@@ -65,9 +70,9 @@ def object_path(root: Path, key: str) -> Path:
     """Where a key's bytes live under DIR/objects; keys that cannot be a relative file path are refused."""
     parts = PurePosixPath(key).parts
     if not key or key.startswith("/") or key.endswith("/") or any(part in ("", ".", "..") for part in parts):
-        raise BackupError(f"cannot back up the key {key!r}: it is not a relative file path")
+        raise BackupError(_("cannot back up the key {key}: it is not a relative file path", key=repr(key)))
     if "\\" in key or "\0" in key:
-        raise BackupError(f"cannot back up the key {key!r}: backslash or NUL in it")
+        raise BackupError(_("cannot back up the key {key}: backslash or NUL in it", key=repr(key)))
     return root / OBJECTS / Path(*parts)
 
 
@@ -88,9 +93,11 @@ def read_manifest(root: Path) -> tuple[dict[str, Any], list[Entry]]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         entries = [Entry(**item) for item in manifest["objects"]]
     except FileNotFoundError:
-        raise BackupError(f"{path} not found: not a backup folder (make one with bin/backup-data.sh DIR)") from None
+        raise BackupError(
+            _("{path} not found: not a backup folder (make one with bin/backup-data.sh DIR)", path=path)
+        ) from None
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise BackupError(f"{path}: not a valid manifest ({error})") from None
+        raise BackupError(_("{path}: not a valid manifest ({error})", path=path, error=error)) from None
     return manifest, entries
 
 
@@ -100,11 +107,12 @@ def verify_files(root: Path, entries: Iterable[Entry]) -> list[str]:
     for entry in entries:
         path = object_path(root, entry.key)
         if not path.is_file():
-            problems.append(f"missing file for {entry.key}")
+            problems.append(_("missing file for {key}", key=entry.key))
             continue
-        size, sha, _ = file_digests(path)
+        size, sha, _md5 = file_digests(path)
         if size != entry.size or sha != entry.sha256:
-            problems.append(f"{entry.key}: the file differs from the manifest (size {size}, sha256 {sha[:12]}…)")
+            problems.append(_("{key}: the file differs from the manifest (size {size}, sha256 {sha}…)", key=entry.key,
+                              size=size, sha=sha[:12]))  # fmt: skip
     return problems
 
 
@@ -141,21 +149,29 @@ def download(s3: Any, bucket: str, key: str, root: Path) -> Entry:
     md5_etag = _PLAIN_MD5.match(etag) and response.get("ServerSideEncryption") in (None, "AES256")
     if size != response.get("ContentLength", size) or (md5_etag and etag != md5.hexdigest()):
         partial.unlink(missing_ok=True)
-        raise BackupError(f"{key}: the download does not match the object's size or ETag; run the backup again")
+        raise BackupError(
+            _("{key}: the download does not match the object's size or ETag; run the backup again", key=key)
+        )
     os.replace(partial, path)
     return Entry(key, size, etag, sha.hexdigest(), response.get("ContentType") or "application/octet-stream")
 
 
 def backup(s3: Any, bucket: str, root: Path, *, workers: int, about: dict[str, Any]) -> list[Entry]:
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise BackupError(f"{root} is not an empty folder: back up into a new one (e.g. backups/$(date +%F))")
+        raise BackupError(
+            _(
+                "{root} is not an empty folder: back up into a new one (e.g. {example})",
+                root=root,
+                example="backups/$(date +%F)",
+            )
+        )
     keys = list_keys(s3, bucket)
     for key in keys:
         object_path(root, key)  # refuse unusable keys before writing anything
     folders = {str(parent) for key in keys for parent in PurePosixPath(key).parents if str(parent) != "."}
     clashes = sorted(set(keys) & folders)
     if clashes:
-        raise BackupError(f"cannot back up: {clashes[0]!r} is both an object and a folder of other keys")
+        raise BackupError(_("cannot back up: {key} is both an object and a folder of other keys", key=repr(clashes[0])))
     root.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         entries = sorted(pool.map(lambda key: download(s3, bucket, key, root), keys), key=lambda e: e.key)
@@ -190,7 +206,7 @@ def compare(s3: Any, bucket: str, root: Path, entry: Entry) -> str:
         return DIFFERENT
     if etag == entry.etag:
         return UNCHANGED
-    _, _, md5 = file_digests(object_path(root, entry.key))
+    _size, _sha, md5 = file_digests(object_path(root, entry.key))
     return UNCHANGED if etag == md5 else DIFFERENT
 
 
@@ -201,16 +217,20 @@ def upload(s3: Any, bucket: str, root: Path, entry: Entry) -> None:
 
 def restore(s3: Any, bucket: str, root: Path, *, workers: int, check: bool) -> dict[str, list[str]]:
     """Verify the backup, then upload what is missing or different; the keys by outcome."""
-    _, entries = read_manifest(root)
+    _manifest, entries = read_manifest(root)
     try:
         s3.head_bucket(Bucket=bucket)
     except ClientError:
-        raise BackupError(f"the bucket {bucket} cannot be reached (does it exist?): nothing was restored") from None
+        raise BackupError(
+            _("the bucket {bucket} cannot be reached (does it exist?): nothing was restored", bucket=bucket)
+        ) from None
     problems = verify_files(root, entries)
     if problems:
-        shown = "\n  ".join(problems[:20])
-        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise BackupError(f"the backup in {root} does not match its manifest; nothing was restored:\n  {shown}{more}")
+        shown = problems[:20]
+        if len(problems) > 20:
+            shown.append(_n("… and {n} more", "… and {n} more", len(problems) - 20))
+        raise BackupError(_("the backup in {root} does not match its manifest; nothing was restored:", root=root)
+                          + "".join(f"\n  {line}" for line in shown))  # fmt: skip
     with ThreadPoolExecutor(max_workers=workers) as pool:
         states = list(pool.map(lambda entry: compare(s3, bucket, root, entry), entries))
     outcome: dict[str, list[str]] = {MISSING: [], DIFFERENT: [], UNCHANGED: []}
@@ -224,13 +244,17 @@ def restore(s3: Any, bucket: str, root: Path, *, workers: int, check: bool) -> d
 
 
 def restore_lines(outcome: dict[str, list[str]], bucket: str, *, check: bool) -> list[str]:
-    verb = "would upload" if check else "uploaded"
-    lines = [f"{verb:<12} {key} ({state})" for state in (MISSING, DIFFERENT) for key in outcome[state]]
-    changed = len(outcome[MISSING]) + len(outcome[DIFFERENT])
-    lines.append(
-        f"restore{' check' if check else ''} into {bucket}: {changed} {verb} ({len(outcome[MISSING])} missing,"
-        f" {len(outcome[DIFFERENT])} different), {len(outcome[UNCHANGED])} unchanged; nothing deleted"
-    )
+    verb = _("would upload") if check else _("uploaded")
+    states = {MISSING: _p("restore", "missing"), DIFFERENT: _p("restore", "different")}
+    lines = [f"{verb:<12} {key} ({states[state]})" for state in (MISSING, DIFFERENT) for key in outcome[state]]
+    counts = {"changed": len(outcome[MISSING]) + len(outcome[DIFFERENT]), "missing": len(outcome[MISSING]),
+              "different": len(outcome[DIFFERENT]), "unchanged": len(outcome[UNCHANGED]), "bucket": bucket}  # fmt: skip
+    if check:
+        lines.append(_("restore check into {bucket}: {changed} would upload ({missing} missing, {different} "
+                       "different), {unchanged} unchanged; nothing deleted", **counts))  # fmt: skip
+    else:
+        lines.append(_("restore into {bucket}: {changed} uploaded ({missing} missing, {different} different), "
+                       "{unchanged} unchanged; nothing deleted", **counts))  # fmt: skip
     return lines
 
 
@@ -254,7 +278,13 @@ def data_bucket(target: str, cloudformation: Callable[[], Any]) -> str:
     for output in outputs:
         if output.get("OutputKey") == "DataBucketName":
             return str(output["OutputValue"])
-    raise BackupError(f"no data bucket: neither {path} nor the stack {stack} names one (deploy first, or --bucket)")
+    raise BackupError(
+        _(
+            "no data bucket: neither {path} nor the stack {stack} names one (deploy first, or --bucket)",
+            path=path,
+            stack=stack,
+        )
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -272,6 +302,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--workers must be between 1 and {MAX_WORKERS}")
     if args.check and not args.restore:
         parser.error("--check goes with --restore")
+    try:
+        with use_class_language():
+            return _run(args)
+    except DeploymentError as error:  # group_vars/all.yml's language (or another setting) is unusable
+        print(_("error: {error}", error=error), file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     config = Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=args.workers + 2)
     s3 = boto3.client("s3", config=config)
     try:
@@ -283,17 +322,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             about = {"target": args.target, "region": s3.meta.region_name}
             entries = backup(s3, bucket, args.folder, workers=args.workers, about=about)
             total = sum(entry.size for entry in entries)
-            print(f"backed up {len(entries)} objects ({total} bytes) from {bucket} to {args.folder}")
-            print(f"manifest: {args.folder / MANIFEST}; restore with: bin/backup-data.sh --restore {args.folder}")
+            print(_n("backed up {n} object ({total} bytes) from {bucket} to {folder}",
+                     "backed up {n} objects ({total} bytes) from {bucket} to {folder}", len(entries), total=total,
+                     bucket=bucket, folder=args.folder))  # fmt: skip
+            print(_("manifest: {manifest}; restore with: {command}", manifest=args.folder / MANIFEST,
+                    command="bin/backup-data.sh --restore " + str(args.folder)))  # fmt: skip
     except BackupError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}", error=error), file=sys.stderr)
         return 1
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
-        print(f"error: {error.operation_name} failed: {code}: {error}", file=sys.stderr)
+        print(_("error: {operation} failed: {code}: {error}", operation=error.operation_name, code=code, error=error),
+              file=sys.stderr)  # fmt: skip
         return 1
     except BotoCoreError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}", error=error), file=sys.stderr)
         return 1
     return 0
 

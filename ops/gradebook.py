@@ -24,8 +24,12 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 from ops import deployment
 from ops.class_results import ClassResults, read_class_results
 from ops.deployment import TARGETS, DeploymentError
+from ops.i18n import TRAINER, use_class_language
 from testtime.documents.codec import MalformedDocument
 from testtime.gradebook import Gradebook, build_gradebook
+
+_ = TRAINER.gettext
+_n = TRAINER.ngettext
 
 EXAMPLES = """examples:
   bin/gradebook.sh                               the table, in the terminal
@@ -66,32 +70,40 @@ def read_results(
     try:
         return read_class_results(s3_client(region), bucket, subject, None, listings=listings), bucket, region
     except EndpointConnectionError:
-        where = "start it with: bin/local-aws.sh start" if target == "local" else "check the network"
-        raise ReadError(f"cannot reach the {target} AWS endpoint: {where}") from None
+        if target == "local":
+            raise ReadError(_("cannot reach the local AWS endpoint: start it with: bin/local-aws.sh start")) from None
+        raise ReadError(_("cannot reach the {target} AWS endpoint: check the network", target=target)) from None
     except NoCredentialsError:
-        raise ReadError("no usable AWS credentials for --target aws: run `aws configure` or set AWS_PROFILE.") from None
+        raise ReadError(
+            _("no usable AWS credentials for --target aws: run `aws configure` or set AWS_PROFILE.")
+        ) from None
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
-        raise ReadError(f"the data bucket {bucket} could not be read ({code or 'no reason given'})") from None
+        reason = code or _("no reason given")
+        raise ReadError(
+            _("the data bucket {bucket} could not be read ({reason})", bucket=bucket, reason=reason)
+        ) from None
     except BotoCoreError:
-        raise ReadError(f"the data bucket {bucket} could not be read (the AWS endpoint did not answer)") from None
+        raise ReadError(
+            _("the data bucket {bucket} could not be read (the AWS endpoint did not answer)", bucket=bucket)
+        ) from None
     except MalformedDocument as error:
-        raise ReadError(f"the results cannot be read: {error}") from None
+        raise ReadError(_("the results cannot be read: {error}", error=error)) from None
 
 
 def warn_problems(results: ClassResults) -> None:
     """Documents that could not be read, one line each on stderr: their tests count as not scored."""
     for problem in [*results.catalog.problems, *results.students.problems]:
-        print(f"warning: {problem}", file=sys.stderr)
+        print(_("warning: {warning}", warning=problem), file=sys.stderr)
     for item in results.tests:
         for problem in item.problems:
-            print(f"warning: {item.test.name}: {problem}", file=sys.stderr)
+            print(_("warning: {test}: {problem}", test=item.test.name, problem=problem), file=sys.stderr)
 
 
 def gradebook(results: ClassResults, subject: str | None = None) -> Gradebook:
     tests = [t for t in results.tests if subject is None or t.test.subject == subject]
     if subject is not None and not tests:
-        raise UsageError(f"there is no subject {subject} in the catalog")
+        raise UsageError(_("there is no subject {subject} in the catalog", subject=subject))
     return build_gradebook(results.students.students, [(t.test, t.state) for t in tests])
 
 
@@ -110,22 +122,36 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line, its messages in the class's language."""
+    try:
+        with use_class_language():
+            return _main(argv)
+    except DeploymentError as error:  # group_vars/all.yml cannot be used
+        print(_("error: {error}", error=error), file=sys.stderr)
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.output is not None and args.output.is_dir():
         print(
-            f"error: --output {args.output} is a folder: name a file, e.g. {args.output / 'grades.csv'}",
+            _(
+                "error: --output {path} is a folder: name a file, e.g. {example}",
+                path=args.output,
+                example=args.output / "grades.csv",
+            ),
             file=sys.stderr,
         )
         return 2
     try:
-        results, _, _ = read_results(args.target, args.subject)
+        results, _bucket, _region = read_results(args.target, args.subject)
         warn_problems(results)
         book = gradebook(results, args.subject)
     except ReadError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}", error=error), file=sys.stderr)
         return 1
     except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}", error=error), file=sys.stderr)
         return 2
     text = book.to_csv() if args.csv else book.to_text() + "\n"
     # Bytes, not the terminal's encoding: a C locale would otherwise fail on "Łukaszewicz".
@@ -137,10 +163,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args.output.write_bytes(data)
     except OSError as error:
-        print(f"error: {args.output} cannot be written: {error.strerror or error}", file=sys.stderr)
+        print(
+            _("error: {path} cannot be written: {reason}", path=args.output, reason=error.strerror or error),
+            file=sys.stderr,
+        )
         return 1
     scored = len(book.tests)
-    print(f"Wrote {args.output}: {len(book.rows)} students, {scored} scored test{'s' if scored != 1 else ''}.")
+    students = _n("{n} student", "{n} students", len(book.rows))
+    wrote = _n(
+        "Wrote {path}: {students}, {n} scored test.",
+        "Wrote {path}: {students}, {n} scored tests.",
+        scored,
+        path=args.output,
+        students=students,
+    )
+    print(wrote)
     return 0
 
 

@@ -1,5 +1,6 @@
 """Invitations (``bin/invite-students.sh``): each student of the published class list gets one email with their API
-URL, their API key, the portal's address and the one-line terminal set-up; again only when one of those changed.
+URL, their API key, the portal's one-click sign-in link (``<portal>/signin#key=<key>``, :func:`signin_link`) and the
+one-line terminal set-up; again only when one of those changed.
 
     python -m ops.invitations [--student ID] [--dry-run] [--target local|aws]
     python -m ops.invitations url-notice OUTPUTS_JSON     # the deploy's check: were students sent another URL?
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import boto3
@@ -41,6 +43,7 @@ from ops.deployment import (
     load_stack_outputs,
     stack_outputs_path,
 )
+from ops.i18n import TRAINER, use_class_language
 from ops.pull_api_config import PullError, api_keys, class_list, portal_url
 from testtime import layout
 from testtime.deadlines import to_iso
@@ -51,8 +54,19 @@ from testtime.identity import api_key_digest
 from testtime.mailer import DailyQuotaExceeded, Mailer, SendFailed
 from testtime.notices import invitation_email
 
-URL_CHANGED = "The service address changed: run bin/invite-students.sh to send students the new one."
+_ = TRAINER.gettext
+_n = TRAINER.ngettext
+
 READERS = 16  # parallel GETs of the records: a class of 1,000 is read in seconds
+
+
+def signin_link(portal: str, key: str) -> str:
+    """The invitation's one-click sign-in: ``<portal>/signin#key=<key>``; "" where there is no portal. The key is in
+    the fragment, which a browser never sends: so it reaches no server, proxy or log, and the portal's
+    static/signin-link.js takes it out of the address and the history before it signs in."""
+    if not portal:
+        return ""
+    return f"{portal.rstrip('/')}/signin#key={quote(key, safe='')}"
 
 
 def record_key(student_id: str) -> str:
@@ -105,13 +119,13 @@ class Planned:
 def reasons_to_send(record: Invitation | None, now: Invitation) -> tuple[str, ...]:
     """What changed since the student's last invitation, in words; () when nothing did."""
     if record is None:
-        return ("first invitation",)
+        return (_("first invitation"),)
     changed = [
         reason
         for reason, differs in (
-            ("new API key", record.key_sha256 != now.key_sha256),
-            ("new service address", record.api_url != now.api_url),
-            ("new portal address", record.portal_url != now.portal_url),
+            (_("new API key"), record.key_sha256 != now.key_sha256),
+            (_("new service address"), record.api_url != now.api_url),
+            (_("new portal address"), record.portal_url != now.portal_url),
         )
         if differs
     ]
@@ -132,12 +146,12 @@ def plan(
     for student in students:
         key = keys.get(student.student_id)
         if not key:
-            problem = "no enabled API key: run ./update-subjects-or-students.sh"
+            problem = _("no enabled API key: run ./update-subjects-or-students.sh")
             planned.append(Planned(student, problem=problem))
             continue
         reasons = reasons_to_send(records.get(student.student_id), Invitation(api_key_digest(key), api_url, portal))
         if resend and not reasons:
-            reasons = ("sent again, as asked",)
+            reasons = (_("sent again, as asked"),)
         planned.append(Planned(student, key, reasons))
     return planned
 
@@ -171,12 +185,12 @@ def _send_problem(error: SendFailed) -> str:
     """Why SES did not take an email, in the trainer's words (the mailer's text is SES's code and message)."""
     text = str(error)
     if text.startswith("MessageRejected") and "not verified" in text.lower():
-        return "the email was refused: in the SES sandbox every address must be verified first (ses_verify_students)"
+        return _("the email was refused: in the SES sandbox every address must be verified first (ses_verify_students)")
     if text.startswith("MessageRejected"):
-        return "the email was refused by the mail service"
+        return _("the email was refused by the mail service")
     if text.startswith(("Throttling", "ServiceUnavailable", "Internal")):
-        return f"the mail service was busy after {error.attempts} tries: run again later"
-    return "the email could not be sent (the mail service did not take it): run again later"
+        return _("the mail service was busy after {attempts} tries: run again later", attempts=error.attempts)
+    return _("the email could not be sent (the mail service did not take it): run again later")
 
 
 @dataclass
@@ -186,8 +200,10 @@ class Tally:
     failed: int = 0
 
     def line(self, dry_run: bool) -> str:
-        verb = "to send" if dry_run else "sent"
-        return f"Invitations: {self.sent} {verb}, {self.unchanged} unchanged, {self.failed} failed"
+        counts = {"sent": self.sent, "unchanged": self.unchanged, "failed": self.failed}
+        if dry_run:
+            return _("Invitations: {sent} to send, {unchanged} unchanged, {failed} failed", **counts)
+        return _("Invitations: {sent} sent, {unchanged} unchanged, {failed} failed", **counts)
 
 
 Say = Callable[[str], None]
@@ -217,32 +233,34 @@ def deliver(
         who = part.student.student_id
         if part.problem:
             tally.failed += 1
-            say(f"{who}: failed: {part.problem}")
+            say(_("{who}: failed: {problem}", who=who, problem=part.problem))
             continue
         if not part.reasons:
             tally.unchanged += 1
-            say(f"{who}: unchanged")
+            say(_("{who}: unchanged", who=who))
             continue
         why = ", ".join(part.reasons)
         if mailer is None:
             tally.sent += 1
-            say(f"{who}: would send ({why}) to {part.student.email}")
+            say(_("{who}: would send ({why}) to {email}", who=who, why=why, email=part.student.email))
             continue
         if quota_left < 1:
             tally.failed += 1
-            say(f"{who}: not sent: today's sending quota is used up; run again tomorrow")
+            say(_("{who}: not sent: today's sending quota is used up; run again tomorrow", who=who))
             continue
-        email = invitation_email(who, part.student.name or "", api_url, part.key, portal, zone)
+        # The record keeps the portal's address (a change of it is a reason to send again), the email the link.
+        link = signin_link(portal, part.key)
+        email = invitation_email(who, part.student.name or "", api_url, part.key, link, zone)
         try:
             message_id = mailer.send(part.student.email, email.subject, email.text, email.html)
         except DailyQuotaExceeded:
             quota_left = 0
             tally.failed += 1
-            say(f"{who}: not sent: today's sending quota is used up; run again tomorrow")
+            say(_("{who}: not sent: today's sending quota is used up; run again tomorrow", who=who))
             continue
         except SendFailed as error:
             tally.failed += 1
-            say(f"{who}: failed: {_send_problem(error)}")
+            say(_("{who}: failed: {problem}", who=who, problem=_send_problem(error)))
             continue
         quota_left -= 1
         record = Invitation(api_key_digest(part.key), api_url, portal, to_iso(now()), message_id)
@@ -250,10 +268,10 @@ def deliver(
             write_record(s3, bucket, who, record)
         except (ClientError, BotoCoreError):
             tally.failed += 1
-            say(f"{who}: sent, but its record could not be saved: the next run sends it again")
+            say(_("{who}: sent, but its record could not be saved: the next run sends it again", who=who))
             continue
         tally.sent += 1
-        say(f"{who}: sent ({why}) to {part.student.email}")
+        say(_("{who}: sent ({why}) to {email}", who=who, why=why, email=part.student.email))
     return tally
 
 
@@ -262,7 +280,7 @@ def sender_email(path: Path = SETTINGS_FILE) -> str:
     values = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
     sender = str((values or {}).get("sender_email") or "").strip() if isinstance(values, dict) else ""
     if not sender:
-        raise DeploymentError(f"sender_email is not set in {path}")
+        raise DeploymentError(_("sender_email is not set in {path}", path=path))
     return sender
 
 
@@ -279,12 +297,17 @@ def invite(args: argparse.Namespace) -> int:
     students = class_list(s3, outputs.data_bucket)
     if args.student is not None:
         if not layout.is_safe_id(args.student):
-            raise PullError(f"{args.student!r} is not a valid student id (letters, digits, '.', '_' or '-')", 2)
+            raise PullError(
+                _("{student!r} is not a valid student id (letters, digits, '.', '_' or '-')", student=args.student), 2
+            )
         students = [student for student in students if student.student_id == args.student]
         if not students:
             raise PullError(
-                f"unknown student {args.student!r}: not on the published class list (content/students.yml, then "
-                "./update-subjects-or-students.sh)"
+                _(
+                    "unknown student {student!r}: not on the published class list (content/students.yml, then "
+                    "./update-subjects-or-students.sh)",
+                    student=args.student,
+                )
             )
     portal = portal_url(args.target)
     keys = enabled_keys(aws_clients.client("apigateway", region_name=outputs.region), students)
@@ -314,37 +337,52 @@ def url_notice(outputs_json: str) -> int:
         outputs = load_stack_outputs(Path(outputs_json))
         stale = other_urls(outputs, boto3.client("s3", region_name=outputs.region))
     except (DeploymentError, ClientError, BotoCoreError, OSError) as error:
-        print(f"note: the invitations could not be checked against the new address ({error})", file=sys.stderr)
+        print(
+            _("note: the invitations could not be checked against the new address ({error})", error=error),
+            file=sys.stderr,
+        )
         return 0
     if stale:
-        students = "student was" if stale == 1 else "students were"
-        print(f"\n{URL_CHANGED} ({stale} {students} sent the old one.)")
+        changed = _("The service address changed: run bin/invite-students.sh to send students the new one.")
+        sent = _n("({n} student was sent the old one.)", "({n} students were sent the old one.)", stale)
+        print(f"\n{changed} {sent}")
     return 0
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bin/invite-students.sh", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--student", metavar="ID", help="send to this student only, even when nothing changed")
-    parser.add_argument("--dry-run", action="store_true", help="say who would be sent what; send nothing")
-    parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
+    description = _("Email each student of the published class list how to take their tests.")
+    parser = argparse.ArgumentParser(prog="bin/invite-students.sh", description=description)
+    parser.add_argument("--student", metavar="ID", help=_("send to this student only, even when nothing changed"))
+    parser.add_argument("--dry-run", action="store_true", help=_("say who would be sent what; send nothing"))
+    parser.add_argument("--target", choices=TARGETS, default="local", help=_("deployment target (default: local)"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line, its output (and the students' emails) in the class's language."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        with use_class_language():
+            return _main(argv)
+    except DeploymentError as error:  # group_vars/all.yml cannot be used
+        print(_("error: {error}", error=error), file=sys.stderr)
+        return 0 if argv[:1] == ["url-notice"] else 1  # the deploy's check never fails the deploy
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["url-notice"]:
         if len(argv) != 2:
-            print("usage: python -m ops.invitations url-notice OUTPUTS_JSON", file=sys.stderr)
+            print(_("usage: python -m ops.invitations url-notice OUTPUTS_JSON"), file=sys.stderr)
             return 2
         return url_notice(argv[1])
     args = _parser().parse_args(argv)
     try:
         return invite(args)
     except (PullError, DeploymentError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}", error=error), file=sys.stderr)
         return getattr(error, "status", 1)
     except (ClientError, BotoCoreError) as error:
-        print(f"error: the AWS request failed: {error}", file=sys.stderr)
+        print(_("error: the AWS request failed: {error}", error=error), file=sys.stderr)
         return 1
 
 

@@ -18,8 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ops.deployment import TARGETS
+from ops.deployment import TARGETS, DeploymentError
+from ops.i18n import TRAINER, use_class_language
 from testtime.deadlines import parse_instant
+
+_ = TRAINER.gettext
+_n = TRAINER.ngettext
+_p = TRAINER.pgettext
 
 MESSAGES_PATH = "/_ministack/ses/messages"
 DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
@@ -73,7 +78,7 @@ def parse_messages(raw: Any) -> list[Email]:
     """Every captured email of every account, oldest first."""
     groups = raw.get("messages") if isinstance(raw, dict) else None
     if not isinstance(groups, dict):
-        raise OutboxError("the embedded AWS answered with an unexpected outbox format")
+        raise OutboxError(_("the embedded AWS answered with an unexpected outbox format"))
     emails = []
     for records in groups.values():
         for rec in records if isinstance(records, list) else []:
@@ -102,11 +107,17 @@ def fetch(endpoint: str) -> list[Email]:
         with urllib.request.urlopen(url, timeout=30) as response:
             return parse_messages(json.loads(response.read()))
     except urllib.error.HTTPError as error:
-        raise OutboxError(f"{url} answered HTTP {error.code}") from None
+        raise OutboxError(_("{url} answered with an error (HTTP {code})", url=url, code=error.code)) from None
     except (urllib.error.URLError, OSError):
-        raise OutboxError(f"the local AWS is not running on {endpoint}: start it with bin/local-aws.sh start") from None
+        raise OutboxError(
+            _(
+                "the local AWS is not running on {endpoint}: start it with {command}",
+                endpoint=endpoint,
+                command="bin/local-aws.sh start",
+            )
+        ) from None
     except ValueError:
-        raise OutboxError(f"{url} did not answer JSON") from None
+        raise OutboxError(_("{url} did not answer JSON", url=url)) from None
 
 
 def select(emails: Sequence[Email], to: str | None = None, since: datetime | None = None) -> list[Email]:
@@ -123,18 +134,20 @@ def select(emails: Sequence[Email], to: str | None = None, since: datetime | Non
 
 def human(emails: Sequence[Email]) -> str:
     if not emails:
-        return "no emails captured"
+        return _("no emails captured")
+    # The headers' names, padded so that their values line up (in English as in an email: "Subject: ...").
+    labels = {"from": _p("email header", "From:"), "to": _p("email header", "To:"),
+              "cc": _p("email header", "Cc:"), "bcc": _p("email header", "Bcc:"),
+              "subject": _p("email header", "Subject:")}  # fmt: skip
+    width = max(len(label) for label in labels.values())
     blocks = []
     for number, email in enumerate(emails, start=1):
-        head = [f"=== email {number} of {len(emails)}  {email.when}".rstrip()]
-        head.append(f"From:    {email.sender}")
-        head.append(f"To:      {', '.join(email.to)}")
-        if email.cc:
-            head.append(f"Cc:      {', '.join(email.cc)}")
-        if email.bcc:
-            head.append(f"Bcc:     {', '.join(email.bcc)}")
-        head.append(f"Subject: {email.subject}")
-        body = email.text.rstrip() or "(no text part; HTML only)"
+        title = _n("=== email {number} of {n}", "=== email {number} of {n}", len(emails), number=number)
+        head = [f"{title}  {email.when}".rstrip()]
+        fields = [("from", email.sender), ("to", ", ".join(email.to)), ("cc", ", ".join(email.cc)),
+                  ("bcc", ", ".join(email.bcc)), ("subject", email.subject)]  # fmt: skip
+        head += [f"{labels[name]:<{width}} {value}" for name, value in fields if value or name not in ("cc", "bcc")]
+        body = email.text.rstrip() or _("(no text part; HTML only)")
         blocks.append("\n".join(head) + "\n\n" + body + "\n")
     return "\n".join(blocks)
 
@@ -146,22 +159,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--since", metavar="ISO", help="only emails sent at or after this instant (ISO 8601)")
     parser.add_argument("--target", choices=TARGETS, default="local", help="only local has an outbox")
     args = parser.parse_args(argv)
+    try:
+        with use_class_language():
+            return _run(args)
+    except DeploymentError as error:  # group_vars/all.yml's language (or another setting) is unusable
+        print(_("error: {error}", error=error), file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.target != "local":
-        print(
-            "error: SES keeps no outbox on --target aws: only the embedded local AWS captures emails.", file=sys.stderr
-        )
+        print(_("error: SES keeps no outbox on --target aws: only the embedded local AWS captures emails."),
+              file=sys.stderr)  # fmt: skip
         return 2
     since = None
     if args.since:
         try:
             since = parse_instant(args.since)
         except ValueError:
-            print(f"error: --since {args.since!r} is not an ISO 8601 date-time with offset", file=sys.stderr)
+            print(_("error: --since {value} is not an ISO 8601 date-time with offset", value=repr(args.since)),
+                  file=sys.stderr)  # fmt: skip
             return 2
     try:
         emails = select(fetch(os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT), args.to, since)
     except OutboxError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}", error=error), file=sys.stderr)
         return 1
     print(
         json.dumps([email.to_json() for email in emails], indent=2, ensure_ascii=False) if args.json else human(emails)

@@ -7,6 +7,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ops.i18n import TRAINER
+
+_ = TRAINER.gettext
+_n = TRAINER.ngettext
+
 Say = Callable[[str], None]
 
 
@@ -22,7 +27,7 @@ class Progress:
     Silent for runs shorter than ``every`` items, so a small publish prints nothing extra.
     """
 
-    what: str  # e.g. "API keys" — the line reads "API keys: 150 of 500 done, about 70 s left"
+    what: str  # translated, e.g. _("API keys"): the line reads "API keys: 150 of 500 done, about 70 s left"
     total: int
     say: Say = to_stderr
     every: int = 50
@@ -38,10 +43,13 @@ class Progress:
             return
         now = time.monotonic()
         if self.done >= self.total:
-            self.say(f"{self.what}: all {self.total} done in {round(now - self._started)} s")
+            seconds = round(now - self._started)
+            self.say(_n("{what}: all {n} done in {seconds} s", "{what}: all {n} done in {seconds} s", self.total,
+                        what=self.what, seconds=seconds))  # fmt: skip
         elif self.done - self._done_at_last_line >= self.every or now - self._last_line >= self.seconds:
             left = (now - self._started) / self.done * (self.total - self.done)
-            self.say(f"{self.what}: {self.done} of {self.total} done, about {round(left)} s left")
+            self.say(_("{what}: {done} of {total} done, about {seconds} s left", what=self.what, done=self.done,
+                       total=self.total, seconds=round(left)))  # fmt: skip
         else:
             return
         self._last_line, self._done_at_last_line = now, self.done

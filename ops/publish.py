@@ -32,14 +32,14 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
 
 from ops import apikeys, aws_clients, regrade_preview, ses_verify
-from ops.content import CatalogChanges, Content, build_catalog, catalog_changes, read_catalog, render_objects
+from ops.content import Content, build_catalog, catalog_changes, read_catalog, render_objects
 from ops.deployment import (
     DeploymentError,
     Settings,
@@ -49,64 +49,30 @@ from ops.deployment import (
     load_or_exit,
     load_settings,
 )
+from ops.i18n import TRAINER, use_class_language
+from ops.publish_preview import (
+    ADD,
+    UNCHANGED,
+    UPDATE,
+    PublishReport,
+    dropped_entries,
+    late_extensions,
+    past_deadlines,
+    shortening_extensions,
+)
 from ops.regrade_preview import NotConfirmed, TestRegrade
 from testtime import layout, s3io
-from testtime.deadlines import to_iso
 from testtime.documents.catalog import Catalog, catalog_document
 from testtime.documents.class_list import parse_class_list
 from testtime.documents.codec import MalformedDocument
 from testtime.scoring import GradeScale
 
-ADD, UPDATE, UNCHANGED = "add", "update", "unchanged"
+_ = TRAINER.gettext
+
 # Added to how long a warm API function may keep a copy of the catalog or the class list (the stack output
 # ApiCacheTtlSeconds: api_cache_ttl_seconds in roles/service_stack/defaults/main.yml, 15 s).
 CLOCK_MARGIN_SECONDS = 1.0
 HEAD_WORKERS = 8
-
-
-@dataclass
-class PublishReport:
-    objects: dict[str, str]  # key -> add, update or unchanged
-    tests: CatalogChanges
-    students_added: list[str]
-    students_removed: list[str]
-    keys: apikeys.KeySync
-    verifications: list[str]  # addresses SES was (or would be) asked to verify
-    warnings: list[str]
-    regrades: list[TestRegrade] = field(default_factory=list)  # scored tests whose answer key changed
-
-    def lines(self, *, check: bool) -> list[str]:
-        """One line per change (per object in a ``--check`` plan), warnings, then the summary."""
-        shown = [(action, key) for key, action in self.objects.items() if check or action != UNCHANGED]
-        lines = [f"{action:<10} {key}" for action, key in shown]
-        lines += [f"test closed     {name}" for name in self.tests.closed]
-        lines += [f"test reopened   {name}" for name in self.tests.reopened]
-        lines += [
-            f"extension       {name} {student}: until {to_iso(due)}"
-            if due is not None
-            else f"extension removed {name} {student}"
-            for name, student, due in self.tests.extensions
-        ]
-        lines += [
-            f"test option     {name}: {option} {'on' if on else 'off'}" for name, option, on in self.tests.options
-        ]
-        lines += [f"student added   {student}" for student in self.students_added]
-        lines += [f"student removed {student}" for student in self.students_removed]
-        lines += apikeys.change_lines(self.keys)
-        lines += [f"ses verify      {address}" for address in self.verifications]
-        lines += [f"rescore         {regrade.line(check=check)}" for regrade in self.regrades]
-        lines += [f"warning: {warning}" for warning in self.warnings]
-        return [*lines, self.summary(check=check)]
-
-    def summary(self, *, check: bool) -> str:
-        count = list(self.objects.values()).count
-        return (
-            f"{'check, nothing changed' if check else 'published'}: "
-            f"objects {count(ADD)} add, {count(UPDATE)} update, {count(UNCHANGED)} unchanged; "
-            f"tests {len(self.tests.added)} new, {len(self.tests.closed)} closed, {len(self.tests.reopened)} reopened; "
-            f"students {len(self.students_added)} added, {len(self.students_removed)} removed; "
-            f"api keys {apikeys.summary(self.keys)}; ses {len(self.verifications)} to verify"
-        )
 
 
 def publish(
@@ -168,6 +134,7 @@ def publish(
             settle(remaining)
     tests = catalog_changes(existing_catalog, catalog)
     before = existing_students.ids()
+    zone = ZoneInfo(settings.trainer_timezone)
     return PublishReport(
         objects=objects,
         tests=tests,
@@ -176,12 +143,13 @@ def publish(
         keys=keys,
         verifications=verifications,
         warnings=[
-            *_dropped_entries(existing_catalog, check=check),
-            *_past_deadlines(catalog, {*tests.added, *tests.reopened}, now),
-            *_shortening_extensions(catalog, tests),
-            *_late_extensions(catalog, tests, now),
+            *dropped_entries(existing_catalog, check=check),
+            *past_deadlines(catalog, {*tests.added, *tests.reopened}, now, zone),
+            *shortening_extensions(catalog, tests, zone),
+            *late_extensions(catalog, tests, now, zone),
         ],
         regrades=regrades,
+        timezone=settings.trainer_timezone,
     )
 
 
@@ -240,57 +208,12 @@ def _put(bucket: str, key: str, body: bytes) -> None:
     s3io.client().put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
 
 
-def _past_deadlines(catalog: Catalog, opened: set[str], now: datetime) -> list[str]:
-    """Tests opened by this publication whose deadline has already passed: students could not answer them."""
-    return [
-        f"{test.name}: its deadline {to_iso(test.due)} has passed; set 'due' to give students time"
-        for test in catalog.tests.values()
-        if test.name in opened and test.due <= now
-    ]
-
-
-def _shortening_extensions(catalog: Catalog, changes: CatalogChanges) -> list[str]:
-    """Extensions set now that end before the test's deadline, the default one (the content's checks refuse one
-    before an explicit ``due``): that student would have less time than the others."""
-    warnings = []
-    for name, student, due in changes.extensions:
-        test = next(test for test in catalog.tests.values() if test.name == name)
-        if due is not None and due < test.due:
-            warnings.append(
-                f"{name}: the extension of {student} ends {to_iso(due)}, before the test's deadline {to_iso(test.due)};"
-                " that student has less time than the others"
-            )
-    return warnings
-
-
-def _late_extensions(catalog: Catalog, changes: CatalogChanges, now: datetime) -> list[str]:
-    """Extensions set now on a test whose common deadline has passed: the scorer may already have emailed the
-    others their scores and the right answers, which the extended student could then see before submitting."""
-    warnings = []
-    for name, student, due in changes.extensions:
-        test = next(test for test in catalog.tests.values() if test.name == name)
-        if due is not None and test.deadline <= now < due:
-            warnings.append(
-                f"{name}: the extension of {student} comes after the test's deadline {to_iso(test.deadline)}; if the "
-                "scorer has run since, the other students were emailed their scores and the right answers, which "
-                f"{student} may see before submitting"
-            )
-    return warnings
-
-
-def _dropped_entries(existing: Catalog, *, check: bool) -> list[str]:
-    """The bucket's catalog entries no reader can use (the API and the scorer skip them too): the catalog written
-    now no longer lists them; a test of the content among them is listed again as first published now."""
-    keeps = "would keep" if check else "keeps"
-    return [
-        f"{layout.CATALOG}: {problem}; the new catalog {keeps} only the entries that can be read"
-        for problem in existing.problems
-    ]
-
-
 def _wait_for_api_caches(seconds: float) -> None:
     print(
-        f"waiting {seconds:.0f} s until no warm API function still holds the previous catalog or class list",
+        _(
+            "waiting {seconds} s until no warm API function still holds the previous catalog or class list",
+            seconds=round(seconds),
+        ),
         file=sys.stderr,
         flush=True,
     )
@@ -298,6 +221,16 @@ def _wait_for_api_caches(seconds: float) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line, its output in the class's language."""
+    try:
+        with use_class_language():
+            return _main(argv)
+    except DeploymentError as error:  # group_vars/all.yml's language (or another setting) is unusable
+        print(error, file=sys.stderr)
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.publish", description=__doc__.split("\n\n")[0])
     add_common_arguments(parser)
     parser.add_argument("--timezone", help="the trainer's timezone for default deadlines (setting trainer_timezone)")
@@ -341,10 +274,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             confirm=regrade_preview.confirmation(yes=args.yes, stdin=sys.stdin, stdout=sys.stderr),
         )
     except MalformedDocument as error:
-        print(f"cannot publish: {error} (bucket {outputs.data_bucket}); nothing was changed", file=sys.stderr)
+        print(
+            _(
+                "cannot publish: {error} (bucket {bucket}); nothing was changed",
+                error=error,
+                bucket=outputs.data_bucket,
+            ),
+            file=sys.stderr,
+        )
         return 1
     except NotConfirmed as error:
-        print(f"not published: {error}; nothing was changed", file=sys.stderr)
+        print(_("not published: {error}; nothing was changed", error=error), file=sys.stderr)
         return 1
     print("\n".join(report.lines(check=args.check)))
     return 0

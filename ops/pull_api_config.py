@@ -6,7 +6,8 @@
 
 ``--student`` prints ``API Endpoint URL: <url>`` and ``API Key: <key>`` (the original service's output); with
 ``--save`` it also writes the student client's config file, ``${TRAININGS_CONFIG:-~/.trainings/config}``
-(``KEY=value`` lines API_URL, API_KEY, STUDENT_ID; mode 600, its folder 700 when created; replaced atomically).
+(``KEY=value`` lines API_URL, API_KEY, STUDENT_ID and LANGUAGE, the class's ``language`` the client speaks; mode
+600, its folder 700 when created; replaced atomically).
 ``--all`` prints a CSV (``student_id,email,api_key,name,api_url,portal_url``: the first three columns as they
 always were) of every student of the published class list (``studentsList.json``) whose key is enabled; the URL
 also goes to stderr. ``--trainer`` prints the trainer's key and the address of the portal's trainer page.
@@ -36,10 +37,12 @@ from ops.deployment import (
     TARGETS,
     DeploymentError,
     StackOutputs,
+    load_settings,
     load_stack_outputs,
     project_name,
     stack_outputs_path,
 )
+from ops.i18n import TRAINER, use_class_language
 from testtime import layout
 from testtime.documents.class_list import Student, parse_class_list
 from testtime.documents.codec import MalformedDocument
@@ -47,6 +50,8 @@ from testtime.documents.codec import MalformedDocument
 DEFAULT_CONFIG = "~/.trainings/config"
 CSV_COLUMNS = ["student_id", "email", "api_key", "name", "api_url", "portal_url"]
 TRAINER_PAGE = "/results"  # the portal's trainer page (portal/views.py), behind its sign-in
+_ = TRAINER.gettext
+PUBLISH = "./update-subjects-or-students.sh"
 CONFIG_HEADER = "# Test Time: the student client's settings (bin/test-time.sh). Keep this file private.\n"
 
 
@@ -102,32 +107,41 @@ def class_list(s3: Any, bucket: str) -> list[Student]:
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
             raise PullError(
-                f"no class list in bucket {bucket}: publish first (./update-subjects-or-students.sh)"
+                _("no class list in bucket {bucket}: publish first ({command})", bucket=bucket, command=PUBLISH)
             ) from None
         raise
     try:
         return list(parse_class_list(layout.STUDENTS_LIST, body).students)
     except MalformedDocument as error:
         unreadable = error.problem.startswith(("is not JSON", "is not UTF-8"))
+        if unreadable:
+            message = _("{file} in bucket {bucket} is not valid JSON", file=layout.STUDENTS_LIST, bucket=bucket)
+            raise PullError(message) from None
         raise PullError(
-            f"{layout.STUDENTS_LIST} in bucket {bucket} is not {'valid JSON' if unreadable else 'a list'}"
+            _("{file} in bucket {bucket} is not a list", file=layout.STUDENTS_LIST, bucket=bucket)
         ) from None
 
 
 def student_key(apigateway: Any, s3: Any, outputs: StackOutputs, student_id: str) -> str:
     """The enabled key of a student of the published class list; PullError otherwise."""
     if not layout.is_safe_id(student_id):
-        raise PullError(f"{student_id!r} is not a valid student id (letters, digits, '.', '_' or '-')")
+        raise PullError(_("{id} is not a valid student id (letters, digits, '.', '_' or '-')", id=repr(student_id)))
     if student_id not in {student.student_id for student in class_list(s3, outputs.data_bucket)}:
         raise PullError(
-            f"unknown student {student_id!r}: not on the published class list (content/students.yml, then "
-            "./update-subjects-or-students.sh)"
+            _(
+                "unknown student {id}: not on the published class list ({file}, then {command})",
+                id=repr(student_id),
+                file="content/students.yml",
+                command=PUBLISH,
+            )
         )
     key = api_keys(apigateway, key_name(student_id)).get(key_name(student_id))
     if key is None:
-        raise PullError(f"student {student_id!r} has no API key yet: run ./update-subjects-or-students.sh")
+        raise PullError(_("student {id} has no API key yet: run {command}", id=repr(student_id), command=PUBLISH))
     if not key.enabled:
-        raise PullError(f"the API key of student {student_id!r} is disabled: run ./update-subjects-or-students.sh")
+        raise PullError(
+            _("the API key of student {id} is disabled: run {command}", id=repr(student_id), command=PUBLISH)
+        )
     return key.value
 
 
@@ -148,9 +162,9 @@ def trainer_key(apigateway: Any) -> str:
     """The trainer's enabled key; PullError otherwise."""
     key = api_keys(apigateway, trainer_key_name()).get(trainer_key_name())
     if key is None or not key.value:
-        raise PullError("the trainer has no API key yet: run ./update-subjects-or-students.sh")
+        raise PullError(_("the trainer has no API key yet: run {command}", command=PUBLISH))
     if not key.enabled:
-        raise PullError("the trainer's API key is disabled: run ./update-subjects-or-students.sh")
+        raise PullError(_("the trainer's API key is disabled: run {command}", command=PUBLISH))
     return key.value
 
 
@@ -165,13 +179,16 @@ def portal_url(target: str) -> str:
         return ""
 
 
-def write_config(path: Path, api_url: str, api_key: str, student_id: str | None) -> None:
-    """The client's config file, mode 600, replaced atomically (a reader never sees half a file)."""
+def write_config(path: Path, api_url: str, api_key: str, student_id: str | None, language: str | None = None) -> None:
+    """The client's config file, mode 600, replaced atomically (a reader never sees half a file). ``language``: the
+    class's, which the client speaks in (without it, the language of the API's last answer)."""
     if not path.parent.is_dir():
         path.parent.mkdir(mode=0o700, parents=True)
     lines = [CONFIG_HEADER, f"API_URL={api_url}\n", f"API_KEY={api_key}\n"]
     if student_id:
         lines.append(f"STUDENT_ID={student_id}\n")
+    if language:
+        lines.append(f"LANGUAGE={language}\n")
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # created with mode 600
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
@@ -203,14 +220,27 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    try:
+        with use_class_language():
+            return _checked(parser, args)
+    except DeploymentError as error:  # group_vars/all.yml's language (or another setting) is unusable
+        print(_("error: {error}", error=error), file=sys.stderr)
+        return 1
+
+
+def _checked(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.all and args.student is not None:
-        parser.error("--student and --all do not go together")
+        parser.error(_("--student and --all do not go together"))
     if args.trainer and (args.all or args.student is not None):
-        parser.error("--trainer prints the trainer's key only: leave out --student and --all")
+        parser.error(_("--trainer prints the trainer's key only: leave out --student and --all"))
     if not args.all and args.student is None and not args.trainer:
-        parser.error("say whose key: --student ID, --all for every student, or --trainer")
+        parser.error(_("say whose key: --student ID, --all for every student, or --trainer"))
     if (args.all or args.trainer) and args.save:
-        parser.error("--save writes one student's config: use it with --student ID")
+        parser.error(_("--save writes one student's config: use it with --student ID"))
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         outputs = load_stack_outputs(stack_outputs_path(args.target))
         apigateway = boto3.client("apigateway", region_name=outputs.region)
@@ -218,39 +248,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.trainer:
             key = trainer_key(apigateway)
             portal = portal_url(args.target)
-            print(f"API Endpoint URL: {outputs.api_url}")
-            print(f"API Key: {key}")
-            print(f"Trainer page: {portal + TRAINER_PAGE if portal else 'no portal deployed'}")
-            if portal:
-                local = " (the portal runs on this machine: bin/portal.sh status)" if args.target == "local" else ""
-                print(f"Sign in there with this key{local}.")
+            print(_("API Endpoint URL: {url}", url=outputs.api_url))
+            print(_("API Key: {key}", key=key))
+            print(_("Trainer page: {url}", url=portal + TRAINER_PAGE if portal else _("no portal deployed")))
+            if portal and args.target == "local":
+                print(_("Sign in there with this key (the portal runs on this machine: {command}).",
+                        command="bin/portal.sh status"))  # fmt: skip
+            elif portal:
+                print(_("Sign in there with this key."))
             return 0
         if args.all:
             rows, skipped = all_keys(apigateway, s3, outputs)
             portal = portal_url(args.target)
-            print(f"API Endpoint URL: {outputs.api_url}", file=sys.stderr)
+            print(_("API Endpoint URL: {url}", url=outputs.api_url), file=sys.stderr)
             for student_id in skipped:
-                print(f"skipped {student_id}: no enabled API key", file=sys.stderr)
+                print(_("skipped {id}: no enabled API key", id=student_id), file=sys.stderr)
             writer = csv.writer(sys.stdout, lineterminator="\n")
             writer.writerow(CSV_COLUMNS)
             writer.writerows([*row, outputs.api_url, portal] for row in rows)
             return 0
         key = student_key(apigateway, s3, outputs, args.student)
-        print(f"API Endpoint URL: {outputs.api_url}")
-        print(f"API Key: {key}")
+        print(_("API Endpoint URL: {url}", url=outputs.api_url))
+        print(_("API Key: {key}", key=key))
         if args.save:
             path = config_path()
-            write_config(path, outputs.api_url, key, args.student)
-            print(f"Saved to {path} (mode 600): bin/test-time.sh will use it.")
+            write_config(path, outputs.api_url, key, args.student, load_settings().language)
+            print(_("Saved to {path} (mode 600): {command} will use it.", path=path, command="bin/test-time.sh"))
         return 0
     except (PullError, DeploymentError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}", error=error), file=sys.stderr)
         return getattr(error, "status", 1)
     except (ClientError, BotoCoreError) as error:
-        print(f"error: AWS call failed: {error}", file=sys.stderr)
+        print(_("error: the deployment could not be reached: {error}", error=error), file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}", error=error), file=sys.stderr)
         return 1
 
 

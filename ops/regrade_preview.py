@@ -20,11 +20,15 @@ from typing import IO
 
 from ops.content.model import Test
 from ops.deployment import SETTINGS_FILE, load_settings
+from ops.i18n import TRAINER
 from testtime import layout, s3io
 from testtime.documents.codec import MalformedDocument
 from testtime.documents.questions import AnswerKey, KeyEntry, answer_key_document, normalise, parse_answer_key
 from testtime.documents.scorer_records import TestState, parse_state
 from testtime.scoring import GradeScale, same_score, score_answers
+
+_ = TRAINER.gettext
+_n = TRAINER.ngettext
 
 READ_WORKERS = 8
 Getter = Callable[[str, str], bytes | None]  # (bucket, key) -> the object's bytes, None when there is none
@@ -46,25 +50,73 @@ class TestRegrade:
     def line(self, *, check: bool) -> str:
         """The test in the trainer's words, e.g. "networks/test01: answer key changed for questions 2, 5; 3 of 18
         students' scores would change; they get an email with the new score"."""
-        which = f"question{'s' if len(self.questions) > 1 else ''} {', '.join(self.questions)}"
-        parts = [f"{self.name}: answer key changed for {which}"]
+        which = ", ".join(self.questions)
         if self.unreadable:
-            return (
-                f"{parts[0]}; the scorer's record of its scores could not be read ({self.unreadable}), so no score "
-                "was previewed: it is rescored and each changed score emailed"
+            return _n(
+                "{test}: answer key changed for question {questions}; the scorer's record of its scores could not be "
+                "read ({why}), so no score was previewed: it is rescored and each changed score emailed",
+                "{test}: answer key changed for questions {questions}; the scorer's record of its scores could not be "
+                "read ({why}), so no score was previewed: it is rescored and each changed score emailed",
+                len(self.questions),
+                test=self.name,
+                questions=which,
+                why=self.unreadable,
             )
+        parts = [
+            _n(
+                "{test}: answer key changed for question {questions}",
+                "{test}: answer key changed for questions {questions}",
+                len(self.questions),
+                test=self.name,
+                questions=which,
+            )
+        ]
         previewed = self.scored - self.unknown
-        if self.changed:
-            how = "would change" if check else "change at the scorer's next run"
-            students = "student's score" if previewed == 1 else "students' scores"
-            parts.append(f"{len(self.changed)} of {previewed} {students} {how}; they get an email with the new score")
+        if self.changed and check:
+            parts.append(
+                _n(
+                    "{changed} of {n} student's score would change; they get an email with the new score",
+                    "{changed} of {n} students' scores would change; they get an email with the new score",
+                    previewed,
+                    changed=len(self.changed),
+                )
+            )
+        elif self.changed:
+            parts.append(
+                _n(
+                    "{changed} of {n} student's score changes at the scorer's next run; they get an email with the "
+                    "new score",
+                    "{changed} of {n} students' scores change at the scorer's next run; they get an email with the "
+                    "new score",
+                    previewed,
+                    changed=len(self.changed),
+                )
+            )
+        elif previewed and check:
+            parts.append(
+                _n(
+                    "no score of the {n} scored student would change",
+                    "no score of the {n} scored students would change",
+                    previewed,
+                )
+            )
         elif previewed:
-            who = "student" if previewed == 1 else "students"
-            parts.append(f"no score of the {previewed} scored {who} {'would change' if check else 'changes'}")
+            parts.append(
+                _n(
+                    "no score of the {n} scored student changes",
+                    "no score of the {n} scored students changes",
+                    previewed,
+                )
+            )
         if self.unknown:
             parts.append(
-                f"{self.unknown} {'score' if self.unknown == 1 else 'scores'} could not be previewed (scored before "
-                "this version): they are rescored and emailed if they changed"
+                _n(
+                    "{n} score could not be previewed (scored before this version): it is rescored and emailed if it "
+                    "changed",
+                    "{n} scores could not be previewed (scored before this version): they are rescored and emailed if "
+                    "they changed",
+                    self.unknown,
+                )
             )
         return "; ".join(parts)
 
@@ -170,16 +222,21 @@ def confirmation(*, yes: bool, stdin: IO[str], stdout: IO[str]) -> Callable[[Ite
         names = ", ".join(regrade.name for regrade in regrades)
         if not stdin.isatty():
             raise NotConfirmed(
-                f"the answer key of {names} changed after it was scored, and there is no terminal to ask whether to "
-                "rescore: run again with --yes to publish and rescore"
+                _(
+                    "the answer key of {tests} changed after it was scored, and there is no terminal to ask whether "
+                    "to rescore: run again with --yes to publish and rescore",
+                    tests=names,
+                )
             )
         for regrade in regrades:
             print(regrade.line(check=True), file=stdout)
-        print("Publish and rescore? [y/N] ", end="", file=stdout, flush=True)
+        print(_("Publish and rescore? [y/N] "), end="", file=stdout, flush=True)
         answer = stdin.readline()
-        if answer.strip().lower() not in ("y", "yes"):
+        # "y" always works; the language's own word for yes too ("t"/"tak" in Polish).
+        yes_words = {"y", "yes", *_("y, yes").replace(" ", "").split(",")}
+        if answer.strip().lower() not in yes_words:
             if not answer:
                 print(file=stdout)  # end of input (Ctrl-D): end the prompt's line
-            raise NotConfirmed("you did not confirm")
+            raise NotConfirmed(_("you did not confirm"))
 
     return confirm

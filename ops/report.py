@@ -26,11 +26,14 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 
 from ops.class_results import ClassResults, TestResults, read_class_results, submitters
 from ops.deployment import SETTINGS_FILE, TARGETS, DeploymentError, data_bucket, load_settings
+from ops.i18n import TRAINER, use_class_language
 from testtime.analysis import QuestionAnalysis, TestAnalysis, analyse
 from testtime.deadlines import describe
 from testtime.documents.codec import MalformedDocument
 from testtime.documents.questions import AnswerKey, normalise
 from testtime.scoring import GradeScale
+
+_ = TRAINER.gettext
 
 BAR_WIDTH = 40  # characters of the longest grade bar
 LISTERS = 8  # tests listed at once
@@ -120,37 +123,52 @@ def grade_bars(grades: dict[str, int]) -> list[str]:
 def question_lines(analysis: TestAnalysis, key: AnswerKey | None) -> list[str]:
     if not analysis.questions:
         return []
-    width = max(len("question"), *(len(q.question_id) for q in analysis.questions))
+    names = (_("question"), _("facility"), _("discrimination"), _("unanswered"), _("choices"))
+    width = max(len(names[0]), *(len(q.question_id) for q in analysis.questions))
+    facility, discrimination, unanswered = (max(len(name), 4) for name in names[1:4])
     lines = [
-        "  questions (facility: share with full marks; discrimination: against the rest of the test; * right answer):",
-        f"    {'#':>3}  {'question':<{width}}  facility  discrimination  unanswered  choices",
+        _(
+            "  questions (facility: share with full marks; discrimination: against the rest of the test; "
+            "* right answer):"
+        ),
+        f"    {'#':>3}  {names[0]:<{width}}  {names[1]:>{facility}}  {names[2]:>{discrimination}}"
+        f"  {names[3]:>{unanswered}}  {names[4]}",
     ]
     for number, question in enumerate(analysis.questions, start=1):
         lines.append(
-            f"    {number:>3}  {question.question_id:<{width}}  {_figure(question.facility):>8}"
-            f"  {_figure(question.discrimination):>14}  {question.unanswered:>10}  {_choices(question, key)}"
+            f"    {number:>3}  {question.question_id:<{width}}  {_figure(question.facility):>{facility}}"
+            f"  {_figure(question.discrimination):>{discrimination}}  {question.unanswered:>{unanswered}}"
+            f"  {_choices(question, key)}"
         )
-        lines += [f"         needs a look: {flag}" for flag in question.flags]
+        lines += [_("         needs a look: {flag}", flag=flag) for flag in question.flags]
     return lines
 
 
 def text_report(results: TestResults, analysis: TestAnalysis, zone: ZoneInfo, now: datetime) -> list[str]:
     test = results.test
-    lines = [f"{test.subject}/{test.test_id}: {test.title}", f"  deadline: {describe(test.deadline, zone)}"]
-    lines += [f"  cannot be read: {problem}" for problem in results.problems]
-    counts = f"  submitted: {analysis.submitted}, missing: {analysis.missing}"
+    lines = [f"{test.subject}/{test.test_id}: {test.title}"]
+    if test.subject_title:
+        lines.append(_("  subject: {title}", title=test.subject_title))
+    lines.append(_("  deadline: {moment}", moment=describe(test.deadline, zone)))
+    lines += [_("  cannot be read: {problem}", problem=problem) for problem in results.problems]
+    counts = _("  submitted: {submitted}, missing: {missing}", submitted=analysis.submitted, missing=analysis.missing)
     if results.state is None:
-        when = "still open" if test.is_open(now) else "its deadline has passed (bin/score-now.sh scores it now)"
-        return [*lines, counts, f"  not scored yet: {when}", ""]
+        if test.is_open(now):
+            return [*lines, counts, _("  not scored yet: still open"), ""]
+        return [*lines, counts, _("  not scored yet: its deadline has passed (bin/score-now.sh scores it now)"), ""]
     lines.append(counts)
     if analysis.submitted:
         lines.append(
-            f"  percent: mean {_figure(analysis.mean)}, median {_figure(analysis.median)},"
-            f" standard deviation {_figure(analysis.stdev)}"
+            _(
+                "  percent: mean {mean}, median {median}, standard deviation {stdev}",
+                mean=_figure(analysis.mean),
+                median=_figure(analysis.median),
+                stdev=_figure(analysis.stdev),
+            )
         )
-        lines += ["  grades:", *grade_bars(analysis.grades)]
+        lines += [_("  grades:"), *grade_bars(analysis.grades)]
     if results.key is None:
-        lines.append("  the answer key cannot be read, so there are no per-question figures")
+        lines.append(_("  the answer key cannot be read, so there are no per-question figures"))
     lines += question_lines(analysis, results.key)
     return [*lines, ""]
 
@@ -181,19 +199,24 @@ def read(target: str, subject: str | None, test_id: str | None) -> ClassResults:
     try:
         return with_unscored_listed(s3, bucket, read_class_results(s3, bucket, subject, test_id, listings=False))
     except EndpointConnectionError:
-        where = "start it with: bin/local-aws.sh start" if target == "local" else "check the network"
-        raise ReportError(f"cannot reach the {target} AWS endpoint: {where}") from None
+        if target == "local":
+            raise ReportError(_("cannot reach the local AWS endpoint: start it with: bin/local-aws.sh start")) from None
+        raise ReportError(_("cannot reach the {target} AWS endpoint: check the network", target=target)) from None
     except NoCredentialsError:
         raise ReportError(
-            "no usable AWS credentials for --target aws: run `aws configure` or set AWS_PROFILE."
+            _("no usable AWS credentials for --target aws: run `aws configure` or set AWS_PROFILE.")
         ) from None
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
-        raise ReportError(f"the data bucket {bucket} could not be read ({code or error})") from None
+        raise ReportError(
+            _("the data bucket {bucket} could not be read ({reason})", bucket=bucket, reason=code or error)
+        ) from None
     except BotoCoreError as error:
-        raise ReportError(f"the data bucket {bucket} could not be read: {error}") from None
+        raise ReportError(
+            _("the data bucket {bucket} could not be read: {error}", bucket=bucket, error=error)
+        ) from None
     except MalformedDocument as error:
-        raise ReportError(f"the results cannot be read: {error}") from None
+        raise ReportError(_("the results cannot be read: {error}", error=error)) from None
 
 
 def build(
@@ -202,14 +225,24 @@ def build(
     tests = [t for t in results.tests if subject in (None, t.test.subject) and test_id in (None, t.test.test_id)]
     if not tests:
         if subject is not None and test_id is not None:
-            raise UsageError(f"there is no test {subject}/{test_id} in the catalog")
+            raise UsageError(_("there is no test {subject}/{test} in the catalog", subject=subject, test=test_id))
         if subject is not None:
-            raise UsageError(f"there is no subject {subject} in the catalog")
+            raise UsageError(_("there is no subject {subject} in the catalog", subject=subject))
     class_ids = results.students.ids()
     return [(t, analysis_of(t, class_ids, scale, now)) for t in tests]
 
 
 def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
+    """The command line, its output in the class's language."""
+    try:
+        with use_class_language():
+            return _main(argv, now)
+    except DeploymentError as error:  # group_vars/all.yml cannot be used
+        print(_("error: {error}", error=error), file=sys.stderr)
+        return 1
+
+
+def _main(argv: Sequence[str] | None, now: datetime | None) -> int:
     parser = argparse.ArgumentParser(
         prog="bin/report.sh",
         description=__doc__.split("\n\n")[0],
@@ -229,16 +262,16 @@ def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
         scale = grade_scale()
         pairs = build(read(args.target, args.subject, args.test_id), args.subject, args.test_id, scale, now)
     except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}", error=error), file=sys.stderr)
         return 2
     except (ReportError, DeploymentError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}", error=error), file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(report_json(pairs), indent=2, ensure_ascii=False))
         return 0
     if not pairs:
-        print("No tests published yet.")
+        print(_("No tests published yet."))
         return 0
     zone = ZoneInfo(settings.trainer_timezone)
     for results, analysis in pairs:

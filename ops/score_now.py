@@ -29,8 +29,12 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
 from ops.deployment import TARGETS, DeploymentError, read_outputs, required_output
+from ops.i18n import TRAINER, use_class_language
 from testtime.deadlines import parse_instant, to_iso
 from testtime.handlers.scorer import HAND_OVER_LIMIT
+
+_ = TRAINER.gettext
+_n = TRAINER.ngettext
 
 # The scorer's own timeout is 900 s (Lambda's maximum); wait a little longer than that, and never retry an
 # invocation on our side: a second run would be harmless (exactly-once ledger) but doubles the wait.
@@ -69,21 +73,26 @@ def invoke(client: Any, function: str, as_of: datetime, target: str) -> dict[str
     try:
         response = client.invoke(FunctionName=function, InvocationType="RequestResponse", Payload=payload)
     except EndpointConnectionError:
-        where = "start it with: bin/local-aws.sh start" if target == "local" else "check the network"
-        raise ScoreNowError(f"cannot reach the {target} AWS endpoint: {where}") from None
+        if target == "local":
+            raise ScoreNowError(
+                _("cannot reach the local AWS endpoint: start it with: bin/local-aws.sh start")
+            ) from None
+        raise ScoreNowError(_("cannot reach the {target} AWS endpoint: check the network", target=target)) from None
     except NoCredentialsError:
         raise ScoreNowError(
-            "no usable AWS credentials for --target aws: run `aws configure` or set AWS_PROFILE."
+            _("no usable AWS credentials for --target aws: run `aws configure` or set AWS_PROFILE.")
         ) from None
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         if code == "ResourceNotFoundException":
             raise ScoreNowError(
-                f"the scorer function {function} is not deployed: run ./deploy-api-gateway.sh"
+                _("the scorer function {function} is not deployed: run ./deploy-api-gateway.sh", function=function)
             ) from None
-        raise ScoreNowError(f"invoking {function} failed: {code}: {error}") from None
+        raise ScoreNowError(
+            _("invoking {function} failed: {code}: {error}", function=function, code=code, error=error)
+        ) from None
     except BotoCoreError as error:
-        raise ScoreNowError(f"invoking {function} failed: {error}") from None
+        raise ScoreNowError(_("invoking {function} failed: {error}", function=function, error=error)) from None
     body = response["Payload"].read()
     try:
         result = json.loads(body) if body else None
@@ -93,9 +102,11 @@ def invoke(client: Any, function: str, as_of: datetime, target: str) -> dict[str
         detail = ""
         if isinstance(result, dict):
             detail = f"{result.get('errorType', '')}: {result.get('errorMessage', '')}".strip(": ")
-        raise ScoreNowError(f"the scorer failed ({response['FunctionError']}): {detail or body[:300]!r}")
+        raise ScoreNowError(
+            _("the scorer failed ({kind}): {detail}", kind=response["FunctionError"], detail=detail or repr(body[:300]))
+        )
     if not isinstance(result, dict):
-        raise ScoreNowError(f"the scorer returned no summary: {body[:300]!r}")
+        raise ScoreNowError(_("the scorer returned no summary: {body}", body=repr(body[:300])))
     return result
 
 
@@ -106,27 +117,37 @@ def _failure_line(failure: dict[str, Any]) -> str:
     return f"    - {failure.get('kind', '?')}{' ' + place if place else ''}: {failure.get('error', '')}"
 
 
+def _field(label: str, value: object) -> str:
+    """``  label:   value``, the values lined up after the longest English label."""
+    return f"  {label + ':':<{max(21, len(label) + 2)}}{value}"
+
+
 def summary_lines(summary: dict[str, Any]) -> list[str]:
     failures = [f for f in summary.get("failures") or [] if isinstance(f, dict)]
     lines = [
-        f"Scorer run as of {summary.get('asOf', '?')}",
-        f"  tests scored:        {summary.get('testsScored', 0)}",
-        f"  submissions scored:  {summary.get('submissionsScored', 0)}",
-        f"  missing:             {summary.get('missing', 0)} (students without a submission, summed over tests)",
-        f"  emails sent:         {summary.get('emailsSent', 0)}",
-        f"  emails failed:       {summary.get('emailsFailed', 0)}",
+        _("Scorer run as of {moment}", moment=summary.get("asOf", "?")),
+        _field(_("tests scored"), summary.get("testsScored", 0)),
+        _field(_("submissions scored"), summary.get("submissionsScored", 0)),
+        _field(
+            _("missing"),
+            _("{n} (students without a submission, summed over tests)", n=summary.get("missing", 0)),
+        ),
+        _field(_("emails sent"), summary.get("emailsSent", 0)),
+        _field(_("emails failed"), summary.get("emailsFailed", 0)),
     ]
     if summary.get("emailsDeferred"):
-        lines.append(f"  emails deferred:     {summary['emailsDeferred']} (left for the next run)")
+        lines.append(_field(_("emails deferred"), _("{n} (left for the next run)", n=summary["emailsDeferred"])))
     if "summarySent" in summary:
-        lines.append(f"  trainer summary:     {'sent' if summary['summarySent'] else 'not sent (nothing new)'}")
-    lines.append(f"  failures:            {len(failures) if failures else 'none'}")
+        sent = _("sent") if summary["summarySent"] else _("not sent (nothing new)")
+        lines.append(_field(_("trainer summary"), sent))
+    lines.append(_field(_("failures"), len(failures) if failures else _("none")))
     lines += [_failure_line(f) for f in failures]
-    handed = summary.get("handedOver")
-    lines.append(
-        "  handed over:         "
-        + ("yes: a follow-up invocation sends the remaining emails and the summary" if handed else "no")
+    handed = (
+        _("yes: a follow-up invocation sends the remaining emails and the summary")
+        if summary.get("handedOver")
+        else _("no")
     )
+    lines.append(_field(_("handed over"), handed))
     return lines
 
 
@@ -150,16 +171,16 @@ def _record_when(record: dict[str, Any], sent_ms: str | None) -> str:
     except (TypeError, ValueError):
         if sent_ms and sent_ms.isdigit():  # MiniStack's records have no timestamp: when it was queued
             moment = datetime.fromtimestamp(int(sent_ms) / 1000, UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "at an unknown time"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else _("at an unknown time")
 
 
 def _record_run(payload: Any) -> str:
     if not isinstance(payload, dict):
-        return "a scorer run"
-    run = f"the run as of {payload['asOf']}" if payload.get("asOf") else "the scheduled run"
+        return _("a scorer run")
+    run = _("the run as of {moment}", moment=payload["asOf"]) if payload.get("asOf") else _("the scheduled run")
     chain = payload.get("continuation")
     if isinstance(chain, dict) and isinstance(chain.get("link"), int):
-        run += f" (its invocation {chain['link'] + 1}, after a hand-over)"
+        run = _("{run} (its invocation {number}, after a hand-over)", run=run, number=chain["link"] + 1)
     return run
 
 
@@ -170,26 +191,33 @@ def _record_why(record: dict[str, Any]) -> str:
     condition = str(context.get("condition") or "")
     kind, message = str(response.get("errorType") or ""), str(response.get("errorMessage") or "")
     if condition == HAND_OVER_LIMIT:
-        return f"the scorer {message}" if message else "the scorer stopped its chain of hand-overs"
+        return (
+            _("the scorer {message}", message=message) if message else _("the scorer stopped its chain of hand-overs")
+        )
     if condition == "EventAgeExceeded":
-        return "it could not start in time (Lambda was busy or throttled); the next scheduled run catches up"
+        return _("it could not start in time (Lambda was busy or throttled); the next scheduled run catches up")
     if "Recursive" in kind or "recursive loop" in message.lower():
-        return "AWS stopped its chain of hand-overs as a recursive loop; the next scheduled run sends the rest"
+        return _("AWS stopped its chain of hand-overs as a recursive loop; the next scheduled run sends the rest")
     if "timed out" in message.lower():
-        why = "it ran out of time"
+        why = _("it ran out of time")
     elif "OutOfMemory" in kind or "out of memory" in message.lower():
-        why = "it ran out of memory"
+        why = _("it ran out of memory")
     else:
         first = message.strip().splitlines()[0][:160] if message.strip() else ""
         # A Python exception's class name says something; the runtime's own codes (Runtime.HandlerError, ...) not.
         named = kind if kind and "." not in kind else ""
         botocore = _BOTOCORE_ERROR.match(first)
         if botocore:  # "An error occurred (AccessDenied) when calling the GetObject operation: ..."
-            named, first = "", f"the AWS request {botocore.group(2)} was refused: {botocore.group(1)}"
-        detail = ": ".join(part for part in (named, first) if part) or "no reason given"
-        why = f"it stopped with an error ({detail})"
+            named = ""
+            first = _(
+                "the AWS request {request} was refused: {code}", request=botocore.group(2), code=botocore.group(1)
+            )
+        detail = ": ".join(part for part in (named, first) if part) or _("no reason given")
+        why = _("it stopped with an error ({detail})", detail=detail)
     attempts = context.get("approximateInvokeCount")
-    return why + (f", {attempts} attempts" if isinstance(attempts, int) and attempts > 1 else "")
+    if isinstance(attempts, int) and attempts > 1:
+        return _n("{why}, {n} attempt", "{why}, {n} attempts", attempts, why=why)
+    return why
 
 
 def describe_failure(body: str, sent_ms: str | None = None) -> FailedRun:
@@ -199,7 +227,7 @@ def describe_failure(body: str, sent_ms: str | None = None) -> FailedRun:
     except ValueError:
         record = None
     if not isinstance(record, dict):
-        return FailedRun(_record_when({}, sent_ms), "a scorer run", "an unreadable failure record")
+        return FailedRun(_record_when({}, sent_ms), _("a scorer run"), _("an unreadable failure record"))
     return FailedRun(_record_when(record, sent_ms), _record_run(record.get("requestPayload")), _record_why(record))
 
 
@@ -235,12 +263,17 @@ def read_failed_runs(sqs: Any, queue_url: str, dismiss: bool = False) -> list[Fa
 
 
 def failed_run_lines(failed: list[FailedRun] | None) -> list[str]:
+    label = _("failed runs")
     if failed is None:
-        return ["  failed runs:         unknown (this deployment has no failure queue: deploy again)"]
+        return [_field(label, _("unknown (this deployment has no failure queue: deploy again)"))]
     if not failed:
-        return ["  failed runs:         none in the last 14 days"]
-    count = f"{len(failed)} in the last 14 days" + (" (the first 100)" if len(failed) >= MAX_FAILURE_RECORDS else "")
-    return [f"  failed runs:         {count}; details: bin/logs.sh scorer --since 14d"] + [f.line() for f in failed]
+        return [_field(label, _("none in the last 14 days"))]
+    if len(failed) >= MAX_FAILURE_RECORDS:
+        count = _("{n} in the last 14 days (the first 100)", n=len(failed))
+    else:
+        count = _("{n} in the last 14 days", n=len(failed))
+    details = _("{count}; details: bin/logs.sh scorer --since 14d", count=count)
+    return [_field(label, details)] + [f.line() for f in failed]
 
 
 def _as_of(raw: str | None) -> datetime:
@@ -250,7 +283,10 @@ def _as_of(raw: str | None) -> datetime:
         return parse_instant(raw)
     except ValueError:
         raise ValueError(
-            f"--as-of {raw!r} is not an ISO 8601 date-time with offset, e.g. 2026-11-23T23:00:00+01:00"
+            _(
+                "--as-of {value} is not an ISO 8601 date-time with offset, e.g. 2026-11-23T23:00:00+01:00",
+                value=repr(raw),
+            )
         ) from None
 
 
@@ -264,14 +300,26 @@ def failed_runs(deployed: Deployed, dismiss: bool = False) -> list[FailedRun] | 
         return read_failed_runs(sqs, deployed.failure_queue, dismiss)
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
-        raise ScoreNowError(f"the list of failed scorer runs could not be read ({code or 'no reason given'})") from None
+        raise ScoreNowError(
+            _("the list of failed scorer runs could not be read ({reason})", reason=code or _("no reason given"))
+        ) from None
     except BotoCoreError:
         raise ScoreNowError(
-            "the list of failed scorer runs could not be read (the AWS endpoint did not answer)"
+            _("the list of failed scorer runs could not be read (the AWS endpoint did not answer)")
         ) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line, its output in the class's language."""
+    try:
+        with use_class_language():
+            return _main(argv)
+    except DeploymentError as error:  # group_vars/all.yml cannot be used
+        print(_("error: {error}", error=error), file=sys.stderr)
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="bin/score-now.sh", description=__doc__.split("\n\n")[0])
     parser.add_argument("--as-of", help="score as if it were this instant (ISO 8601 with offset; default: now)")
     parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
@@ -282,14 +330,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         as_of = _as_of(args.as_of)
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}", error=error), file=sys.stderr)
         return 2
     if as_of > datetime.now(UTC) and not args.status:
         # Scoring ahead of time closes nothing: the students who have not answered yet can still submit, and the
         # score emails of the others already name the right answers.
         print(
-            f"warning: --as-of {to_iso(as_of)} is in the future: tests due by then are scored and emailed now, "
-            "with the right answers, while they are still open for submissions.",
+            _(
+                "warning: --as-of {moment} is in the future: tests due by then are scored and emailed now, with the "
+                "right answers, while they are still open for submissions.",
+                moment=to_iso(as_of),
+            ),
             file=sys.stderr,
         )
     try:
@@ -299,20 +350,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.json:
                 print(json.dumps({"failedRuns": [f.to_json() for f in failed] if failed is not None else None}))
             else:
-                print("Scorer status\n" + "\n".join(failed_run_lines(failed)))
+                print("\n".join([_("Scorer status"), *failed_run_lines(failed)]))
             return 0
         client = boto3.client("lambda", region_name=deployed.region, config=INVOKE_CONFIG)
         if not args.json:
-            print(f"==> invoking {deployed.function} as of {to_iso(as_of)} (this can take minutes)", flush=True)
+            print(
+                _(
+                    "==> invoking {function} as of {moment} (this can take minutes)",
+                    function=deployed.function,
+                    moment=to_iso(as_of),
+                ),
+                flush=True,
+            )
         summary = invoke(client, deployed.function, as_of, args.target)
     except (DeploymentError, ScoreNowError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}", error=error), file=sys.stderr)
         return 1
     try:
         failed = failed_runs(deployed, args.dismiss_failures)
         failed_lines = failed_run_lines(failed)
     except ScoreNowError as error:  # the run itself went well: say so, and what could not be read
-        failed, failed_lines = None, [f"  failed runs:         unknown: {error}"]
+        failed, failed_lines = None, [_field(_("failed runs"), _("unknown: {error}", error=error))]
     if args.json:
         summary["failedRuns"] = [f.to_json() for f in failed] if failed is not None else None
         print(json.dumps(summary, indent=2))

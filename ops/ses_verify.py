@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ops.i18n import TRAINER
 from ops.progress import Progress, Say, to_stderr
+
+_ = TRAINER.gettext
 
 BATCH = 100  # GetIdentityVerificationAttributes takes at most 100 identities per call
 LIST_PAGE = 1000  # ListIdentities' largest page (MaxItems 1-1000): each call costs a second of SES's quota
@@ -36,7 +39,7 @@ def verify_addresses(ses: Any, addresses: Sequence[str], *, apply: bool = True, 
     """Sends the verification requests (unless ``apply`` is False) and returns the addresses concerned."""
     pending = addresses_to_verify(ses, addresses)
     if apply:
-        progress = Progress("email verification requests", len(pending), say, every=20)
+        progress = Progress(_("email verification requests"), len(pending), say, every=20)
         for address in pending:
             ses.verify_email_identity(EmailAddress=address)
             progress.step()

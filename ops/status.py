@@ -38,6 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ops.class_results import ClassResults, TestResults
 from ops.deployment import SETTINGS_FILE, TARGETS, DeploymentError, load_settings
 from ops.gradebook import ReadError, read_results, warn_problems
+from ops.i18n import TRAINER, use_class_language
 from testtime import layout, s3io
 from testtime.deadlines import describe, parse_instant
 from testtime.documents.scorer_records import SENT
@@ -47,10 +48,16 @@ from testtime.scorer.data import S3Data
 from testtime.scorer.ledger import read_email_ledger
 from testtime.scoring import GradeScale, scoring_version
 
+_ = TRAINER.gettext
+_n = TRAINER.ngettext
+_p = TRAINER.pgettext
+
 WIDTH = 80
 DEFAULT_SCALE = GradeScale()  # the original rule, round(correct / questions * 5)
 NBSP = "\u00a0"
-_DATE_IN_WORDS = re.compile(r"\w+day \d+ \w+ \d{4}, \d\d:\d\d \S+")  # testtime.deadlines.describe's form
+# testtime.deadlines.describe's form, in English ("Monday 14 June 2027, 23:00 CEST") or Polish ("poniedziałek, 14
+# czerwca 2027, 23:00 CEST")
+_DATE_IN_WORDS = re.compile(r"\w+,? \d+ \w+ \d{4}, \d\d:\d\d \S+")
 EXAMPLES = """examples:
   bin/status.sh                                       every test, now
   bin/status.sh --as-of 2026-11-30T23:30:00+01:00     as if it were then
@@ -144,12 +151,12 @@ def reminders_sent(bucket: str, results: ClassResults) -> dict[str, int | None]:
 
 
 def _every(period: timedelta) -> str:
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        seconds = int(period.total_seconds())
-        if seconds % size == 0:
-            count = seconds // size
-            return f"every {unit}" if count == 1 else f"every {count} {unit}s"
-    return f"every {period}"  # pragma: no cover - rates are whole minutes
+    seconds = int(period.total_seconds())
+    if seconds % 86400 == 0:
+        return _n("every day", "every {n} days", seconds // 86400)
+    if seconds % 3600 == 0:
+        return _n("every hour", "every {n} hours", seconds // 3600)
+    return _n("every minute", "every {n} minutes", max(seconds // 60, 1))  # rates are whole minutes
 
 
 def next_run_line(settings: ScorerSettings, now: datetime) -> str:
@@ -158,62 +165,110 @@ def next_run_line(settings: ScorerSettings, now: datetime) -> str:
         moment = next_run(expression, zone, now)
         period = rate_interval(expression)
     except ValueError as error:
-        return f"The scorer's schedule in group_vars/all.yml cannot be read ({error}): check scorer_schedule."
+        return _(
+            "The scorer's schedule in group_vars/all.yml cannot be read ({error}): check scorer_schedule.", error=error
+        )
     if moment is not None:
-        return f"The scorer runs next: {describe(moment, zone)} (schedule {expression} in {zone.key})."
+        return _(
+            "The scorer runs next: {moment} (schedule {schedule} in {zone}).",
+            moment=describe(moment, zone),
+            schedule=expression,
+            zone=zone.key,
+        )
     if period is not None:
-        return f"The scorer runs {_every(period)}, counted from when it was deployed ({expression})."
+        return _(
+            "The scorer runs {every}, counted from when it was deployed ({schedule}).",
+            every=_every(period),
+            schedule=expression,
+        )
     if expression.strip().lower().startswith("at("):
-        return f"The scorer does not run again: its one run ({expression}) has passed."
-    return f"The scorer runs at the times of {expression} in {zone.key} (the next one is not computed here)."
+        return _("The scorer does not run again: its one run ({schedule}) has passed.", schedule=expression)
+    return _(
+        "The scorer runs at the times of {schedule} in {zone} (the next one is not computed here).",
+        schedule=expression,
+        zone=zone.key,
+    )
+
+
+def state_word(state: str) -> str:
+    """The state as the table shows it, in the class's language."""
+    words = {
+        OPEN: _p("test state", "open"),
+        CLOSED: _p("test state", "closed"),
+        SCORED: _p("test state", "scored"),
+        REGRADE: _p("test state", "regrade"),
+    }
+    return words.get(state, state)
 
 
 def _detail(status: TestStatus, zone: ZoneInfo, now: datetime) -> list[str]:
-    """The title, then the deadline in words (on the title's line when both fit), the extensions, whether it is
-    scored: each phrase whole on a line, so a date is never split."""
+    """The title (after the subject's, when it has one), then the deadline in words (on the title's line when both
+    fit), the extensions, whether it is scored: each phrase whole on a line, so a date is never split."""
     test = status.results.test
-    when = "was due" if not test.is_open(now) else "due"
+    when = describe(test.deadline, zone)
     if test.closed_at is not None and test.closed_at < test.due:
-        when = "closed"
-    deadline = f"{when} {describe(test.deadline, zone)}"
+        deadline = _("closed {moment}", moment=when)
+    elif not test.is_open(now):
+        deadline = _("was due {moment}", moment=when)
+    else:
+        deadline = _("due {moment}", moment=when)
     phrases = [deadline]
     if test.extensions:
-        count = len(test.extensions)
-        last = describe(test.closes_for_everybody, zone)
-        phrases.append(f"{count} extension{'s' if count != 1 else ''}, the last until {last}")
+        phrases.append(
+            _n(
+                "{n} extension, until {moment}",
+                "{n} extensions, the last until {moment}",
+                len(test.extensions),
+                moment=describe(test.closes_for_everybody, zone),
+            )
+        )
     if status.results.state is None and not test.is_open(now):
-        phrases.append("not scored yet: bin/score-now.sh scores it now")
+        phrases.append(_("not scored yet: bin/score-now.sh scores it now"))
+    title = _("{subject}: {title}", subject=test.subject_title, title=test.title) if test.subject_title else test.title
     indent = "    "
-    together = f"{indent}{test.title}, {deadline}"
+    together = f"{indent}{title}, {deadline}"
     if len(together) <= WIDTH:
         return [together, *(indent + phrase for phrase in phrases[1:])]
-    title = textwrap.wrap(test.title, WIDTH, initial_indent=indent, subsequent_indent=indent)
-    return [*title, *(indent + phrase for phrase in phrases)]
+    wrapped = textwrap.wrap(title, WIDTH, initial_indent=indent, subsequent_indent=indent)
+    return [*wrapped, *(indent + phrase for phrase in phrases)]
 
 
 def status_lines(found: Sequence[TestStatus], settings: ScorerSettings, now: datetime) -> list[str]:
-    lines = [f"Tests as of {describe(now, settings.zone)}", ""]
+    lines = [_("Tests as of {moment}", moment=describe(now, settings.zone)), ""]
     if not found:
-        lines += ["Nothing is published yet.", "Write a test in content/ and run ./update-subjects-or-students.sh."]
+        lines += [
+            _("Nothing is published yet."),
+            _("Write a test in content/ and run ./update-subjects-or-students.sh."),
+        ]
     else:
-        name_width = max(len("test"), *(len(s.results.test.name) for s in found))
-        header = f"{'test':<{name_width}}  {'state':<7}  {'submitted':>9}  {'missing':>7}  {'reminders':>9}"
+        columns = (_("test"), _("state"), _("submitted"), _("missing"), _("reminders"))
+        name_width = max(len(columns[0]), *(len(s.results.test.name) for s in found))
+        state_width = max(len(columns[1]), *(len(state_word(state)) for state in (OPEN, CLOSED, SCORED, REGRADE)))
+        widths = (name_width, state_width, *(len(column) for column in columns[2:]))
+        header = "  ".join(
+            [f"{columns[0]:<{widths[0]}}", f"{columns[1]:<{widths[1]}}", *(f"{c:>{len(c)}}" for c in columns[2:])]
+        )
         lines += [header, "-" * len(header)]
         for status in found:
             reminders = "?" if status.reminders is None else str(status.reminders)
             lines.append(
-                f"{status.results.test.name:<{name_width}}  {status.state:<7}  {status.submitted:>9}"
-                f"  {status.missing:>7}  {reminders:>9}"
+                f"{status.results.test.name:<{widths[0]}}  {state_word(status.state):<{widths[1]}}"
+                f"  {status.submitted:>{widths[2]}}  {status.missing:>{widths[3]}}  {reminders:>{widths[4]}}"
             )
             lines += _detail(status, settings.zone, now)
         if any(s.reminders is None for s in found):
-            lines.append("(?: the reminder records of that test could not be read)")
+            lines.append(_("(?: the reminder records of that test could not be read)"))
     hours = settings.reminder_hours
     if hours:
-        shown = f"{hours:g} hour{'s' if hours != 1 else ''}"
-        reminders = f"Reminders: {shown} before each student's own deadline, to those who have not submitted."
+        if hours == int(hours):
+            shown = _n("{n} hour", "{n} hours", int(hours))
+        else:  # a fraction has a form of its own in some languages (Polish: "1,5 godziny")
+            shown = _("{hours} hours (a fraction)", hours=format(hours, "g"))
+        reminders = _(
+            "Reminders: {hours} before each student's own deadline, to those who have not submitted.", hours=shown
+        )
     else:
-        reminders = "Reminders: off (reminder_hours_before: 0 in group_vars/all.yml)."
+        reminders = _("Reminders: off (reminder_hours_before: 0 in group_vars/all.yml).")
     lines.append("")
     # The schedule expression and the dates stay whole: their spaces are made unbreakable while wrapping.
     next_line = next_run_line(settings, now)
@@ -246,6 +301,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line, its output in the class's language."""
+    try:
+        with use_class_language():
+            return _main(argv)
+    except DeploymentError as error:  # group_vars/all.yml cannot be used
+        print(_("error: {error}", error=error), file=sys.stderr)
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     now = datetime.now(UTC)
     if args.as_of is not None:
@@ -253,21 +318,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             now = parse_instant(args.as_of)
         except ValueError:
             print(
-                f"error: --as-of {args.as_of!r} is not an ISO 8601 date-time with offset, e.g. "
-                "2026-11-23T23:00:00+01:00",
+                _(
+                    "error: --as-of {value} is not an ISO 8601 date-time with offset, e.g. 2026-11-23T23:00:00+01:00",
+                    value=repr(args.as_of),
+                ),
                 file=sys.stderr,
             )
             return 2
     try:
         settings = scorer_settings()
-        results, bucket, _ = read_results(args.target, listings=True)
+        results, bucket, _region = read_results(args.target, listings=True)
         warn_problems(results)
         reminders = reminders_sent(bucket, results)
     except (ReadError, DeploymentError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}", error=error), file=sys.stderr)
         return 1
     except (ClientError, BotoCoreError):  # the reminder ledgers' client could not even start
-        print(f"error: the reminder records in the data bucket {bucket} could not be read", file=sys.stderr)
+        print(
+            _("error: the reminder records in the data bucket {bucket} could not be read", bucket=bucket),
+            file=sys.stderr,
+        )
         return 1
     lines = status_lines(statuses(results, reminders, now, settings.scale), settings, now)
     sys.stdout.buffer.write(("\n".join(lines) + "\n").encode("utf-8"))

@@ -22,8 +22,12 @@ from botocore.exceptions import ClientError
 
 from ops import aws_clients
 from ops.apikeys import project_keys
-from ops.deployment import project_name
+from ops.deployment import DeploymentError, load_settings, project_name
+from ops.i18n import TRAINER
 from ops.progress import Progress, Say, to_stderr
+from testtime.i18n import DEFAULT_LANGUAGE, use_language
+
+_ = TRAINER.gettext
 
 
 def managed_keys(apigateway: Any, project: str | None = None) -> list[dict[str, Any]]:
@@ -33,7 +37,7 @@ def managed_keys(apigateway: Any, project: str | None = None) -> list[dict[str, 
 
 def delete_keys(apigateway: Any, keys: Sequence[dict[str, Any]], *, say: Say = to_stderr) -> int:
     deleted = 0
-    progress = Progress("API keys deleted", len(keys), say)
+    progress = Progress(_("API keys deleted"), len(keys), say)
     for key in keys:
         try:
             apigateway.delete_api_key(apiKey=key["id"])
@@ -54,7 +58,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     keys = managed_keys(apigateway, args.project)
     result: dict[str, Any] = {"keys": [key["name"] for key in keys]}
     if args.delete:
-        result["deleted"] = delete_keys(apigateway, keys)
+        try:
+            language = load_settings().language
+        except DeploymentError:  # a teardown goes on whatever the settings say: in English then
+            language = DEFAULT_LANGUAGE
+        with use_language(language):  # for the progress lines
+            result["deleted"] = delete_keys(apigateway, keys)
     print(json.dumps(result))
     return 0
 

@@ -46,6 +46,7 @@ def build_catalog(existing: Catalog | None, content: Content, now: datetime, tz_
                 shuffle=test.shuffle,
                 resubmit=test.resubmit,
                 extensions=test.extensions,
+                subject_title=content.subject_titles.get(test.subject),
             )
         )
     for before in previous.values():
@@ -62,13 +63,15 @@ ExtensionChange = tuple[str, str, datetime | None]
 class CatalogChanges:
     """Tests as ``subject/testId``: new in the catalog, closed by this publication, open again; the extensions of
     open tests set (new or moved) or taken back by it; and the options (``shuffle``, ``resubmit``) of a published
-    test turned on or off, as (test, option, now on)."""
+    test turned on or off, as (test, option, now on); and the subjects whose display title changed, as (subject,
+    the new title; None: taken away), for subjects with a test published before and still open."""
 
     added: tuple[str, ...]
     closed: tuple[str, ...]
     reopened: tuple[str, ...]
     extensions: tuple[ExtensionChange, ...] = ()
     options: tuple[tuple[str, str, bool], ...] = ()
+    titles: tuple[tuple[str, str | None], ...] = ()
 
 
 def catalog_changes(existing: Catalog | None, catalog: Catalog) -> CatalogChanges:
@@ -76,6 +79,7 @@ def catalog_changes(existing: Catalog | None, catalog: Catalog) -> CatalogChange
     added, closed, reopened = [], [], []
     extensions: list[ExtensionChange] = []
     options: list[tuple[str, str, bool]] = []
+    titles: dict[str, str | None] = {}
     for ref, test in catalog.tests.items():
         old = before.get(ref)
         if old is None:
@@ -88,7 +92,11 @@ def catalog_changes(existing: Catalog | None, catalog: Catalog) -> CatalogChange
             extensions.extend(_extension_changes(test, old))
             if old is not None:
                 options.extend((test.name, name, now) for name, now, then in _flags(test, old) if now != then)
-    return CatalogChanges(tuple(added), tuple(closed), tuple(reopened), tuple(extensions), tuple(options))
+                if test.subject_title != old.subject_title:
+                    titles.setdefault(test.subject, test.subject_title)
+    return CatalogChanges(
+        tuple(added), tuple(closed), tuple(reopened), tuple(extensions), tuple(options), tuple(titles.items())
+    )
 
 
 def _flags(test: CatalogTest, old: CatalogTest) -> list[tuple[str, bool, bool]]:

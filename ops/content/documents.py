@@ -33,17 +33,21 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from ops.content.problems import FieldPath, Problem
+from ops.i18n import TRAINER
+
+_ = TRAINER.gettext
 
 MAX_FILE_BYTES = 2_000_000  # a test of 200 questions is about 40 KB
 MAX_DEPTH = 50  # content nests 5 levels deep at most
 MAX_ALIASES = 500  # e.g. one shared set of choices reused by every question of a long test
 MAX_VALUES = 20_000  # scalars, lists and mappings, each alias counted as all it stands for (~50 µs each to compose)
+MAX_VALUES_SHOWN = format(MAX_VALUES, ",")
 
 _NULL_TAG = "tag:yaml.org,2002:null"
 _CORE_TAG = "tag:yaml.org,2002:"
 # Explicit tags that only restate what the value is; the walk keeps the text either way.
 _PLAIN_TAGS = frozenset(_CORE_TAG + name for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp"))
-_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"))
+_FILE_KINDS = ((stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "pipe"), (stat.S_ISSOCK, "socket"))  # see _not_a_file
 # A JSON string (escapes included) or a bracket: enough to measure nesting without recursing.
 _JSON_NESTING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
@@ -90,13 +94,16 @@ def link_problem(folder: Path, relative: str) -> Problem | None:
         try:
             resolved = path.resolve(strict=True)
         except FileNotFoundError:
-            return Problem(link, f"is a symbolic link to {target}, which does not exist")
+            return Problem(link, _("is a symbolic link to {target}, which does not exist", target=target))
         except (OSError, RuntimeError) as error:  # RuntimeError: a loop, before Python 3.13
             if isinstance(error, RuntimeError) or error.errno == errno.ELOOP:
-                return Problem(link, f"is a symbolic link to {target}, which leads back to itself")
-            return Problem(link, f"is a symbolic link to {target}, which cannot be followed: {error.strerror}")
+                return Problem(link, _("is a symbolic link to {target}, which leads back to itself", target=target))
+            message = _("is a symbolic link to {target}, which cannot be followed: {error}", target=target,
+                        error=error.strerror)  # fmt: skip
+            return Problem(link, message)
         if not resolved.is_relative_to(root):
-            return Problem(link, f"is a symbolic link to {target}, which points outside the content folder")
+            return Problem(link, _("is a symbolic link to {target}, which points outside the content folder",
+                                   target=target))  # fmt: skip
     return None
 
 
@@ -140,7 +147,7 @@ def read_document(folder: Path, relative: str) -> tuple[Document | None, list[Pr
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        return None, [Problem(relative, f"not UTF-8 text (byte {error.start})")]
+        return None, [Problem(relative, _("not UTF-8 text (byte {byte})", byte=error.start))]
     if relative.endswith(".json"):
         return _parse_json(relative, text)
     return _parse_yaml(relative, text)
@@ -152,28 +159,30 @@ def _read_bytes(path: Path, relative: str) -> tuple[bytes | None, Problem | None
     try:
         kind = _not_a_file(os.stat(path).st_mode)
         if kind is not None:
-            return None, Problem(relative, f"is {kind}, not a file")
+            return None, Problem(relative, kind)
         # O_NONBLOCK: should the path turn into a pipe after the stat, opening it still returns at once.
         with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY), "rb") as stream:
             info = os.fstat(stream.fileno())
             kind = _not_a_file(info.st_mode)
             if kind is not None:
-                return None, Problem(relative, f"is {kind}, not a file")
+                return None, Problem(relative, kind)
             raw = b"" if info.st_size > MAX_FILE_BYTES else stream.read(MAX_FILE_BYTES + 1)
             size = max(info.st_size, len(raw))
     except OSError as error:
-        return None, Problem(relative, f"cannot be read: {error.strerror}")
+        return None, Problem(relative, _("cannot be read: {error}", error=error.strerror))
     if size > MAX_FILE_BYTES:
-        return None, Problem(
-            relative, f"is too large ({size:,} bytes): a content file may be at most {MAX_FILE_BYTES:,} bytes (2 MB)"
-        )
+        message = _("is too large ({size} bytes): a content file may be at most {most} bytes (2 MB)",
+                    size=format(size, ","), most=format(MAX_FILE_BYTES, ","))  # fmt: skip
+        return None, Problem(relative, message)
     return raw, None
 
 
-def _not_a_file(mode: int) -> str | None:
+def _not_a_file(mode: int) -> str | None:  # why a file of ``mode`` is not read; None for a regular file
     if stat.S_ISREG(mode):
         return None
-    return next((name for test, name in _FILE_KINDS if test(mode)), "a device")
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "device")
+    return {"folder": _("is a folder, not a file"), "pipe": _("is a named pipe, not a file"),
+            "socket": _("is a socket, not a file")}.get(kind) or _("is a device, not a file")  # fmt: skip
 
 
 class _Refused(Exception):
@@ -210,13 +219,13 @@ class _BoundedComposer(Composer):
         tag, anchor = event.tag, event.anchor
         if tag is not None and tag != "!" and tag not in _PLAIN_TAGS:
             shown = "!!" + tag.removeprefix(_CORE_TAG) if tag.startswith(_CORE_TAG) else tag
-            raise _Refused(f"the YAML tag {shown} is not allowed: write plain values", event.start_mark)
+            raise _Refused(_("the YAML tag {tag} is not allowed: write plain values", tag=shown), event.start_mark)
         self.depth += 1
         self.values += 1
         if self.depth > MAX_DEPTH:
-            raise _Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+            raise _Refused(_("nested more than {most} levels deep", most=MAX_DEPTH), event.start_mark)
         if self.values > MAX_VALUES:
-            raise _Refused(f"holds more than {MAX_VALUES:,} values", event.start_mark)
+            raise _Refused(_("holds more than {most} values", most=MAX_VALUES_SHOWN), event.start_mark)
         if anchor is None:
             node = super().compose_node(parent, index)
         else:
@@ -232,18 +241,19 @@ class _BoundedComposer(Composer):
             return  # PyYAML reports the undefined alias
         name = f"*{event.anchor}"
         if event.anchor in self.open_anchors:
-            raise _Refused(f"the alias {name} is inside the value it stands for", event.start_mark)
+            raise _Refused(_("the alias {name} is inside the value it stands for", name=name), event.start_mark)
         self.aliases += 1
         if self.aliases > MAX_ALIASES:
-            raise _Refused(f"uses more than {MAX_ALIASES} aliases (*name)", event.start_mark)
+            raise _Refused(_("uses more than {most} aliases (*name)", most=MAX_ALIASES), event.start_mark)
         values, depth = self._measure(target)
         if self.depth + depth > MAX_DEPTH:
-            raise _Refused(
-                f"nested more than {MAX_DEPTH} levels deep once the alias {name} is expanded", event.start_mark
-            )
+            text = _("nested more than {most} levels deep once the alias {name} is expanded", most=MAX_DEPTH, name=name)
+            raise _Refused(text, event.start_mark)
         self.values += values
         if self.values > MAX_VALUES:
-            raise _Refused(f"holds more than {MAX_VALUES:,} values once the alias {name} is expanded", event.start_mark)
+            text = _("holds more than {most} values once the alias {name} is expanded",
+                     most=MAX_VALUES_SHOWN, name=name)  # fmt: skip
+            raise _Refused(text, event.start_mark)
 
     def _measure(self, node: yaml.Node) -> tuple[int, int]:
         """The values ``node`` stands for and its nesting, aliases expanded: measured once per node, so a chain of
@@ -302,7 +312,7 @@ def _parse_yaml(relative: str, text: str) -> tuple[Document | None, list[Problem
     except yaml.MarkedYAMLError as error:
         return None, [_yaml_syntax_problem(relative, error)]
     except yaml.YAMLError as error:
-        return None, [Problem(relative, f"not valid YAML: {error}")]
+        return None, [Problem(relative, _("not valid YAML: {error}", error=error))]
     walker = _NodeWalker(relative)
     data = walker.value(root, ()) if root is not None else None
     return Document(relative, data, walker.lines, frozenset(walker.quoted)), walker.problems
@@ -310,20 +320,22 @@ def _parse_yaml(relative: str, text: str) -> tuple[Document | None, list[Problem
 
 def _yaml_syntax_problem(relative: str, error: yaml.MarkedYAMLError) -> Problem:
     mark = error.problem_mark or error.context_mark
-    what = ", ".join(part for part in (error.context, error.problem) if part) or "syntax error"
+    what = ", ".join(part for part in (error.context, error.problem) if part) or _("syntax error")
     if mark is None:
-        return Problem(relative, f"not valid YAML: {what}")
-    return Problem(relative, f"not valid YAML: {what} (column {mark.column + 1})", line=mark.line + 1)
+        return Problem(relative, _("not valid YAML: {error}", error=what))
+    return Problem(relative, _("not valid YAML: {error} (column {column})", error=what, column=mark.column + 1),
+                   line=mark.line + 1)  # fmt: skip
 
 
 def _parse_json(relative: str, text: str) -> tuple[Document | None, list[Problem]]:
     too_deep = _json_too_deep(text)
     if too_deep is not None:  # before json.loads, which recurses once per level
-        return None, [Problem(relative, f"nested more than {MAX_DEPTH} levels deep", line=too_deep)]
+        return None, [Problem(relative, _("nested more than {most} levels deep", most=MAX_DEPTH), line=too_deep)]
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        return None, [Problem(relative, f"not valid JSON: {error.msg} (column {error.colno})", line=error.lineno)]
+        message = _("not valid JSON: {error} (column {column})", error=error.msg, column=error.colno)
+        return None, [Problem(relative, message, line=error.lineno)]
     walker = _NodeWalker(relative)
     try:
         root = yaml.compose(text, Loader=_FastLoader)  # no slow retry for messages: json.loads has checked it
@@ -374,14 +386,13 @@ class _NodeWalker:
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
-                self.problems.append(Problem(self.relative, "a key must be plain text", where, line))
+                self.problems.append(Problem(self.relative, _("a key must be plain text"), where, line))
                 continue
             key = key_node.value
             if key in result:
                 first = self.lines[(*where, key)]
-                self.problems.append(
-                    Problem(self.relative, f"duplicate key {key!r} (first at line {first})", (*where, key), line)
-                )
+                message = _("duplicate key {key} (first at line {line})", key=repr(key), line=first)
+                self.problems.append(Problem(self.relative, message, (*where, key), line))
                 continue
             self.lines[(*where, key)] = line  # the key's line: where the trainer looks for the field
             result[key] = self.value(value_node, (*where, key))

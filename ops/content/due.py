@@ -6,6 +6,10 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ops.i18n import TRAINER
+
+_ = TRAINER.gettext
+
 # "2026-11-30T23:00 Europe/Warsaw" or "2026-11-30T23:00[Europe/Warsaw]" (RFC 9557 style).
 _WITH_ZONE = re.compile(r"(?P<local>.+?)(?:\s+|\[)(?P<zone>[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*)\]?")
 # YAML timestamps may put blanks before the offset ("2026-11-30 23:00:00 +01:00"); ISO 8601 does not.
@@ -21,11 +25,13 @@ def parse_due(text: str) -> datetime:
         try:
             zone = ZoneInfo(zoned["zone"])
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {zoned['zone']!r} in {text!r}") from None
+            raise ValueError(
+                _("unknown time zone {zone} in {text}", zone=repr(zoned["zone"]), text=repr(text))
+            ) from None
         return local if local.tzinfo else local.replace(tzinfo=zone)
     moment = _iso(_BLANKS_BEFORE_OFFSET.sub("", text), text)
     if moment.tzinfo is None:
-        raise ValueError(f"{text!r} has no UTC offset or time zone")
+        raise ValueError(_("{text} has no UTC offset or time zone", text=repr(text)))
     return moment
 
 
@@ -33,4 +39,4 @@ def _iso(candidate: str, original: str) -> datetime:
     try:
         return datetime.fromisoformat(candidate.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise ValueError(f"{original!r} is not an ISO 8601 date-time") from None
+        raise ValueError(_("{text} is not an ISO 8601 date-time", text=repr(original))) from None

@@ -14,25 +14,34 @@ from email_validator import EmailNotValidError, validate_email
 from ops.content.documents import Document
 from ops.content.due import parse_due
 from ops.content.problems import FieldPath, Problem
+from ops.i18n import TRAINER
 from testtime.layout import is_safe_id
 
-SAFE_ID_RULE = "use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
-DUE_EXAMPLE = "e.g. 2026-11-30T23:00:00+01:00 or 2026-11-30T23:00 Europe/Warsaw"
+_ = TRAINER.gettext
+_p = TRAINER.pgettext
 
 T = TypeVar("T")
 
 
+def safe_id_rule() -> str:
+    return _("use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+
+
+def due_example() -> str:
+    return _("e.g. {offset} or {zoned}", offset="2026-11-30T23:00:00+01:00", zoned="2026-11-30T23:00 Europe/Warsaw")
+
+
 def kind(value: Any) -> str:
-    """The trainer's word for the type of a parsed value."""
+    """The trainer's word for the type of a parsed value (after "found")."""
     if value is None:
-        return "nothing"
+        return _p("found", "nothing")
     if isinstance(value, bool):
-        return "true/false"
+        return _p("found", "true/false")
     if isinstance(value, int | float):
-        return "a number"
+        return _p("found", "a number")
     if isinstance(value, str):
-        return "text"
-    return "a list" if isinstance(value, list) else "a mapping"
+        return _p("found", "text")
+    return _p("found", "a list") if isinstance(value, list) else _p("found", "a mapping")
 
 
 # The values of a document already checked by ``FieldChecker.unique``: the compared form -> (as typed, its line).
@@ -46,15 +55,22 @@ def identity(value: str) -> str:
 
 
 def same_except_case(what: str, value: str, first: str, first_at: str | None) -> str:
-    """The message for ``value`` when ``first`` (at ``first_at``: a line or a file) differs from it only in case."""
-    return f"{what} {value!r} is the same as {first!r}" + (f" ({first_at})" if first_at else "") + " except for case"
+    """The message for ``value`` when ``first`` (at ``first_at``: a line or a file) differs from it only in case;
+    ``what`` is a translated noun (e.g. ``_p("duplicate", "student id")``)."""
+    if first_at:
+        return _("{what} {value} is the same as {first} ({first_at}) except for case",
+                 what=what, value=repr(value), first=repr(first), first_at=first_at)  # fmt: skip
+    return _("{what} {value} is the same as {first} except for case", what=what, value=repr(value), first=repr(first))
 
 
 def name_problem(relative: str, name: str, what: str) -> Problem | None:
-    """A problem when a file or folder name cannot serve as ``what`` (it becomes part of S3 keys)."""
+    """A problem when a file or folder name cannot serve as ``what`` (translated, context "cannot be used as"; it
+    becomes part of S3 keys)."""
     if is_safe_id(name):
         return None
-    return Problem(relative, f"the name {name!r} cannot be used as {what}: {SAFE_ID_RULE}")
+    return Problem(
+        relative, _("the name {name} cannot be used as {what}: {rule}", name=repr(name), what=what, rule=safe_id_rule())
+    )
 
 
 class FieldChecker:
@@ -81,28 +97,32 @@ class FieldChecker:
         """``value`` when it is a mapping; unknown keys (with a hint) and missing required keys are reported."""
         allowed = [*required, *optional]
         if not isinstance(value, dict):
-            self.report(where, f"expected a mapping with keys {', '.join(allowed)}, found {kind(value)}")
+            self.report(where, _("expected a mapping with keys {keys}, found {found}", keys=", ".join(allowed),
+                                 found=kind(value)))  # fmt: skip
             return None
         for key in value:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), allowed, n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"expected one of {', '.join(allowed)}"
-                self.report((*where, key), f"unknown key ({hint})")
+                hint = (_("did you mean {key}?", key=repr(close[0])) if close
+                        else _("expected one of {keys}", keys=", ".join(allowed)))  # fmt: skip
+                self.report((*where, key), _("unknown key ({hint})", hint=hint))
         for key in required:
             if key not in value:
-                self.report(where, f"missing required key {key!r}")
+                self.report(where, _("missing required key {key}", key=repr(key)))
         return value
 
     def items(self, value: Any, where: FieldPath, what: str) -> list[Any] | None:
+        """``what``: translated, context "a list of"."""
         if not isinstance(value, list):
-            self.report(where, f"expected a list of {what}, found {kind(value)}")
+            self.report(where, _("expected a list of {what}, found {found}", what=what, found=kind(value)))
             return None
         return value
 
     def text(self, value: Any, where: FieldPath) -> str | None:
         """Non-empty text, without surrounding blanks (YAML block scalars end with a newline)."""
         if not isinstance(value, str) or not value.strip():
-            self.report(where, f"expected text, found {'empty text' if isinstance(value, str) else kind(value)}")
+            found = _p("found", "empty text") if isinstance(value, str) else kind(value)
+            self.report(where, _("expected text, found {found}", found=found))
             return None
         return value.strip()
 
@@ -111,18 +131,22 @@ class FieldChecker:
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str) or not value.strip():
-            self.report(where, f"expected an id, found {'empty text' if isinstance(value, str) else kind(value)}")
+            found = _p("found", "empty text") if isinstance(value, str) else kind(value)
+            self.report(where, _("expected an id, found {found}", found=found))
             return None
         if value != value.strip():
-            self.report(where, f"{value!r} starts or ends with blanks")
+            self.report(where, _("{value} starts or ends with blanks", value=repr(value)))
             return None
         return value
 
-    def key_part(self, value: Any, where: FieldPath, what: str = "an id") -> str | None:
-        """An id that becomes part of S3 keys (student, subject, test)."""
+    def key_part(self, value: Any, where: FieldPath, what: str | None = None) -> str | None:
+        """An id that becomes part of S3 keys (student, subject, test); ``what``: translated, context "cannot be
+        used as"."""
         value = self.label(value, where)
         if value is not None and not is_safe_id(value):
-            self.report(where, f"{value!r} cannot be used as {what}: {SAFE_ID_RULE}")
+            what = what or _p("cannot be used as", "an id")
+            self.report(where, _("{value} cannot be used as {what}: {rule}", value=repr(value), what=what,
+                                 rule=safe_id_rule()))  # fmt: skip
             return None
         return value
 
@@ -133,22 +157,26 @@ class FieldChecker:
         try:
             validate_email(address, check_deliverability=False)
         except EmailNotValidError as error:
-            self.report(where, f"{address!r} is not a valid e-mail address: {error}")
+            self.report(
+                where, _("{address} is not a valid e-mail address: {error}", address=repr(address), error=error)
+            )
             return None
         return address
 
     def due(self, value: Any, where: FieldPath) -> datetime | None:
         if not isinstance(value, str) or not value.strip():
-            self.report(where, f"expected a date-time with offset ({DUE_EXAMPLE}), found {kind(value)}")
+            self.report(where, _("expected a date-time with offset ({example}), found {found}", example=due_example(),
+                                 found=kind(value)))  # fmt: skip
             return None
         try:
             return parse_due(value)
         except ValueError as error:
-            self.report(where, f"{error} ({DUE_EXAMPLE})")
+            self.report(where, f"{error} ({due_example()})")
             return None
 
     def unique(self, seen: Seen, value: str | None, where: FieldPath, what: str, *, ignore_case: bool = False) -> None:
-        """Reports ``value`` when an earlier field of the document had it (``seen``: see :data:`Seen`).
+        """Reports ``value`` when an earlier field of the document had it (``seen``: see :data:`Seen`; ``what``:
+        translated, context "duplicate").
 
         ``ignore_case``: values that differ only in case are one value too. Trainers edit content on case-insensitive
         file systems (macOS, Windows), and to a person ``Student01`` and ``student01`` are the same id, while S3 keys
@@ -161,6 +189,10 @@ class FieldChecker:
             return
         first, line = seen[key]
         if unicodedata.normalize("NFC", first) == unicodedata.normalize("NFC", value):
-            self.report(where, f"duplicate {what} {value!r}" + (f" (first at line {line})" if line else ""))
+            if line:
+                self.report(where, _("duplicate {what} {value} (first at line {line})", what=what, value=repr(value),
+                                     line=line))  # fmt: skip
+            else:
+                self.report(where, _("duplicate {what} {value}", what=what, value=repr(value)))
         else:
-            self.report(where, same_except_case(what, value, first, f"line {line}" if line else None))
+            self.report(where, same_except_case(what, value, first, _("line {line}", line=line) if line else None))

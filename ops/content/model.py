@@ -7,7 +7,8 @@ whose ``due`` may be left to the default, and the file each test came from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from testtime.documents.class_list import Student
@@ -61,6 +62,8 @@ class Test:
 class Content:
     students: tuple[Student, ...]  # no api_key_sha256: the publisher adds the digests when it renders
     tests: tuple[Test, ...]  # sorted by (subject, test_id)
+    # subject id -> its display title (subjects/<subject>/subject.yml); a subject without one is shown by its id
+    subject_titles: Mapping[str, str] = field(default_factory=dict)
 
     def student_ids(self) -> list[str]:
         return [student.student_id for student in self.students]

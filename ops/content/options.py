@@ -18,7 +18,11 @@ from typing import Any
 from ops.content.fields import FieldChecker, Seen, identity, kind
 from ops.content.model import Choice
 from ops.content.problems import FieldPath
+from ops.i18n import TRAINER
 from testtime.documents.questions import MAX_POINTS
+
+_ = TRAINER.gettext
+_p = TRAINER.pgettext
 
 TEST_OPTIONS = ("shuffle", "resubmit", "extensions")
 QUESTION_OPTIONS = ("points", "partial", "explanation")
@@ -55,8 +59,10 @@ def describe(check: FieldChecker, value: Any, where: FieldPath) -> str:
     if not isinstance(value, str) or check.document.typed:
         return kind(value)
     if where in check.document.quoted:
-        return "text in quotes"
-    return "true/false" if value.lower() in _BOOLEANS else repr(value) if len(value) <= 40 else "text"
+        return _p("found", "text in quotes")
+    if value.lower() in _BOOLEANS:
+        return _p("found", "true/false")
+    return repr(value) if len(value) <= 40 else _p("found", "text")
 
 
 def boolean(check: FieldChecker, value: Any, where: FieldPath) -> bool | None:
@@ -66,7 +72,7 @@ def boolean(check: FieldChecker, value: Any, where: FieldPath) -> bool | None:
     # The core schema's spellings: true, True, TRUE (not tRUE).
     if plain and value.lower() in _BOOLEANS and value in (value.lower(), value.capitalize(), value.upper()):
         return _BOOLEANS[value.lower()]
-    check.report(where, f"expected true or false, found {describe(check, value, where)}")
+    check.report(where, _("expected true or false, found {found}", found=describe(check, value, where)))
     return None
 
 
@@ -81,15 +87,15 @@ def points(check: FieldChecker, value: Any, where: FieldPath) -> int | float | N
     elif isinstance(value, str) and not check.document.typed and where not in check.document.quoted:
         number = float(value) if _DECIMAL.fullmatch(value) else None
     if number is None or not math.isfinite(number):
-        found = "a number that is not finite" if number is not None else describe(check, value, where)
-        check.report(where, f"expected a number of points (e.g. 2 or 0.5), found {found}")
+        found = _p("found", "a number that is not finite") if number is not None else describe(check, value, where)
+        check.report(where, _("expected a number of points (e.g. 2 or 0.5), found {found}", found=found))
         return None
     shown = _number(number)
     if number <= 0:
-        check.report(where, f"points must be more than 0, found {shown}")
+        check.report(where, _("points must be more than 0, found {found}", found=shown))
         return None
     if number > MAX_POINTS:
-        check.report(where, f"points must be at most {MAX_POINTS}, found {shown}")
+        check.report(where, _("points must be at most {most}, found {found}", most=MAX_POINTS, found=shown))
         return None
     return int(number) if number.is_integer() else number
 
@@ -118,31 +124,34 @@ def _extensions(
 ) -> tuple[tuple[str, datetime], ...]:
     where: FieldPath = ("extensions",)
     if not isinstance(value, dict):
-        check.report(where, f"expected a mapping of student id to due (student03: ...), found {kind(value)}")
+        check.report(
+            where, _("expected a mapping of student id to due (student03: ...), found {found}", found=kind(value))
+        )
         return ()
     extensions: dict[str, datetime] = {}
     seen: Seen = {}
     for raw_id, raw_due in value.items():
         at: FieldPath = (*where, raw_id)
-        student_id = check.key_part(raw_id, at, "a student id")
+        student_id = check.key_part(raw_id, at, _p("cannot be used as", "a student id"))
         extended = check.due(raw_due, at)
         if student_id is None:
             continue
         repeated = identity(student_id) in seen
-        check.unique(seen, student_id, at, "student id", ignore_case=True)
+        check.unique(seen, student_id, at, _p("duplicate", "student id"), ignore_case=True)
         if repeated:
             continue
         listed = roster.get(identity(student_id)) if roster is not None else student_id
         if listed != student_id:  # ids are S3 key parts, compared as typed once the case was checked
-            hint = f"; did you mean {listed!r}?" if listed else ""
-            check.report(at, f"{student_id!r} is not a student of the class list{hint}")
+            if listed:
+                message = _("{value} is not a student of the class list; did you mean {listed}?",
+                            value=repr(student_id), listed=repr(listed))  # fmt: skip
+            else:
+                message = _("{value} is not a student of the class list", value=repr(student_id))
+            check.report(at, message)
             continue
         if extended is not None and due is not None and extended < due:
-            check.report(
-                at,
-                f"{extended.isoformat()} is before the test's due ({due.isoformat()}): an extension gives a student "
-                "more time",
-            )
+            check.report(at, _("{extended} is before the test's due ({due}): an extension gives a student more time",
+                               extended=extended.isoformat(), due=due.isoformat()))  # fmt: skip
             continue
         if extended is not None:
             extensions[student_id] = extended
@@ -161,7 +170,7 @@ def question_options(
     if partial is not None and answer is not None and not isinstance(answer, tuple):
         check.report(
             (*where, "partial"),
-            "partial credit is for a question with several right choices: write its answer as a list, e.g. [a, c]",
+            _("partial credit is for a question with several right choices: write its answer as a list, e.g. [a, c]"),
         )
     if answer is None or (points_ is None and "points" in fields) or (partial is None and "partial" in fields):
         return None
@@ -175,11 +184,13 @@ def _answer(check: FieldChecker, value: Any, where: FieldPath, choices: list[Cho
     if not isinstance(value, list):
         answer = check.label(value, where)
         if answer is not None and ids is not None and answer not in ids:
-            check.report(where, f"{answer!r} is not one of the choices ({', '.join(ids)})")
+            check.report(
+                where, _("{value} is not one of the choices ({choices})", value=repr(answer), choices=", ".join(ids))
+            )
             return None
         return answer if ids is not None else None
     if not value:
-        check.report(where, "needs at least 1 right choice: a list of choice ids, e.g. [a, c]")
+        check.report(where, _("needs at least 1 right choice: a list of choice ids, e.g. [a, c]"))
         return None
     picked: list[str | None] = []
     seen: Seen = {}
@@ -187,9 +198,11 @@ def _answer(check: FieldChecker, value: Any, where: FieldPath, choices: list[Cho
         at: FieldPath = (*where, index)
         choice = check.label(item, at)
         repeated = choice is not None and identity(choice) in seen
-        check.unique(seen, choice, at, "choice", ignore_case=True)
+        check.unique(seen, choice, at, _p("duplicate", "choice"), ignore_case=True)
         if choice is not None and not repeated and ids is not None and choice not in ids:
-            check.report(at, f"{choice!r} is not one of the choices ({', '.join(ids)})")
+            check.report(
+                at, _("{value} is not one of the choices ({choices})", value=repr(choice), choices=", ".join(ids))
+            )
             choice = None
         picked.append(None if repeated else choice)
     if ids is None or None in picked:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ops.i18n import TRAINER
+
+_ = TRAINER.gettext
+
 # Where a value sits in a parsed file: mapping keys and list indexes (0-based), e.g. ("questions", 2, "answer").
 FieldPath = tuple[str | int, ...]
 
@@ -29,7 +33,7 @@ class Problem:
     def __str__(self) -> str:
         parts = [self.file]
         if self.line is not None:
-            parts.append(f"line {self.line}")
+            parts.append(_("line {line}", line=self.line))
         if self.field:
             parts.append(format_field(self.field))
         parts.append(self.message)

@@ -20,7 +20,13 @@ from ops.content.options import (
     test_options,
 )
 from ops.content.problems import FieldPath, Problem
-from testtime.layout import CATALOG, INVITATIONS_PREFIX, SCORER_PREFIX, STUDENTS_LIST, SUBMITTED_PREFIX, TRAINER
+from ops.content.subject_title import SUBJECT_FILE, load_subject_title, misnamed_subject_file
+from ops.i18n import TRAINER
+from testtime import layout
+from testtime.layout import CATALOG, INVITATIONS_PREFIX, SCORER_PREFIX, STUDENTS_LIST, SUBMITTED_PREFIX
+
+_ = TRAINER.gettext
+_p = TRAINER.pgettext
 
 SUBJECTS_DIR = "subjects"
 TEST_SUFFIXES = (".yml", ".yaml")
@@ -37,7 +43,7 @@ RESERVED_SUBJECTS = frozenset(
         INVITATIONS_PREFIX.rstrip("/"),
         STUDENTS_LIST,
         CATALOG,
-        TRAINER,
+        layout.TRAINER,  # the trainer's document, not the texts
     )
 )
 # A test (file or original folder) of such a name reads as a misplaced original test file.
@@ -49,16 +55,19 @@ Roster = Mapping[str, str] | None
 TestLoader = Callable[[Path, str, str, str, list[Problem], Roster], Test | None]
 
 
-def load_tests(folder: Path, problems: list[Problem], roster: Roster = None) -> list[Test]:
+def load_tests(
+    folder: Path, problems: list[Problem], roster: Roster = None, titles: dict[str, str] | None = None
+) -> list[Test]:
     """Every test; ``roster``: the class list, which a test's ``extensions`` must name students of (None: the class
-    list has problems of its own and is not checked against)."""
+    list has problems of its own and is not checked against). ``titles`` receives each subject's display title
+    (its ``subject.yml``), subject id -> title."""
     root = folder / SUBJECTS_DIR
     tests: list[Test] = []
     subjects: dict[str, tuple[str, str]] = {}  # identity -> the subject id and its folder
     if not root.is_dir():
         # On a case-sensitive disk 'Subjects/' is not 'subjects/': publishing no tests would close every test.
         problems.extend(
-            Problem(entry.name, f"the folder of subjects is named {SUBJECTS_DIR!r}, in lower case")
+            Problem(entry.name, _("the folder of subjects is named {name}, in lower case", name=repr(SUBJECTS_DIR)))
             for entry in sorted(folder.iterdir())
             if identity(entry.name) == SUBJECTS_DIR and entry.is_dir()
         )
@@ -66,19 +75,22 @@ def load_tests(folder: Path, problems: list[Problem], roster: Roster = None) -> 
         relative = f"{SUBJECTS_DIR}/{entry.name}"
         if entry.is_file():
             if entry.suffix in TEST_SUFFIXES:
+                example = f"{SUBJECTS_DIR}/<subject>/{entry.name}"
                 problems.append(
-                    Problem(relative, f"a test belongs in a subject folder, e.g. {SUBJECTS_DIR}/<subject>/{entry.name}")
+                    Problem(relative, _("a test belongs in a subject folder, e.g. {example}", example=example))
                 )
             continue  # anything else (a README) is the trainer's business
-        problem = name_problem(relative, entry.name, "a subject id")
+        problem = name_problem(relative, entry.name, _p("cannot be used as", "a subject id"))
         if problem is None and identity(entry.name) in RESERVED_SUBJECTS:
-            problem = Problem(relative, f"the name {entry.name!r} is reserved for the service's own data")
+            problem = Problem(
+                relative, _("the name {name} is reserved for the service's own data", name=repr(entry.name))
+            )
         if problem is None:
-            problem = _defined_once(subjects, entry.name, "subject", relative)
+            problem = _defined_once(subjects, entry.name, _p("duplicate", "subject"), relative)
         if problem is not None:
             problems.append(problem)
             continue
-        tests.extend(_subject_tests(folder, entry, problems, roster))
+        tests.extend(_subject_tests(folder, entry, problems, roster, titles))
     return sorted(tests, key=lambda test: (test.subject, test.test_id))
 
 
@@ -86,32 +98,51 @@ def _visible(directory: Path) -> list[Path]:
     return sorted(entry for entry in directory.iterdir() if not entry.name.startswith("."))
 
 
-def _subject_tests(folder: Path, subject_dir: Path, problems: list[Problem], roster: Roster) -> list[Test]:
+def _subject_tests(
+    folder: Path, subject_dir: Path, problems: list[Problem], roster: Roster, titles: dict[str, str] | None
+) -> list[Test]:
     subject = subject_dir.name
     sources: dict[str, tuple[str, str]] = {}  # identity -> the test id and the file or folder defining it
     tests: list[Test] = []
     for entry in visible_entries(folder, f"{SUBJECTS_DIR}/{subject}", problems, TEST_SUFFIXES):
         relative = f"{SUBJECTS_DIR}/{subject}/{entry.name}"
         loader: TestLoader
+        if entry.name == SUBJECT_FILE:  # the subject's title, not a test
+            title = load_subject_title(folder, relative, problems)
+            if title is not None and titles is not None:
+                titles[subject] = title
+            continue
+        misnamed = misnamed_subject_file(relative, entry.name)
+        if misnamed is not None:
+            problems.append(misnamed)
+            continue
         if not entry.is_dir() and entry.suffix in TEST_SUFFIXES:  # a pipe too: reading it says what it is
             test_id, loader = entry.stem, _authored_test
         elif entry.is_file() and entry.suffix.lower() in TEST_SUFFIXES:  # left out unsaid, it would close a test
-            suffixes = " or ".join(TEST_SUFFIXES)
-            problems.append(Problem(relative, f"a test file's name ends in {suffixes}, in lower case"))
+            suffixes = _(" or ").join(TEST_SUFFIXES)
+            problems.append(
+                Problem(relative, _("a test file's name ends in {suffixes}, in lower case", suffixes=suffixes))
+            )
             continue
         elif entry.is_dir():
             test_id, loader = entry.name, _legacy_test
         elif identity(entry.name) in RESERVED_TEST_IDS:  # an original test's file out of its folder: not left unsaid
             example = f"{SUBJECTS_DIR}/{subject}/<testId>/{entry.name}"
-            problems.append(Problem(relative, f"an original test's files belong in a folder of their own: {example}"))
+            problems.append(
+                Problem(
+                    relative, _("an original test's files belong in a folder of their own: {example}", example=example)
+                )
+            )
             continue
         else:
             continue
-        problem = name_problem(relative, test_id, "a test id")
+        problem = name_problem(relative, test_id, _p("cannot be used as", "a test id"))
         if problem is None and identity(test_id) in RESERVED_TEST_IDS:
-            problem = Problem(relative, f"the name {test_id!r} cannot be a test id: it names a test's own file")
+            problem = Problem(
+                relative, _("the name {name} cannot be a test id: it names a test's own file", name=repr(test_id))
+            )
         if problem is None:
-            problem = _defined_once(sources, test_id, "test", relative)
+            problem = _defined_once(sources, test_id, _p("duplicate", "test"), relative)
         if problem is not None:
             problems.append(problem)
             continue
@@ -129,7 +160,9 @@ def _defined_once(defined: dict[str, tuple[str, str]], name: str, what: str, rel
     if first_relative == relative:
         return None
     if first_name == name:
-        return Problem(relative, f"{what} {name!r} is already defined by {first_relative}")
+        return Problem(
+            relative, _("{what} {name} is already defined by {first}", what=what, name=repr(name), first=first_relative)
+        )
     return Problem(relative, same_except_case(what, name, first_name, first_relative))
 
 
@@ -147,11 +180,13 @@ def _authored_test(
     title = check.get(fields, (), "title", check.text)
     due = check.due(fields["due"], ("due",)) if fields.get("due") is not None else None
     options = test_options(check, fields, due, roster)
-    rows = check.get(fields, (), "questions", lambda value, where: check.items(value, where, "questions"))
+    rows = check.get(
+        fields, (), "questions", lambda value, where: check.items(value, where, _p("a list of", "questions"))
+    )
     if rows is None:
         return None
     if not rows:
-        check.report(("questions",), "needs at least 1 question")
+        check.report(("questions",), _("needs at least 1 question"))
     questions: list[AuthoredQuestion | None] = []
     seen: Seen = {}
     for index, row in enumerate(rows):
@@ -161,7 +196,7 @@ def _authored_test(
             questions.append(None)
             continue
         question_id = check.get(question, where, "id", check.label)
-        check.unique(seen, question_id, (*where, "id"), "question id", ignore_case=True)
+        check.unique(seen, question_id, (*where, "id"), _p("duplicate", "question id"), ignore_case=True)
         text = check.get(question, where, "text", check.text)
         choices = check.get(question, where, "choices", lambda value, at: _authored_choices(check, value, at))
         questions.append(_question(question_id, text, choices, question_options(check, question, where, choices)))
@@ -170,10 +205,12 @@ def _authored_test(
 
 def _authored_choices(check: FieldChecker, value: Any, where: FieldPath) -> list[Choice] | None:
     if not isinstance(value, dict):
-        check.report(where, f"expected a mapping of choice id to text (a: ..., b: ...), found {kind(value)}")
+        check.report(
+            where, _("expected a mapping of choice id to text (a: ..., b: ...), found {found}", found=kind(value))
+        )
         return None
     if len(value) < 2:
-        check.report(where, f"needs at least 2 choices, found {len(value)}")
+        check.report(where, _("needs at least 2 choices, found {count}", count=len(value)))
     return _choices(check, [(key, body, (*where, key), (*where, key)) for key, body in value.items()])
 
 
@@ -182,11 +219,9 @@ def _legacy_test(
 ) -> Test | None:
     missing = [name for name in (LEGACY_QUESTIONS, LEGACY_KEY) if not is_present(folder, f"{relative}/{name}")]
     if missing:
-        problems.append(
-            Problem(
-                relative, f"a test folder needs {LEGACY_QUESTIONS} and {LEGACY_KEY}; missing {' and '.join(missing)}"
-            )
-        )
+        message = _("a test folder needs {questions} and {key}; missing {missing}", questions=LEGACY_QUESTIONS,
+                    key=LEGACY_KEY, missing=_(" and ").join(missing))  # fmt: skip
+        problems.append(Problem(relative, message))
         return None
     questions_doc, questions_problems = read_document(folder, f"{relative}/{LEGACY_QUESTIONS}")
     key_doc, key_problems = read_document(folder, f"{relative}/{LEGACY_KEY}")
@@ -194,9 +229,9 @@ def _legacy_test(
     if questions_doc is None or key_doc is None:
         return None
     check = FieldChecker(questions_doc, problems)
-    rows = check.items(questions_doc.data, (), "questions") or []
+    rows = check.items(questions_doc.data, (), _p("a list of", "questions")) or []
     if not rows and isinstance(questions_doc.data, list):
-        check.report((), "needs at least 1 question")
+        check.report((), _("needs at least 1 question"))
     parsed: list[tuple[str | None, str | None, list[Choice] | None]] = []
     seen: Seen = {}
     for index, row in enumerate(rows):
@@ -216,11 +251,11 @@ def _legacy_test(
 
 
 def _legacy_choices(check: FieldChecker, value: Any, where: FieldPath) -> list[Choice] | None:
-    rows = check.items(value, where, "answers ({answerId, answerBody})")
+    rows = check.items(value, where, _p("a list of", "answers ({fields})", fields="{answerId, answerBody}"))
     if rows is None:
         return None
     if len(rows) < 2:
-        check.report(where, f"needs at least 2 choices, found {len(rows)}")
+        check.report(where, _("needs at least 2 choices, found {count}", count=len(rows)))
     entries = []
     for index, row in enumerate(rows):
         fields = check.mapping(row, (*where, index), ("answerId", "answerBody"))
@@ -241,7 +276,8 @@ def _legacy_answers(
 ) -> dict[str, QuestionOptions | None]:
     """The answer (and the options of issue 16, as published) of each question from ``questionsKey.json``, checked
     against ``questions.json``."""
-    rows = check.items(check.document.data, (), "answers ({questionId, answer})") or []
+    what = _p("a list of", "answers ({fields})", fields="{questionId, answer}")
+    rows = check.items(check.document.data, (), what) or []
     answers: dict[str, QuestionOptions | None] = {}
     seen: Seen = {}  # exact: these name the questions of questions.json, which must match as typed
     for index, row in enumerate(rows):
@@ -251,7 +287,10 @@ def _legacy_answers(
         question_id = check.get(entry, (index,), "questionId", check.label)
         check.unique(seen, question_id, (index, "questionId"), "questionId")
         if question_id is not None and question_id not in choices_by_question:
-            check.report((index, "questionId"), f"{question_id!r} is not a questionId of {LEGACY_QUESTIONS}")
+            check.report(
+                (index, "questionId"),
+                _("{value} is not a questionId of {file}", value=repr(question_id), file=LEGACY_QUESTIONS),
+            )
             continue
         choices = choices_by_question[question_id] if question_id is not None else None
         options = question_options(check, entry, (index,), choices)
@@ -260,7 +299,7 @@ def _legacy_answers(
     if isinstance(check.document.data, list):
         for question_id in choices_by_question:
             if question_id not in seen:
-                check.report((), f"no answer for questionId {question_id!r}")
+                check.report((), _("no answer for questionId {value}", value=repr(question_id)))
     return answers
 
 
@@ -270,7 +309,7 @@ def _choices(check: FieldChecker, entries: list[tuple[Any, Any, FieldPath, Field
     seen: Seen = {}
     for raw_id, raw_body, id_where, body_where in entries:
         choice_id = check.label(raw_id, id_where)
-        check.unique(seen, choice_id, id_where, "choice id", ignore_case=True)
+        check.unique(seen, choice_id, id_where, _p("duplicate", "choice id"), ignore_case=True)
         body = check.text(raw_body, body_where)
         if choice_id is not None and body is not None:
             choices.append(Choice(choice_id, body))

@@ -172,6 +172,8 @@ def copy_sample_content(dest: Path, open_for: timedelta = timedelta(days=7)) -> 
     shutil.copytree(ROOT / "content", dest)
     due = (datetime.now(UTC) + open_for).replace(microsecond=0).isoformat()
     for path in sorted((dest / "subjects").rglob("*.yml")):
+        if path.name == "subject.yml":  # a subject's display title, not a test
+            continue
         text = path.read_text(encoding="utf-8")
         if "due" not in (yaml.safe_load(text) or {}):
             first_key = re.search(r"^[A-Za-z_]+:", text, re.MULTILINE)

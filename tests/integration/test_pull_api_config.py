@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from ops.deployment import load_settings
 from tests.integration.harness import LocalAws, api_key
 
 pytestmark = pytest.mark.integration
@@ -85,7 +86,8 @@ def test_save_writes_a_private_config_file_atomically(deployed: LocalAws, tmp_pa
     values = dict(
         line.split("=", 1) for line in config.read_text().splitlines() if line.strip() and not line.startswith("#")
     )
-    assert values == {"API_URL": url, "API_KEY": key, "STUDENT_ID": "student03"}
+    # LANGUAGE: the class's language (group_vars/all.yml), which the client speaks whatever the API answers in.
+    assert values == {"API_URL": url, "API_KEY": key, "STUDENT_ID": "student03", "LANGUAGE": load_settings().language}
 
     # Saving again replaces an existing (too open) file in one step, keeping no temporary file behind.
     config.write_text("API_URL=http://old.example\nAPI_KEY=old\n")

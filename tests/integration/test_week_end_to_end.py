@@ -23,6 +23,8 @@ from testtime.deadlines import parse_instant, to_iso
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 SUBJECT, TEST = "operating-systems", "test01"
+# content/subjects/operating-systems/subject.yml: people read the title, ids stay in URLs and keys.
+SUBJECT_TITLE = "Operating systems"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
@@ -108,7 +110,7 @@ def test_the_whole_week(aws: LocalAws) -> None:
     by_recipient = {tuple(mail["to"]): mail for mail in outbox}
     n = len(questions)
     first = by_recipient[("student01@example.com",)]
-    assert first["subject"] == f"[{SUBJECT}] [{TEST}] Test score"
+    assert first["subject"] == f"[{SUBJECT_TITLE}] [{TEST}] Test score"
     assert f"Score: {n} of {n} correct" in first["text"]
     second = by_recipient[("student02@example.com",)]
     assert f"Score: {n - 1} of {n} correct" in second["text"]

@@ -154,7 +154,8 @@ def test_a_removed_student_keeps_their_data_and_their_key_is_disabled(
 def test_a_test_published_after_its_deadline_is_flagged(aws: FakeDeployment, make_content: MakeContent) -> None:
     late = make_content({"subjects/networks/test01.yml": "due: 2026-11-16T23:00:00+01:00\n" + TEST_YML})
     assert run(aws, late).lines(check=False)[-2] == (
-        "warning: networks/test01: its deadline 2026-11-16T22:00:00+00:00 has passed; set 'due' to give students time"
+        "warning: networks/test01: its deadline, Monday 16 November 2026, 23:00 CET, has passed; set 'due' to give "
+        "students time"
     )
     assert run(aws, late).warnings == []  # said once, when the test opens
 

@@ -34,9 +34,9 @@ def test_the_plan_names_each_extension_set_and_taken_back(aws: FakeDeployment, m
         "unchanged  studentsList.json",
         "unchanged  trainer.json",
         "update     catalog.json",
-        "extension       networks/test01 student01: until 2026-11-25T22:00:00+00:00",
+        "extension       networks/test01 student01: until Wednesday 25 November 2026, 23:00 CET",
     ]
-    assert plan[6] == "extension       networks/test01 student03: until 2026-11-26T22:00:00+00:00"
+    assert plan[6] == "extension       networks/test01 student03: until Thursday 26 November 2026, 23:00 CET"
 
     run(aws, extended)
     (entry,) = json.loads(aws.objects()[layout.CATALOG])["tests"]
@@ -57,8 +57,8 @@ def test_an_extension_ending_before_the_default_deadline_is_flagged(
     early = make_content({T: "extensions:\n  student02: 2026-11-20T23:00:00+01:00\n" + TEST_YML})
     report = run(aws, early)
     assert report.warnings == [
-        "networks/test01: the extension of student02 ends 2026-11-20T22:00:00+00:00, before the test's deadline "
-        "2026-11-23T22:00:00+00:00; that student has less time than the others"
+        "networks/test01: the extension of student02 ends Friday 20 November 2026, 23:00 CET, before the test's "
+        "deadline, Monday 23 November 2026, 23:00 CET; that student has less time than the others"
     ]
     assert run(aws, early).warnings == []  # said when it is set
 
@@ -70,9 +70,9 @@ def test_an_extension_given_after_the_deadline_warns_that_the_answers_may_be_out
     after_deadline = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
     late = make_content({T: "extensions:\n  student02: 2026-11-27T23:00:00+01:00\n" + TEST_YML})
     assert run(aws, late, check=True, now=after_deadline).warnings == [
-        "networks/test01: the extension of student02 comes after the test's deadline 2026-11-23T22:00:00+00:00; "
-        "if the scorer has run since, the other students were emailed their scores and the right answers, which "
-        "student02 may see before submitting"
+        "networks/test01: the extension of student02 comes after the test's deadline, Monday 23 November 2026, "
+        "23:00 CET; if the scorer has run since, the other students were emailed their scores and the right "
+        "answers, which student02 may see before submitting"
     ]
     assert run(aws, late, now=NOW).warnings == []  # before the deadline nothing has gone out
 

@@ -223,7 +223,7 @@ def test_check_previews_and_a_real_publish_confirms_first(aws: FakeDeployment, m
     assert (
         "rescore         networks/test01: answer key changed for question 2; 2 of 2 students' scores would "
         "change; they get an email with the new score; 1 score could not be previewed (scored before this "
-        "version): they are rescored and emailed if they changed"
+        "version): it is rescored and emailed if it changed"
     ) in plan.lines(check=True)
 
     before = aws.objects()
