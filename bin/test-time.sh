@@ -3,6 +3,7 @@
 #
 #   bin/test-time.sh                                   # menus: pick a test, answer, review, confirm
 #   bin/test-time.sh --list                            # your open tests and their deadlines
+#   bin/test-time.sh --history                         # your submitted tests, scores and answers
 #   bin/test-time.sh --subject S --test T < answers    # one answer per line, then y
 #   bin/test-time.sh --config FILE ...                 # another config file; -h: every option, exit statuses
 #

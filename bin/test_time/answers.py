@@ -7,6 +7,12 @@ import math
 import re
 from typing import Any, Tuple, Union  # noqa: UP035 (Python 3.8: see Answer)
 
+from .i18n import CLIENT
+
+_ = CLIENT.gettext
+_n = CLIENT.ngettext
+_p = CLIENT.pgettext
+
 # One choice id, or the choice ids picked for a multiple-answer question (in the question's choice order). A
 # runtime alias: typing's spelling, since students may run Python 3.8, where `str | tuple[str, ...]` raises.
 Answer = Union[str, Tuple[str, ...]]  # noqa: UP006, UP007
@@ -31,12 +37,14 @@ def points_of(question: dict[str, Any]) -> float | None:
 
 
 def number_text(value: float) -> str:
-    """2.0 -> '2', 0.5 -> '0.5': points as a trainer wrote them."""
-    return f"{value:.10g}"
+    """2.0 -> '2', 0.5 -> '0.5' (Polish '0,5'): points as a trainer wrote them."""
+    return f"{value:.10g}".replace(".", _p("decimal separator", "."))
 
 
 def points_label(points: float) -> str:
-    return f"{number_text(points)} point{'' if points == 1 else 's'}"
+    if points == int(points):
+        return _n("{n} point", "{n} points", int(points))
+    return _("{points} points", points=number_text(points))  # a fraction: Polish takes the genitive, "0,5 punktu"
 
 
 def question_note(question: dict[str, Any]) -> str:
@@ -46,7 +54,7 @@ def question_note(question: dict[str, Any]) -> str:
     if points is not None:
         notes.append(points_label(points))
     if is_multiple(question) and question.get("partial") is True:
-        notes.append("partial credit")
+        notes.append(_("partial credit"))
     return f" ({', '.join(notes)})" if notes else ""
 
 

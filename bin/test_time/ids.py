@@ -7,9 +7,16 @@ from __future__ import annotations
 
 import re
 
+from .i18n import CLIENT
+
+_ = CLIENT.gettext
+
 # Matched WHOLE with fullmatch: with match/search, ``$`` also matches before a trailing newline.
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-ID_RULE = "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or a digit, without '..'"
+
+
+def id_rule() -> str:
+    return _("1 to 64 letters, digits, '.', '_' or '-', starting with a letter or a digit, without '..'")
 
 
 def is_safe_id(value: object) -> bool:

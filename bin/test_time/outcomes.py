@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from .i18n import CLIENT
+
+_ = CLIENT.gettext
+
 PROG = "test-time.sh"
 VERSION = "1.0.0"
 
@@ -18,21 +22,24 @@ EXIT_REJECTED = 9
 EXIT_THROTTLED = 10
 EXIT_INTERRUPTED = 130
 
-EXIT_HELP = f"""\
-exit status:
-  {EXIT_STORED:<3}  the answers were stored (--list: the list was printed)
-  {EXIT_NOT_SENT:<3}  nothing was sent: cancelled at the confirmation, end of input, or no open test
-  {EXIT_USAGE:<3}  wrong options
-  {EXIT_CONFIG:<3}  invalid or missing config file, or an API URL without the API (moved or gone)
-  {EXIT_NETWORK:<3}  the API cannot be reached (no network, connection refused, timeout)
-  {EXIT_FORBIDDEN:<3}  the API key was not accepted (403)
-  {EXIT_CLOSED:<3}  the test is closed (410)
-  {EXIT_ALREADY:<3}  you already submitted this test (409)
-  {EXIT_SERVER:<3}  server error (5xx) or an unexpected reply
-  {EXIT_REJECTED:<3}  no such test (404) or the request was rejected (400)
-  {EXIT_THROTTLED:<3}  too many requests (429): wait a little and try again
-  {EXIT_INTERRUPTED:<3}  interrupted (Ctrl-C); nothing was sent
-"""
+
+def exit_help() -> str:
+    """The exit statuses, for --help (a function: texts are translated when they are shown)."""
+    rows = (
+        (EXIT_STORED, _("the answers were stored (--list, --history: the list was printed)")),
+        (EXIT_NOT_SENT, _("nothing was sent: cancelled at the confirmation, end of input, or no open test")),
+        (EXIT_USAGE, _("wrong options")),
+        (EXIT_CONFIG, _("invalid or missing config file, or an API URL without the API (moved or gone)")),
+        (EXIT_NETWORK, _("the API cannot be reached (no network, connection refused, timeout)")),
+        (EXIT_FORBIDDEN, _("the API key was not accepted")),
+        (EXIT_CLOSED, _("the test is closed")),
+        (EXIT_ALREADY, _("you already submitted this test")),
+        (EXIT_SERVER, _("the service had a problem, or its reply was not what the client expects")),
+        (EXIT_REJECTED, _("no such test, or the request was refused")),
+        (EXIT_THROTTLED, _("too many requests at once: wait a little and try again")),
+        (EXIT_INTERRUPTED, _("interrupted (Ctrl-C); nothing was sent")),
+    )
+    return _("exit status:") + "\n" + "".join(f"  {status:<3}  {text}\n" for status, text in rows)
 
 
 class Failure(Exception):

@@ -22,39 +22,72 @@ from .answers import (
 )
 from .api import Api
 from .console import Console, one_line
-from .deadlines import describe_deadline, local_time, parse_instant, unit
+from .deadlines import describe_deadline, local_time, parse_instant
+from .i18n import CLIENT
 from .ids import is_safe_id
-from .outcomes import EXIT_INTERRUPTED, PROG, Failure, NotSent
+from .outcomes import EXIT_ALREADY, EXIT_INTERRUPTED, PROG, Failure, NotSent
+
+_ = CLIENT.gettext
+_n = CLIENT.ngettext
 
 
 def open_tests(listing: dict[str, Any]) -> list[dict[str, Any]]:
-    """The listed tests, each with its subject. A test whose subject or test id is not an id (the service never
-    lists one) is skipped with a note on stderr: it would only be sent back in the next request."""
+    """The listed tests, each with its subject (and the subject's title). A test whose subject or test id is not an
+    id (the service never lists one) is skipped with a note on stderr: it would only be sent back in the next
+    request."""
     tests = []
     for subject in listing.get("subjects") or []:
         for test in subject.get("tests") or []:
             subject_name, test_id = subject.get("subjectName", ""), test.get("testId")
             if not (is_safe_id(subject_name) and is_safe_id(test_id)):
                 shown = one_line(f"{subject_name!r}/{test_id!r}")[:200]
-                print(f"{PROG}: note: skipped a listed test whose name is not a valid id: {shown}", file=sys.stderr)
+                note = _("note: skipped a listed test whose name is not a valid id: {test}", test=shown)
+                print(f"{PROG}: {note}", file=sys.stderr)
                 continue
-            tests.append({**test, "subjectName": subject_name})
+            tests.append({**test, "subjectName": subject_name, "subjectTitle": subject.get("subjectTitle")})
     return tests
 
 
+def student_name(reply: dict[str, Any]) -> str:
+    """The student's name as the class list has it, else their id, else ''."""
+    for field in ("studentName", "studentId"):
+        if isinstance(reply.get(field), str) and reply[field].strip():
+            return str(reply[field]).strip()
+    return ""
+
+
+def subject_title(test: dict[str, Any]) -> str:
+    title = test.get("subjectTitle")
+    return str(title).strip() if isinstance(title, str) and title.strip() else str(test.get("subjectName", ""))
+
+
+def title_of(test: dict[str, Any], test_id: str = "") -> str:
+    title = test.get("title")
+    return str(title).strip() if isinstance(title, str) and title.strip() else str(test.get("testId") or test_id)
+
+
+def questions_text(count: int) -> str:
+    return _n("{n} question", "{n} questions", count)
+
+
 def show_listing(console: Console, listing: dict[str, Any], tests: list[dict[str, Any]]) -> None:
-    who = listing.get("studentId") or "you"
+    who = student_name(listing)
     if not tests:
-        console.say(f"No open tests for {who} right now.")
+        console.say(_("No open tests for {name} right now.", name=who) if who else _("No open tests right now."))
         return
-    console.say(f"Open tests for {who}:")
+    console.say(_("Open tests for {name}:", name=who) if who else _("Your open tests:"))
     for number, test in enumerate(tests, start=1):
         count = test.get("questionCount")
-        questions = f" ({unit(count, 'question')})" if isinstance(count, int) else ""
-        console.say(f"{number:>3}. {test['subjectName']}/{test.get('testId')}: {test.get('title', '')}{questions}")
+        line = _("{subject}: {test}", subject=subject_title(test), test=title_of(test))
+        if isinstance(count, int) and not isinstance(count, bool):
+            line = _("{test} ({questions})", test=line, questions=questions_text(count))
+        ids = f"[{test['subjectName']}/{test.get('testId')}]"
+        console.say(f"{number:>3}. {line} {ids}")
         console.say(describe_deadline(str(test.get("deadline", ""))), indent="     ")
         if replaceable(test):
-            console.say(f"submitted{submitted_when(test)}; a new submission replaces it", indent="     ")
+            when = submitted_when(test)
+            said = _("submitted on {when}; a new submission replaces it", when=when) if when else None
+            console.say(said or _("submitted; a new submission replaces it"), indent="     ")
 
 
 def replaceable(test: dict[str, Any]) -> bool:
@@ -63,9 +96,9 @@ def replaceable(test: dict[str, Any]) -> bool:
 
 
 def submitted_when(test: dict[str, Any]) -> str:
-    """' on Tue 01 Dec 2026 10:00 CET', or '' when the reply does not say when the caller submitted."""
+    """'Tuesday 1 December 2026, 10:00 CET', or '' when the reply does not say when the caller submitted."""
     when = parse_instant(str(test.get("submittedAt") or ""))
-    return f" on {local_time(when)}" if when else ""
+    return local_time(when) if when else ""
 
 
 def menu_number(typed: str, total: int) -> int | None:
@@ -79,19 +112,23 @@ def menu_number(typed: str, total: int) -> int | None:
 def pick_test(console: Console, tests: list[dict[str, Any]]) -> dict[str, Any]:
     choices = "1" if len(tests) == 1 else f"1-{len(tests)}"
     while True:
-        enter = ", or press Enter" if len(tests) == 1 else ""
-        answer = console.ask(f"Which test? Type its number ({choices}){enter}: ")
+        if len(tests) == 1:
+            answer = console.ask(_("Which test? Type its number ({choices}), or press Enter: ", choices=choices))
+        else:
+            answer = console.ask(_("Which test? Type its number ({choices}): ", choices=choices))
         if not answer and len(tests) == 1:
             return tests[0]
         number = menu_number(answer, len(tests))
         if number is not None:
             return tests[number - 1]
-        console.say(f"{answer!r} is not a test number: type a number from {choices}.")
+        console.say(
+            _("{typed} is not a test number: type a number from {choices}.", typed=repr(answer), choices=choices)
+        )
 
 
 def show_question(console: Console, number: int, total: int, question: dict[str, Any]) -> None:
     console.say()
-    console.say(f"Question {number}/{total}{question_note(question)}")
+    console.say(_("Question {number}/{total}", number=number, total=total) + question_note(question))
     console.say(str(question.get("question", "")))
     for choice in question.get("answers") or []:
         console.say(f"{choice.get('answerId')}) {choice.get('answerBody', '')}", indent="  ")
@@ -105,25 +142,35 @@ def ask_answer(console: Console, question: dict[str, Any], current: Answer | Non
         return _ask_choices(console, question, current if isinstance(current, tuple) else None)
     ids = choice_ids(question)
     listed = ", ".join(ids)
-    prompt = f"Your answer ({listed}{f'; Enter keeps {current}' if current else ''}): "
+    if current:
+        prompt = _("Your answer ({choices}; Enter keeps {current}): ", choices=listed, current=shown(current))
+    else:
+        prompt = _("Your answer ({choices}): ", choices=listed)
     while True:
         typed = console.ask(prompt)
         if not typed and current:
             return current
         if not typed:
-            console.say(f"An answer is needed — type one of {listed}")
+            console.say(_("An answer is needed — type one of {choices}", choices=listed))
             continue
         choice = match_choice(typed, ids)
         if choice is not None:
             return choice
-        console.say(f"{typed!r} is not one of {listed} — type one of them")
+        console.say(_("{typed} is not one of {choices} — type one of them", typed=repr(typed), choices=listed))
 
 
 def _ask_choices(console: Console, question: dict[str, Any], current: tuple[str, ...] | None) -> tuple[str, ...]:
     ids = choice_ids(question)
-    listed, typed_like = ", ".join(ids), example(ids)
-    keeps = f"; Enter keeps {shown(current)}" if current else ""
-    prompt = f"Your answer ({listed} — choose one or more, e.g. {typed_like}{keeps}): "
+    listed, like = ", ".join(ids), example(ids)
+    if current:
+        prompt = _(
+            "Your answer ({choices} — choose one or more, e.g. {example}; Enter keeps {current}): ",
+            choices=listed,
+            example=like,
+            current=shown(current),
+        )
+    else:
+        prompt = _("Your answer ({choices} — choose one or more, e.g. {example}): ", choices=listed, example=like)
     while True:
         typed = console.ask(prompt)
         if not typed and current:
@@ -131,10 +178,20 @@ def _ask_choices(console: Console, question: dict[str, Any], current: tuple[str,
         picked, unknown = parse_choices(typed, ids)
         if unknown:
             named = ", ".join(repr(piece) for piece in unknown)
-            verb = "is not one" if len(unknown) == 1 else "are not"
-            console.say(f"{named} {verb} of {listed} — choose one or more of them, e.g. {typed_like}")
+            console.say(
+                _n(
+                    "{typed} is not one of {choices} — choose one or more of them, e.g. {example}",
+                    "{typed} are not among {choices} — choose one or more of them, e.g. {example}",
+                    len(unknown),
+                    typed=named,
+                    choices=listed,
+                    example=like,
+                )
+            )
         elif not picked:
-            console.say(f"An answer is needed — choose one or more of {listed}, e.g. {typed_like}")
+            console.say(
+                _("An answer is needed — choose one or more of {choices}, e.g. {example}", choices=listed, example=like)
+            )
         else:
             return picked
 
@@ -148,46 +205,89 @@ def review(
     console: Console, name: str, questions: list[dict[str, Any]], answers: list[Answer], replaces: str = ""
 ) -> None:
     """The review screen: changes by question number until y; NotSent on n. ``replaces`` is the line that says
-    the earlier submission will be replaced, for a test submitted before."""
+    the earlier submission will be replaced (a resubmit test); without it, the line that says sending is final."""
     total = len(questions)
     while True:
         console.say()
-        console.say(f"Review your answers to {name}:")
+        console.say(_("Review your answers to {test}:", test=name))
         for index, question in enumerate(questions):
             console.say(f"{index + 1:>3}. {question.get('question', '')}")
             show_answer(console, question, answers[index])
-        if replaces:
-            console.say(replaces)
+        console.say(replaces or _("Sending is final: once sent, these answers cannot be changed."))
         while True:
-            typed = console.ask(f"Send these answers? y = send, n = cancel, 1-{total} = change that answer: ")
+            typed = console.ask(
+                _("Send these answers? y = send, n = cancel, 1-{total} = change that answer: ", total=total)
+            )
             folded = typed.casefold()
-            if folded in ("y", "yes"):
+            if folded in yes_words():
                 return
-            if folded in ("n", "no"):
+            if folded in no_words():
                 raise NotSent("cancelled")
             number = menu_number(typed, total)
             if number is not None:
                 show_question(console, number, total, questions[number - 1])
                 answers[number - 1] = ask_answer(console, questions[number - 1], current=answers[number - 1])
                 break
-            console.say(f"{typed!r} is not y, n or a question number from 1 to {total} — type one of them")
+            console.say(
+                _(
+                    "{typed} is not y, n or a question number from 1 to {total} — type one of them",
+                    typed=repr(typed),
+                    total=total,
+                )
+            )
+
+
+def yes_words() -> set[str]:
+    """y and yes always (scripts pipe them), and the class's own words (Polish: t, tak)."""
+    return {"y", "yes", *_("y|yes").casefold().split("|")}
+
+
+def no_words() -> set[str]:
+    return {"n", "no", *_("n|no").casefold().split("|")}
+
+
+def stop_if_submitted(console: Console, test: dict[str, Any], name: str) -> None:
+    """A test the caller submitted says so before any question; one that takes no new submission stops there."""
+    if test.get("submitted") is not True or test.get("resubmit") is True:
+        return
+    when = submitted_when(test)
+    console.say()
+    console.say(
+        _("You submitted {test} on {when}.", test=name, when=when) if when else _("You submitted {test}.", test=name)
+    )
+    raise Failure(
+        _("already submitted: your answers to {test} are stored and cannot be changed", test=name), EXIT_ALREADY
+    )
 
 
 def answer_test(console: Console, api: Api, subject: str, test_id: str, test: dict[str, Any]) -> dict[str, Any]:
-    name = f"{subject}/{test_id}"
+    name = title_of(test, test_id)
     questions = test["questions"]
+    stop_if_submitted(console, test, name)
     console.say()
     points = total_points(questions)
-    worth = f", {points_label(points)}" if points is not None else ""
-    console.say(f"{test.get('title') or name} ({name}): {unit(len(questions), 'question')}{worth}")
+    count = questions_text(len(questions))
+    worth = _("{questions}, {points}", questions=count, points=points_label(points)) if points is not None else count
+    console.say(
+        _("{test} ({subject}): {size}", test=name, subject=subject_title({"subjectName": subject, **test}), size=worth)
+    )
     console.say(describe_deadline(str(test.get("deadline", ""))))
     replaces = ""
     if replaceable(test):
         when = submitted_when(test)
-        replaces = f"Sending these answers replaces the answers you submitted{when}."
-        console.say(f"You submitted this test{when}; a new submission replaces it (the earlier one is kept).")
+        if when:
+            replaces = _("Sending these answers replaces the answers you submitted on {when}.", when=when)
+            console.say(
+                _(
+                    "You submitted this test on {when}; a new submission replaces it (the earlier one is kept).",
+                    when=when,
+                )
+            )
+        else:
+            replaces = _("Sending these answers replaces the answers you submitted.")
+            console.say(_("You submitted this test; a new submission replaces it (the earlier one is kept)."))
     elif test.get("resubmit") is True:
-        console.say("You may send new answers until your deadline: a new submission replaces the earlier one.")
+        console.say(_("You may send new answers until your deadline: a new submission replaces the earlier one."))
     answers: list[Answer] = []
     for number, question in enumerate(questions, start=1):
         show_question(console, number, len(questions), question)
@@ -195,14 +295,18 @@ def answer_test(console: Console, api: Api, subject: str, test_id: str, test: di
     review(console, name, questions, answers, replaces)
     # A single-answer question's answer is a string, as before issue 16; a multiple-answer one's a list of ids.
     payload = [{"questionId": str(q.get("questionId")), "answer": sent(answers[i])} for i, q in enumerate(questions)]
-    console.say("Sending...")
-    check = f"run bin/{PROG} --list to see whether {name} is still open (a stored test is no longer listed)"
+    console.say(_("Sending..."))
+    check = _(
+        "run bin/{prog} --list to see whether {test} is still open (a stored test is no longer listed)",
+        prog=PROG,
+        test=name,
+    )
     if test.get("resubmit") is True:  # listed either way: sending again is safe, the last version counts
-        check = "your answers may have been stored; you may send them again until your deadline"
+        check = _("your answers may have been stored; you may send them again until your deadline")
     try:
         return api.submit(subject, test_id, payload)
     except KeyboardInterrupt:
-        raise Failure(f"interrupted while sending: {check}", EXIT_INTERRUPTED) from None
+        raise Failure(_("interrupted while sending: {check}", check=check), EXIT_INTERRUPTED) from None
 
 
 def report_sent(console: Console, name: str, reply: dict[str, Any]) -> None:
@@ -210,11 +314,21 @@ def report_sent(console: Console, name: str, reply: dict[str, Any]) -> None:
     received = parse_instant(str(reply.get("receivedAt", "")))
     when = local_time(received, seconds=True) if received else str(reply.get("receivedAt", "?"))
     if reply.get("status") != "replaced":
-        console.say(f"Stored: your answers to {name} were received at {when}.")
-        return
-    version = reply.get("version")
-    numbered = f"version {version}" if isinstance(version, int) and not isinstance(version, bool) else "a new version"
-    console.say(
-        f"Replaced: {numbered} of your answers to {name}, received at {when}, replaced the earlier one. "
-        "Every version is kept; the last one sent before your deadline is scored."
-    )
+        console.say(_("Stored: your answers to {test} were received on {when}.", test=name, when=when))
+    else:
+        version = reply.get("version")
+        if isinstance(version, int) and not isinstance(version, bool):
+            said = _(
+                "Replaced: version {version} of your answers to {test}, received on {when}, replaced the earlier one.",
+                version=version,
+                test=name,
+                when=when,
+            )
+        else:
+            said = _(
+                "Replaced: a new version of your answers to {test}, received on {when}, replaced the earlier one.",
+                test=name,
+                when=when,
+            )
+        console.say(said + " " + _("Every version is kept; the last one sent before your deadline is scored."))
+    console.say(_("Once it is scored, bin/{prog} --history shows your score and your answers.", prog=PROG))

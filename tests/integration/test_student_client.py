@@ -1,7 +1,8 @@
 """bin/test-time.sh, the student's terminal client, against the shared deployment: listing, piped answers, the
-failures each with its own exit status, and a whole interactive first run in a real terminal (tmux).
+failures each with its own exit status, the history before and after a test closes for everybody, and whole
+interactive runs in a real terminal (tmux): the first run, and a refused key asked again alone.
 
-The module publishes a copy of content/ with students of its own (client01..client06, so that submissions never
+The module publishes a copy of content/ with students of its own (client01..client08, so that submissions never
 collide with other tests), test01 due a week from now and a test whose deadline has passed; it publishes content/
 again when done. The client runs with python3 from outside the .venv and without any AWS variable: it needs the
 standard library only.
@@ -32,8 +33,9 @@ from tests.integration.harness import ROOT, LocalAws, api_key, copy_sample_conte
 pytestmark = pytest.mark.integration
 
 SUBJECT, TEST = "operating-systems", "test01"
+SUBJECT_TITLE = "Systemy operacyjne"  # shown instead of the subject's id (issue 15)
 CLOSED_TEST = "closed01"
-CLIENTS = [f"client{number:02d}" for number in range(1, 7)]
+CLIENTS = [f"client{number:02d}" for number in range(1, 9)]
 # test01's questions, in order, with the published answer ids.
 RIGHT_ANSWERS = ["a", "c", "a", "c", "a", "d"]
 CLOSED_TEST_YAML = """\
@@ -81,15 +83,40 @@ questions:
 """
 
 
+# Issue 15: a test scored while still open (the right answers hidden), then closed for everybody by publishing it
+# again with a deadline in the past (the right answers and the explanation shown).
+HISTORY_TEST, HISTORY_STUDENT = "history01", "client07"
+HISTORY_TEST_YAML = """\
+title: History of a test
+due: {due}
+questions:
+  - id: 1
+    text: What does a scheduler do?
+    choices:
+      a: it picks the process that runs next
+      b: it formats disks
+    answer: a
+    explanation: The scheduler shares the processor between processes.
+  - id: 2
+    text: Which file system journals?
+    choices:
+      a: ext2
+      b: ext4
+    answer: b
+"""
+
+
 def in_days(days: int) -> str:
     return (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0).isoformat()
 
 
 @pytest.fixture(scope="module")
-def classroom(deployed: LocalAws, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
-    """content/ plus the students of this module and a closed test, published; content/ again afterwards."""
+def classroom_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """content/ plus the students of this module and its tests (the history test publishes it again, changed)."""
     content = tmp_path_factory.mktemp("student-client") / "content"
     copy_sample_content(content)  # test01 due a week from now
+    # The subject's display title (written after the copy, which gives every .yml under subjects/ a deadline).
+    (content / "subjects" / SUBJECT / "subject.yml").write_text(f"title: {SUBJECT_TITLE}\n", encoding="utf-8")
     with (content / "students.yml").open("a", encoding="utf-8") as students:
         for student in CLIENTS:
             students.write(f"- id: {student}\n  name: Client {student[-2:]}\n  email: {student}@example.com\n")
@@ -98,7 +125,16 @@ def classroom(deployed: LocalAws, tmp_path_factory: pytest.TempPathFactory) -> I
     (tests / f"{RICH_TEST}.yml").write_text(RICH_TEST_YAML.format(due=in_days(8)), encoding="utf-8")
     extended = EXTENDED_TEST_YAML.format(student=EXTENDED_STUDENT, due=in_days(10))
     (tests / f"{EXTENDED_TEST}.yml").write_text(extended, encoding="utf-8")
-    deployed.run("update-subjects-or-students.sh", "--content", str(content))
+    # Due in 10 minutes: scored with --as-of just after that, so that no other test of the deployment is scored.
+    history_due = (datetime.now(UTC) + timedelta(minutes=10)).replace(microsecond=0).isoformat()
+    (tests / f"{HISTORY_TEST}.yml").write_text(HISTORY_TEST_YAML.format(due=history_due), encoding="utf-8")
+    return content
+
+
+@pytest.fixture(scope="module")
+def classroom(deployed: LocalAws, classroom_content: Path) -> Iterator[LocalAws]:
+    """The module's content published; content/ again afterwards."""
+    deployed.run("update-subjects-or-students.sh", "--content", str(classroom_content))
     wait_until_served(deployed, api_key(deployed, CLIENTS[-1]))
     try:
         yield deployed
@@ -192,13 +228,24 @@ def test_list_prints_open_tests_with_deadlines_in_words(classroom: LocalAws, tmp
     config = save_config(classroom, "client01", tmp_path / "config")  # pull-api-config's file, used as it is
     proc = client(classroom, config, "--list")
     assert proc.returncode == 0, proc.stderr
-    assert "Open tests for client01:" in proc.stdout
-    assert f"{SUBJECT}/{TEST}: Operating systems basics (6 questions)" in proc.stdout
+    assert "Open tests for Client 01:" in proc.stdout  # the class list's name
+    assert f"{SUBJECT_TITLE}: Operating systems basics (6 questions) [{SUBJECT}/{TEST}]" in proc.stdout
     assert re.search(
-        r"deadline .+, closes in (\d+ (days?|hours?|minutes?)( \d+ (hours?|minutes?))?|less than)", proc.stdout
+        r"deadline \w+day \d+ \w+ \d{4}, \d\d:\d\d \S+, "
+        r"closes in (\d+ (days?|hours?|minutes?)( \d+ (hours?|minutes?))?|less than)",
+        proc.stdout,
     )
     assert CLOSED_TEST not in proc.stdout
     assert proc.stderr == ""
+
+    polish = tmp_path / "config-pl"  # the class's language given in the config (pull-api-config writes it)
+    polish.write_text(config.read_text() + "LANGUAGE=pl\n", encoding="utf-8")
+    polish.chmod(0o600)
+    listed = client(classroom, polish, "--list")
+    assert listed.returncode == 0, listed.stderr
+    assert "Otwarte testy – Client 01:" in listed.stdout
+    assert f"{SUBJECT_TITLE}: Operating systems basics (6 pytań) [{SUBJECT}/{TEST}]" in listed.stdout
+    assert re.search(r"termin: \w+, \d+ \w+ \d{4}, \d\d:\d\d \S+, zamyka się za ", listed.stdout), listed.stdout
 
 
 def test_piped_answers_are_stored_once(classroom: LocalAws, tmp_path: Path) -> None:
@@ -209,14 +256,16 @@ def test_piped_answers_are_stored_once(classroom: LocalAws, tmp_path: Path) -> N
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "'e' is not one of a, b, c, d — type one of them" in proc.stdout
     assert "Question 3/6" in proc.stdout
-    assert re.search(rf"Stored: your answers to {SUBJECT}/{TEST} were received at .+\d", proc.stdout)
+    assert "Sending is final: once sent, these answers cannot be changed." in proc.stdout
+    assert re.search(r"Stored: your answers to Operating systems basics were received on .+\d", proc.stdout)
     first = stored_submission(classroom, "client03")
     assert answers_of(first) == RIGHT_ANSWERS
 
     again = client(classroom, config, "--subject", SUBJECT, "--test", TEST, input=answers)
     assert again.returncode == 7
     assert "already submitted" in again.stderr
-    assert "Stored:" not in again.stdout
+    assert "You submitted Operating systems basics on " in again.stdout  # before any question
+    assert "Question" not in again.stdout and "Stored:" not in again.stdout
     assert stored_submission(classroom, "client03") == first
     assert TEST not in client(classroom, config, "--list").stdout
 
@@ -237,7 +286,7 @@ def test_closed_test_is_refused(classroom: LocalAws, tmp_path: Path) -> None:
     proc = client(classroom, config, "--subject", SUBJECT, "--test", CLOSED_TEST, input=lines("a", "y"))
     assert proc.returncode == 6
     assert proc.stderr.startswith("test-time.sh: test closed: ")
-    assert "2020-01-06T23:00:00+00:00" in proc.stderr
+    assert "2020" in proc.stderr  # the API says when it closed
     assert proc.stderr.count("\n") == 1
 
 
@@ -251,6 +300,7 @@ def test_failures_each_have_one_line_and_their_own_exit_status(classroom: LocalA
     wrong_key = client(classroom, write_config(tmp_path / "wrong", url, "not-a-key-of-this-api"), "--list")
     assert (wrong_key.returncode, wrong_key.stderr.count("\n")) == (5, 1)
     assert "API key was not accepted" in wrong_key.stderr
+    assert "Forbidden" not in wrong_key.stderr and "403" not in wrong_key.stderr
     (tmp_path / "broken").write_text("this is not a config\n")
     (tmp_path / "broken").chmod(0o600)
     broken = client(classroom, tmp_path / "broken", "--list")
@@ -323,25 +373,25 @@ def test_multiple_answers_points_own_order_and_a_replacement(classroom: LocalAws
     proc = client(classroom, config, "--subject", SUBJECT, "--test", RICH_TEST, input=rich_answers(served, "C, a", "A"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
-    assert "Richer test (operating-systems/richer01): 2 questions, 3 points" in out
+    assert f"Richer test ({SUBJECT_TITLE}): 2 questions, 3 points" in out
     assert re.search(r"Question \d/2 \(2 points, partial credit\)\nWhich are private IPv4 ranges\?\n", out)
     assert re.search(r"Your answer \([abc], [abc], [abc] — choose one or more, e\.g\. [abc],[abc]\): C, a\n", out)
     shown = [out.index(str(question["question"])) for question in served["questions"]]
     assert shown == sorted(shown)  # the API's order, which is the student's own
-    assert re.search(rf"Stored: your answers to {SUBJECT}/{RICH_TEST} were received at .+\d", out)
+    assert re.search(r"Stored: your answers to Richer test were received on .+\d", out)
     first = stored_submission(classroom, "client01", RICH_TEST)
     assert answers_by_question(first) == {"1": ["a", "c"], "2": "a"}
 
     listed = client(classroom, config, "--list").stdout
     assert re.search(
-        rf"{SUBJECT}/{RICH_TEST}: Richer test.*\n.*deadline .*\n\s+submitted.*; a new submission replaces", listed
+        rf": Richer test.*\[{SUBJECT}/{RICH_TEST}\]\n.*deadline .*\n\s+submitted.*; a new submission replaces", listed
     )
 
     again = client(classroom, config, "--subject", SUBJECT, "--test", RICH_TEST, input=rich_answers(served, "c", "b"))
     assert again.returncode == 0, again.stdout + again.stderr
     said = " ".join(again.stdout.split())
     assert "You submitted this test on " in said and "Sending these answers replaces the answers you submitted" in said
-    assert f"Replaced: version 2 of your answers to {SUBJECT}/{RICH_TEST}, received at " in said
+    assert "Replaced: version 2 of your answers to Richer test, received on " in said
     replaced = stored_submission(classroom, "client01", RICH_TEST, "testResult.2.json")
     assert replaced["version"] == 2 and answers_by_question(replaced) == {"1": ["c"], "2": "b"}
     assert stored_submission(classroom, "client01", RICH_TEST) == first  # every version kept
@@ -353,7 +403,7 @@ def test_an_extension_is_the_students_own_deadline(classroom: LocalAws, tmp_path
     extended = write_config(tmp_path / "extended", url, api_key(classroom, EXTENDED_STUDENT))
     listed = client(classroom, extended, "--list")
     said = " ".join(listed.stdout.split())  # the client wraps to the terminal's width, whatever runs the tests
-    assert re.search(rf"{SUBJECT}/{EXTENDED_TEST}: [^.]*? deadline [^,]+, closes in (9|10) days", said), said
+    assert re.search(rf"\[{SUBJECT}/{EXTENDED_TEST}\] deadline [^\[]+?, closes in (9|10) days", said), said
     other = write_config(tmp_path / "other", url, api_key(classroom, "client06"))
     assert EXTENDED_TEST not in client(classroom, other, "--list").stdout
     refused = client(classroom, other, "--subject", SUBJECT, "--test", EXTENDED_TEST, input=lines("a", "y"))
@@ -362,6 +412,70 @@ def test_an_extension_is_the_students_own_deadline(classroom: LocalAws, tmp_path
     assert taken.returncode == 0, taken.stdout + taken.stderr
     assert re.search(r"\ndeadline .+, closes in (9|10) days\n", taken.stdout)
     assert answers_of(stored_submission(classroom, EXTENDED_STUDENT, EXTENDED_TEST)) == ["a"]
+
+
+# ------------------------------------------------------------------------------------------ issue 15: the history
+
+
+def history_of(aws: LocalAws, student: str) -> dict[str, Any]:
+    request = urllib.request.Request(
+        aws.outputs()["ApiUrl"] + "/api/v1/history", headers={"x-api-key": api_key(aws, student)}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())  # the client wraps to the terminal's width, whatever runs the tests
+
+
+def test_history_before_scoring_after_scoring_and_once_closed_for_everybody(
+    classroom: LocalAws, classroom_content: Path, tmp_path: Path
+) -> None:
+    config = save_config(classroom, HISTORY_STUDENT, tmp_path / "config")
+    wait_until_listed(classroom, HISTORY_STUDENT, SUBJECT, HISTORY_TEST)
+    empty = client(classroom, config, "--history")
+    assert (empty.returncode, empty.stdout) == (0, "Client 07 has not submitted any test yet.\n"), empty.stderr
+    # Question 1 right, question 2 wrong (the test is not shuffled: the content's order).
+    sent = client(classroom, config, "--subject", SUBJECT, "--test", HISTORY_TEST, input=lines("a", "a", "y"))
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+
+    waiting = client(classroom, config, "--history")
+    assert waiting.returncode == 0, waiting.stderr
+    out = flat(waiting.stdout)
+    assert out.startswith(f"Tests submitted by Client 07, newest first: {SUBJECT_TITLE}: History of a test ")
+    assert re.search(r"Submitted on \w+day \d+ \w+ \d{4}, \d\d:\d\d", out), out
+    assert "Not scored yet: your score appears here once it is scored." in out
+
+    path = classroom_content / "subjects" / SUBJECT / f"{HISTORY_TEST}.yml"
+    due = datetime.fromisoformat(re.search(r"^due: (.+)$", path.read_text(), re.MULTILINE).group(1))
+    classroom.run("bin/score-now.sh", "--as-of", (due + timedelta(seconds=1)).isoformat())
+    scored = client(classroom, config, "--history")
+    assert scored.returncode == 0, scored.stderr
+    out = flat(scored.stdout)
+    assert "Score: 1 of 2 points (50%)" in out, out
+    assert "1. What does a scheduler do? your answer: a) it picks the process that runs next" in out
+    assert "2. Which file system journals? your answer: a) ext2" in out
+    assert "right answer:" not in out and "The scheduler shares" not in out  # others may still submit
+    assert re.search(r"The right answers are shown once the test closes for everybody: \w+day \d+ \w+ \d{4}", out)
+
+    # Closed for everybody: the same content published again with the test's deadline in the past.
+    path.write_text(re.sub(r"^due: .+$", "due: 2020-01-06T23:00:00+00:00", path.read_text(), flags=re.MULTILINE))
+    classroom.run("update-subjects-or-students.sh", "--content", str(classroom_content))
+    deadline = time.monotonic() + 90  # each function keeps the catalog for a while (CACHE_TTL_SECONDS)
+    while not history_of(classroom, HISTORY_STUDENT)["tests"][0]["closedForEverybody"]:
+        assert time.monotonic() < deadline, "the history never said the test closed for everybody"
+        time.sleep(1)
+    closed = client(classroom, config, "--history")
+    assert closed.returncode == 0, closed.stderr
+    out = flat(closed.stdout)
+    assert "Score: 1 of 2 points (50%)" in out
+    assert (
+        "your answer: a) it picks the process that runs next right answer: a) it picks the process that runs next "
+        "(right) The scheduler shares the processor between processes." in out
+    ), out
+    assert "your answer: a) ext2 right answer: b) ext4 (wrong)" in out
+    assert "shown once the test closes" not in out
 
 
 # ------------------------------------------------------------------------------------------ a real terminal (tmux)
@@ -446,18 +560,19 @@ def test_interactive_first_run_typo_change_and_confirmation(
     terminal.type(url)
     terminal.wait_for(r"API key \(not shown while you type\):$")
     terminal.type("wrong-key")
-    terminal.wait_for(r"That did not work: your API key was not accepted.*\n(?:.*\n)*API URL:$")
-    terminal.type(url)
-    terminal.wait_for(r"API key \(not shown while you type\):$")
+    # The URL answered: only the key is asked again.
+    asked = terminal.wait_for(r"That did not work: your API key was not accepted.*\n(?:.*\n)*API key \(not shown.*:$")
+    assert asked.count("API URL:") == 1
+    assert not config.exists()  # nothing saved before the API accepts a key
     terminal.type(key)
     screen = terminal.wait_for(r"Which test\? Type its number \(1(-\d+)?\)(, or press Enter)?:$")
     assert key not in screen and "wrong-key" not in screen  # typed without echo
-    assert f"OK, you are client02. Saved to {config}" in " ".join(screen.split())
-    assert re.search(rf"{SUBJECT}/{TEST}: .*\n\s+deadline .+, closes in \d+", screen)
+    assert f"OK, you are Client 02. Saved to {config}" in " ".join(screen.split())
+    assert re.search(rf"\[{SUBJECT}/{TEST}\]\n\s+deadline .+, closes in \d+", screen)
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert stat.S_IMODE(config.parent.stat().st_mode) == 0o700
     assert f"API_KEY={key}\n" in config.read_text() and "STUDENT_ID=client02\n" in config.read_text()
-    listed = re.search(rf"(\d+)\. {SUBJECT}/{TEST}: ", screen)  # content/ may hold other open tests
+    listed = re.search(rf"(\d+)\. [^\n]*\[{SUBJECT}/{TEST}\]", screen)  # content/ may hold other open tests
     assert listed, screen
     terminal.type(listed.group(1))
 
@@ -479,7 +594,7 @@ def test_interactive_first_run_typo_change_and_confirmation(
     terminal.type("y")
 
     screen = terminal.wait_for(r"\[exit \d+\]")
-    assert re.search(rf"Stored: your answers to {SUBJECT}/{TEST} were received at .+\d", screen), screen
+    assert re.search(r"Stored: your answers to Operating systems basics were received on .+\d", screen), screen
     assert "[exit 0]" in screen
     assert key not in screen
     assert answers_of(stored_submission(classroom, "client02")) == RIGHT_ANSWERS
@@ -496,3 +611,27 @@ def test_ctrl_c_sends_nothing(classroom: LocalAws, terminal: Terminal, tmp_path:
     assert "Nothing was sent." in screen
     assert "[exit 130]" in screen
     assert f"{SUBJECT}/{TEST}" in client(classroom, config, "--list").stdout
+
+
+def test_a_refused_key_is_asked_again_alone_and_saved_once_accepted(
+    classroom: LocalAws, terminal: Terminal, tmp_path: Path
+) -> None:
+    url, key = classroom.outputs()["ApiUrl"], api_key(classroom, "client08")
+    config = write_config(tmp_path / "config", url, "not-the-key-of-client08")
+    terminal.start(client_env(classroom, config), "bin/test-time.sh", "--list")
+    terminal.wait_for(
+        r"Your API key was not accepted\. Paste the key .*\n(?:.*\n)*API key \(not shown while you type\):$"
+    )
+    terminal.type("still-not-the-key-of-client08")
+    terminal.wait_for(r"That did not work: your API key was not accepted.*\n(?:.*\n)*API key \(not shown.*\):$")
+    assert "API_KEY=not-the-key-of-client08\n" in config.read_text()  # nothing written before a key is accepted
+    terminal.type(key)
+    screen = terminal.wait_for(r"\[exit \d+\]")
+    assert "[exit 0]" in screen, screen
+    assert "API URL:" not in screen  # the URL answered: only the key was asked
+    assert "Forbidden" not in screen and "403" not in screen
+    assert key not in screen and "still-not-the-key" not in screen  # typed without echo
+    assert "Open tests for Client 08:" in screen
+    saved = config.read_text()
+    assert f"API_URL={url}\n" in saved and f"API_KEY={key}\n" in saved and "STUDENT_ID=client08\n" in saved
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600

@@ -42,6 +42,7 @@ class FakeApi:
 
     def __init__(self) -> None:
         self.replies: dict[tuple[str, str], Reply] = {}
+        self.keyed: dict[tuple[str, str, str], Reply] = {}  # (x-api-key, method, path): this key's own answer
         self.seen: list[Seen] = []
         fake = self
 
@@ -51,7 +52,9 @@ class FakeApi:
                 body = self.rfile.read(length) if length else b""
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 fake.seen.append(Seen(self.command, self.path, headers, body))
-                reply = fake.replies.get((self.command, self.path.split("?")[0]), Reply(404, b'{"message":"no"}'))
+                route = (self.command, self.path.split("?")[0])
+                reply = fake.keyed.get((headers.get("x-api-key", ""), *route)) or fake.replies.get(route)
+                reply = reply or Reply(404, b'{"message":"no"}')
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -71,6 +74,10 @@ class FakeApi:
     def reply(self, method: str, route: str, body: Any, status: int = 200, **headers: str) -> None:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.replies[(method, "/stage/api" + route)] = Reply(status, raw, headers)
+
+    def reply_to_key(self, key: str, method: str, route: str, body: Any, status: int = 200, **headers: str) -> None:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.keyed[(key, method, "/stage/api" + route)] = Reply(status, raw, headers)
 
 
 def write_config(path: Path, url: str, key: str = KEY, extra: str = "") -> Path:

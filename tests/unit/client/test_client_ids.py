@@ -86,7 +86,7 @@ def test_listed_ids_that_are_not_ids_are_skipped_with_a_note(fake_api: FakeApi, 
 
     listed = run_client(config, "--list")
     assert listed.returncode == 0, listed.stderr
-    assert "1. os/test01: Title of test01" in listed.stdout
+    assert "1. os: Title of test01 [os/test01]" in listed.stdout
     assert "bad" not in listed.stdout and "os/.." not in listed.stdout
     assert listed.stderr.count("note: skipped a listed test whose name is not a valid id") == 2
     assert "'bad\\n'" in listed.stderr

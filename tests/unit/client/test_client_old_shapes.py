@@ -35,7 +35,7 @@ def test_a_single_answer_test_sends_the_same_body_as_before(fake_api: FakeApi, t
     assert "point" not in out and "replace" not in out and "choose one or more" not in out
     assert "-> a) right" in out
     assert "Send these answers? y = send, n = cancel, 1-1 = change that answer: y\n" in out
-    assert "Stored: your answers to os/test01 were received at " in out
+    assert "Stored: your answers to A test were received on " in out
 
 
 def test_an_already_submitted_test_without_resubmit_is_refused_as_before(fake_api: FakeApi, tmp_path: Path) -> None:
@@ -45,5 +45,5 @@ def test_an_already_submitted_test_without_resubmit_is_refused_as_before(fake_ap
     config = write_config(tmp_path / "config", fake_api.url)
     proc = run_client(config, "--subject", "os", "--test", "test01", input="a\ny\n")
     assert proc.returncode == 7, proc.stdout + proc.stderr
-    assert "already submitted: you already sent your answers to os/test01; the first ones are kept" in proc.stderr
+    assert "already submitted: you already sent your answers to A test; the first ones are kept" in proc.stderr
     assert [seen.method for seen in fake_api.seen] == ["GET", "POST"]  # the test, then the listing: no submission

@@ -92,7 +92,7 @@ def test_a_multiple_answer_question_takes_a_list_and_shows_points(fake_api: Fake
     proc = take(fake_api, tmp_path, "a,d\n\nA, C, a\nA\ny\n")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
-    assert "Networks, week 3 (os/test01): 2 questions, 2.5 points" in out
+    assert "Networks, week 3 (os): 2 questions, 2.5 points" in out
     assert "Question 1/2 (2 points, partial credit)\nWhich are private IPv4 ranges?\n" in out
     assert "  c) 192.168.0.0/16\n  a) 10.0.0.0/8\n  b) 8.8.8.0/24\n" in out  # the API's order
     assert "Your answer (c, a, b — choose one or more, e.g. c,b): a,d\n" in out
@@ -137,7 +137,7 @@ def test_a_submitted_resubmit_test_is_listed_reviewed_and_replaced(fake_api: Fak
     assert submitted is not None
     listed = run_client(write_config(tmp_path / "config", fake_api.url), "--list")
     assert listed.returncode == 0, listed.stderr
-    assert "1. os/test01: Networks, week 3 (2 questions)" in listed.stdout
+    assert "1. os: Networks, week 3 (2 questions) [os/test01]" in listed.stdout
     assert "     submitted; a new submission replaces it\n" in listed.stdout  # the listing does not say when
 
     fake_api.seen.clear()
@@ -148,7 +148,7 @@ def test_a_submitted_resubmit_test_is_listed_reviewed_and_replaced(fake_api: Fak
     when = local_time(submitted)
     assert f"You submitted this test on {when}; a new submission replaces it" in out
     assert f"Sending these answers replaces the answers you submitted on {when}.\nSend these answers?" in out
-    assert "Replaced: version 2 of your answers to os/test01, received at " in out
+    assert "Replaced: version 2 of your answers to Networks, week 3, received on " in out
     assert "replaced the earlier one. Every version is kept" in " ".join(out.split())
     assert "Stored:" not in out
     assert sent_answers(fake_api) == [{"questionId": "3", "answer": ["a"]}, {"questionId": "1", "answer": "a"}]
@@ -163,7 +163,7 @@ def test_a_resubmit_test_not_yet_submitted_says_it_can_be_replaced(fake_api: Fak
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "You may send new answers until your deadline: a new submission replaces the earlier one." in proc.stdout
     assert "Sending these answers replaces" not in proc.stdout
-    assert "Stored: your answers to os/test01 were received at " in proc.stdout
+    assert "Stored: your answers to Networks, week 3 were received on " in proc.stdout
 
 
 def test_the_last_submission_allowed_is_said_in_words(fake_api: FakeApi, tmp_path: Path) -> None:

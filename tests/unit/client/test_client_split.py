@@ -18,7 +18,7 @@ def test_the_script_finds_its_package_from_any_folder(fake_api: FakeApi, tmp_pat
     elsewhere.mkdir(parents=True)
     proc = run_client(write_config(tmp_path / "config", fake_api.url), "--list", cwd=elsewhere)
     assert proc.returncode == 0, proc.stderr
-    assert "Open tests for student01:" in proc.stdout and "1. os/test01: Title of test01" in proc.stdout
+    assert "Open tests for student01:" in proc.stdout and "1. os: Title of test01 [os/test01]" in proc.stdout
 
 
 def test_the_script_runs_in_isolated_mode_on_the_standard_library(tmp_path: Path) -> None:
