@@ -10,6 +10,7 @@ cd "$TT_ROOT"
 ensure_venv dev
 activate_venv
 ensure_test_system_packages
+ensure_axe
 
 info "ruff"
 ruff check .

@@ -15,22 +15,34 @@ from typing import Any
 import requests
 
 from portal.checks import api_key_problem
+from portal.words import _
 
 LOG = logging.getLogger(__name__)
 
 # (connect, read) seconds: a cold Lambda behind API Gateway answers well within these.
 DEFAULT_TIMEOUT = (5.0, 20.0)
-UNREACHABLE = "The Test Time service cannot be reached right now; please try again in a minute."
-KEY_REFUSED = "Your API key is no longer accepted. Sign in again with the key your trainer gave you."
-# API Gateway's own answers carry only {"message": "Forbidden" | "Too Many Requests" | "Missing Authentication
-# Token" | ...} (gateway responses, https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html):
-# AWS's phrases, shown to nobody. The API's own errors carry {"error", "message"} in plain words and pass through.
-GATEWAY_WORDS = {
-    403: KEY_REFUSED,
-    413: "What you sent is too large for the Test Time service.",
-    429: "Too many requests; please wait a moment and try again.",
-}
-NOT_UNDERSTOOD = "The Test Time service did not understand this request. Go back and try again."
+
+
+def unreachable() -> str:
+    return _("The Test Time service cannot be reached right now; please try again in a minute.")
+
+
+def key_refused() -> str:
+    return _("Your API key is no longer accepted. Sign in again with the key your trainer gave you.")
+
+
+def gateway_words(status: int) -> str:
+    """API Gateway's own answers carry only ``{"message": "Forbidden" | "Too Many Requests" | "Missing
+    Authentication Token" | ...}`` (gateway responses, https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html):
+    AWS's phrases, shown to nobody: the portal's own words instead. The API's own errors carry ``{"error",
+    "message"}`` in plain words, in the class's language, and pass through."""
+    if status == 403:
+        return key_refused()
+    if status == 413:
+        return _("What you sent is too large for the Test Time service.")
+    if status == 429:
+        return _("Too many requests; please wait a moment and try again.")
+    return _("The Test Time service did not understand this request. Go back and try again.")
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,7 @@ class ApiClient:
     ) -> Any:
         url = f"{self.base_url}/api/v1/{route}"
         if api_key_problem(api_key):  # the views check every key first; this keeps junk out of the header anyway
-            raise ApiFailure(403, "forbidden", KEY_REFUSED)
+            raise ApiFailure(403, "forbidden", key_refused())
         try:
             response = self._session().request(
                 method, url, params=params, json=body, headers={"x-api-key": api_key}, timeout=self.timeout
@@ -80,7 +92,7 @@ class ApiClient:
         except requests.RequestException as error:
             # The exception's text may carry the URL, never the headers; logged by type only all the same.
             LOG.warning("API %s %s unreachable: %s", method, route, type(error).__name__)
-            raise ApiFailure(502, "unreachable", UNREACHABLE) from None
+            raise ApiFailure(502, "unreachable", unreachable()) from None
         try:
             document = response.json()
         except ValueError:
@@ -92,12 +104,19 @@ class ApiClient:
         raise failure
 
     def list_tests(self, api_key: str) -> dict[str, Any]:
-        """``POST /api/v1/tests``: ``{"studentId", "subjects": [{"subjectName", "tests": [...]}]}``."""
+        """``POST /api/v1/tests``: ``{"studentId", "studentName", "subjects": [{"subjectName", "subjectTitle",
+        "tests": [...]}]}``."""
         return dict(self._call("POST", "tests", api_key, body={}))
 
     def get_test(self, api_key: str, subject: str, test_id: str) -> dict[str, Any]:
-        """``GET /api/v1/test``: title, deadline and questions with their choices."""
+        """``GET /api/v1/test``: title, subject title, deadline, questions with their choices, and for a test the
+        caller has submitted ``submitted`` and ``submittedAt``."""
         return dict(self._call("GET", "test", api_key, params={"subjectName": subject, "testId": test_id}))
+
+    def history(self, api_key: str) -> dict[str, Any]:
+        """``GET /api/v1/history``: the caller's submitted tests, with scores and reviews (contract of issue 15);
+        the right answers only once a test is closed for everybody, which the API decides."""
+        return dict(self._call("GET", "history", api_key))
 
     def submit_test(
         self, api_key: str, subject: str, test_id: str, answers: Mapping[str, str | Sequence[str]]
@@ -129,8 +148,8 @@ def _failure(status: int, document: Any) -> ApiFailure:
         if isinstance(message, str) and message and isinstance(code, str) and code and status >= 400:
             return ApiFailure(status, code, message)
     if status >= 500 or status < 400:
-        return ApiFailure(502 if status < 400 else status, "unavailable", UNREACHABLE)
-    return ApiFailure(status, _gateway_code(status), GATEWAY_WORDS.get(status, NOT_UNDERSTOOD))
+        return ApiFailure(502 if status < 400 else status, "unavailable", unreachable())
+    return ApiFailure(status, _gateway_code(status), gateway_words(status))
 
 
 def _gateway_code(status: int) -> str:

@@ -11,6 +11,8 @@ Environment:
     PORTAL_PROXY_HEADER   which headers they set: ``x-forwarded`` (X-Forwarded-For/-Proto/-Host, a load balancer;
                           the default) or ``forwarded`` (RFC 7239 ``Forwarded``, API Gateway's HTTP API)
     PORTAL_API_TIMEOUT    seconds to wait for the API's answer (default 20)
+    CLASS_LANGUAGE        the language of every page (default en; another code needs its catalog,
+                          portal/translations/<code>/LC_MESSAGES/messages.mo)
 
 The signed-in user's API key lives only in the server-side session (Flask-Session over cachelib's
 FileSystemCache): the HttpOnly SameSite=Lax cookie holds a random signed session id and nothing else, and signing
@@ -21,25 +23,26 @@ line. Every form carries a CSRF token; debug mode is never switched on here.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import secrets
 import tempfile
 import warnings
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cachelib.file import FileSystemCache
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
+from flask_babel import Babel
 from flask_session.base import ServerSideSession
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import views
+from portal import history, views, words
 from portal.api import DEFAULT_TIMEOUT, ApiClient
 from portal.checks import SafeIdConverter, refuse_unreadable_forms
 from portal.errors import register_error_pages
@@ -52,10 +55,12 @@ SESSION_STORE_THRESHOLD = 5000
 # A visitor who has not signed in keeps a session only for the sign-in form's CSRF token: it lives this long.
 ANONYMOUS_SESSION_LIFETIME = timedelta(minutes=30)
 PROXY_HEADERS = ("x-forwarded", "forwarded")
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+SOURCE_LANGUAGE = "en"  # the msgids' language: no catalog
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Frame-Options": "DENY",
@@ -82,6 +87,7 @@ def _settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "API_URL": (environ.get("API_URL") or "").strip(),
         "SECRET_KEY": environ.get("PORTAL_SECRET_KEY") or "",
         "DISPLAY_TIMEZONE": environ.get("PORTAL_TIMEZONE") or "UTC",
+        "LANGUAGE": (environ.get("CLASS_LANGUAGE") or SOURCE_LANGUAGE).strip(),
         "SESSION_COOKIE_SECURE": _flag(environ.get("PORTAL_COOKIE_SECURE")),
         "SESSION_DIR": (environ.get("PORTAL_SESSION_DIR") or "").strip(),
         "PROXY_HOPS": int(environ.get("PORTAL_PROXY_HOPS") or 0),
@@ -124,20 +130,41 @@ def create_app(overrides: Mapping[str, Any] | None = None, environ: Mapping[str,
         raise RuntimeError(f"PORTAL_TIMEZONE {app.config['DISPLAY_TIMEZONE']!r} is not a known timezone.") from None
     _trust_proxies(app)
     _server_side_sessions(app)
+    _languages(app)
 
     app.extensions["testtime_api"] = ApiClient(app.config["API_URL"], app.config["API_TIMEOUT"])
     app.url_map.converters["safe_id"] = SafeIdConverter
     app.before_request(refuse_unreadable_forms)  # registered first, so it runs before CSRFProtect's check
     CSRFProtect(app)
     app.register_blueprint(views.blueprint)
+    app.register_blueprint(history.blueprint)
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.after_request(_security_headers)
     register_error_pages(app)
-    app.jinja_env.filters["when"] = _when
-    app.jinja_env.filters["worth"] = _worth
-    app.jinja_env.filters["number"] = _number
+    app.jinja_env.filters["when"] = words.in_words
+    app.jinja_env.filters["in_words"] = words.in_words
+    app.jinja_env.filters["worth"] = words.worth
+    app.jinja_env.filters["number"] = words.number
+    app.jinja_env.globals["language"] = app.config["LANGUAGE"]
     logging.getLogger("portal").setLevel(logging.INFO)
     return app
+
+
+def _languages(app: Flask) -> None:
+    """Flask-Babel with the class's language for every page; a language without a catalog is refused at start,
+    as a bad PORTAL_TIMEZONE is, rather than shown in English."""
+    language = app.config["LANGUAGE"]
+    catalog = TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo"
+    if language != SOURCE_LANGUAGE and (not language.replace("_", "").isalnum() or not catalog.is_file()):
+        raise RuntimeError(
+            f"CLASS_LANGUAGE {language!r} has no portal catalog ({catalog.relative_to(TRANSLATIONS.parent)})."
+        )
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    app.config["BABEL_DEFAULT_LOCALE"] = language
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["DISPLAY_TIMEZONE"]
+    Babel(app, locale_selector=lambda: current_app.config["LANGUAGE"])
+    # As ops/catalogs.py extracts the templates: a {% trans %} block's line breaks and indents are one space.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -231,8 +258,6 @@ class ForwardedFix:
 
 def _healthz() -> tuple[Response, int]:
     """Liveness and configuration, without calling the API (a load balancer polls it)."""
-    from flask import current_app
-
     if not current_app.config["API_URL"].startswith(("http://", "https://")):
         return jsonify(status="misconfigured", problem="API_URL is not set to an http(s) URL"), 503
     return jsonify(status="ok"), 200
@@ -247,39 +272,3 @@ def _security_headers(response: Response) -> Response:
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
-
-
-def _when(value: Any) -> str:
-    """An ISO 8601 instant as ``Mon 30 Nov 2026, 23:00 (Europe/Warsaw)`` in the display timezone."""
-    from flask import current_app
-
-    if not isinstance(value, str):
-        return ""
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    zone = current_app.config["DISPLAY_ZONE"]
-    return f"{moment.astimezone(zone):%a %d %b %Y, %H:%M} ({zone.key})"
-
-
-def _worth(question: Any) -> str:
-    """What a question is worth, when the API says: ``2 points``, ``1.5 points, partial credit``; else empty."""
-    if not isinstance(question, Mapping):
-        return ""
-    points, words = question.get("points"), []
-    number = _number(points)
-    if number and points > 0:
-        words.append(f"{number} point" if number == "1" else f"{number} points")
-    if question.get("partial") is True:
-        words.append("partial credit")
-    return ", ".join(words)
-
-
-def _number(value: Any) -> str:
-    """A JSON number as a person writes it (``5``, not ``5.0``; ``3.5``); empty for anything else."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return ""
-    return str(int(value)) if float(value).is_integer() else str(value)

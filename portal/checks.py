@@ -15,6 +15,8 @@ from flask import abort, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BaseConverter, ValidationError
 
+from portal.words import _
+
 # The ids of lambda_src/testtime/layout.py (SAFE_ID, is_safe_id): the container holds portal/ only, so the rule is
 # repeated here; tests/unit/portal/test_portal_input.py proves the two agree. Matched whole (re.fullmatch): a `$`
 # anchor would let a trailing newline through.
@@ -30,8 +32,6 @@ _SPACES = re.compile(r"\s")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Only these are taken off the ends of a pasted key (str.strip() would also take Unicode separators).
 _PASTE_WHITESPACE = " \t\r\n"
-NOT_A_KEY = "This is not an API key: "
-COPY_AGAIN = " Copy the key your trainer gave you and try again."
 
 
 def is_safe_id(value: object) -> bool:
@@ -67,21 +67,21 @@ def cleaned_key(raw: object) -> str:
 def api_key_problem(key: str) -> str | None:
     """Why ``key`` (already cleaned) cannot be an API key, in words for the sign-in page; ``None`` if it can."""
     if not key:
-        return "Enter your API key."
+        return _("Enter your API key.")
     if len(key) > API_KEY_MAX:
-        return f"{NOT_A_KEY}it is longer than {API_KEY_MAX} characters.{COPY_AGAIN}"
-    if _VISIBLE_ASCII.fullmatch(key) is None:
+        why = _("it is longer than {limit} characters.", limit=API_KEY_MAX)
+    elif _VISIBLE_ASCII.fullmatch(key) is None:
         if _SPACES.search(key):
-            return f"{NOT_A_KEY}it has a space or a line break inside.{COPY_AGAIN}"
-        if _CONTROL.search(key):
-            return f"{NOT_A_KEY}it has an invisible control character inside.{COPY_AGAIN}"
-        return (
-            f"{NOT_A_KEY}it has characters other than the Latin letters A to Z, digits and signs such as - or _."
-            f"{COPY_AGAIN}"
-        )
-    if len(key) < API_KEY_MIN:
-        return f"{NOT_A_KEY}it is shorter than {API_KEY_MIN} characters.{COPY_AGAIN}"
-    return None
+            why = _("it has a space or a line break inside.")
+        elif _CONTROL.search(key):
+            why = _("it has an invisible control character inside.")
+        else:
+            why = _("it has characters other than the Latin letters A to Z, digits and signs such as - or _.")
+    elif len(key) < API_KEY_MIN:
+        why = _("it is shorter than {limit} characters.", limit=API_KEY_MIN)
+    else:
+        return None
+    return _("This is not an API key: {why} Copy the key your trainer gave you and try again.", why=why)
 
 
 def id_parameter(value: str | None, what: str) -> tuple[str | None, str | None]:
@@ -91,10 +91,10 @@ def id_parameter(value: str | None, what: str) -> tuple[str | None, str | None]:
         return None, None
     if is_safe_id(value):
         return value, None
-    return None, (
-        f"This is not a {what} name: use letters, digits, '.', '_' and '-' only (up to 64, starting with a letter "
-        "or a digit)."
-    )
+    rule = _("use letters, digits, '.', '_' and '-' only (up to 64, starting with a letter or a digit).")
+    if what == "subject":
+        return None, _("This is not a subject name: {rule}", rule=rule)
+    return None, _("This is not a test name: {rule}", rule=rule)
 
 
 # The answer fields of the test's form: a radio button group posts one choice id as ``answer.<questionId>``; the
@@ -143,7 +143,7 @@ def chosen_answers(
         if not values:
             continue  # a question left unanswered; the CSRF token and other fields are no answer fields
         if question_id not in by_id:
-            problems.append("The form answers a question this test does not have.")
+            problems.append(_("The form answers a question this test does not have."))
             continue
         given.setdefault(question_id, []).extend((prefix, value) for value in values)
     chosen: dict[str, Answer] = {}
@@ -165,14 +165,16 @@ def _chosen(number: int, multiple: bool, choices: list[str], given: list[tuple[s
     values = [value for _, value in given]
     if not multiple:
         if len(values) > 1:
-            return "", f"Question {number} has more than one answer; choose one."
+            return "", _("Question {number} has more than one answer; choose one.", number=number)
         if given[0][0] != ANSWER_PREFIX:
-            return "", f"Question {number} takes one answer only; choose one."
+            return "", _("Question {number} takes one answer only; choose one.", number=number)
         if values[0] not in choices:
-            return "", f"The answer to question {number} is not one of its choices; choose one of them."
+            return "", _(
+                "The answer to question {number} is not one of its choices; choose one of them.", number=number
+            )
         return values[0], None
     if len(set(values)) < len(values):
-        return (), f"Question {number} has a choice ticked more than once; tick each choice once."
+        return (), _("Question {number} has a choice ticked more than once; tick each choice once.", number=number)
     if any(value not in choices for value in values):
-        return (), f"An answer to question {number} is not one of its choices; tick only its choices."
+        return (), _("An answer to question {number} is not one of its choices; tick only its choices.", number=number)
     return tuple(choice for choice in choices if choice in values), None

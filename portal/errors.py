@@ -6,30 +6,47 @@ from __future__ import annotations
 import logging
 from html import escape
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.words import _
+
 LOG = logging.getLogger("portal")
 
-# status: (title, sentence), in place of Werkzeug's descriptions ("The method is not allowed for the requested URL.").
-# The portal's own refusals are messages on their forms, not aborts, so no description of an error is shown.
-PLAIN_WORDS: dict[int, tuple[str, str]] = {
-    400: ("Request not understood", "The portal could not read what your browser sent. Go back and try again."),
-    404: ("Page not found", "There is no such page here. Use the links on the portal's pages."),
-    405: ("Not possible here", "This page cannot be used that way. Use the links and buttons on the portal's pages."),
-    413: (
-        "Too much data",
-        "What you sent is more than this form accepts. Go back, check what you typed or pasted, and try again.",
-    ),
-    429: ("Too many requests", "Too many requests in a short time; wait a moment and try again."),
-}
-OTHER_REFUSAL = ("Not possible", "The portal cannot do this. Go back and try again.")
-UNEXPECTED = ("Unexpected error", "Something went wrong on our side; please try again in a minute.")
-CSRF_REFUSED = (
-    "Form not accepted",
-    "The form expired or did not come from this site. Go back, reload the page and try again.",
-)
+# The portal's own refusals are messages on their forms, not aborts, so no description of an error is shown: the
+# page says in the class's language what the status means (never Werkzeug's "The method is not allowed ...").
+
+
+def plain_words(status: int) -> tuple[str, str]:
+    """(title, sentence) of an HTTP refusal ``status``, or of an error on the portal's side (5xx)."""
+    if status >= 500:
+        return _("Unexpected error"), _("Something went wrong on our side; please try again in a minute.")
+    if status == 400:
+        return _("Request not understood"), _(
+            "The portal could not read what your browser sent. Go back and try again."
+        )
+    if status == 404:
+        return _("Page not found"), _("There is no such page here. Use the links on the portal's pages.")
+    if status == 405:
+        return _("Not possible here"), _(
+            "This page cannot be used that way. Use the links and buttons on the portal's pages."
+        )
+    if status == 413:
+        return _("Too much data"), _(
+            "What you sent is more than this form accepts. Go back, check what you typed or pasted, and try again."
+        )
+    if status == 429:
+        return _("Too many requests"), _("Too many requests in a short time; wait a moment and try again.")
+    return _("Not possible"), _("The portal cannot do this. Go back and try again.")
+
+
+def csrf_refused() -> tuple[str, str]:
+    return _("Form not accepted"), _(
+        "The form expired or did not come from this site. Go back, reload the page and try again."
+    )
+
+
 Page = tuple[str, int, dict[str, str]]  # body, status, headers
 # Headers of an HTTP error worth keeping on the portal's page (405's Allow, 429's and 503's Retry-After).
 KEPT_HEADERS = ("Allow", "Retry-After")
@@ -49,26 +66,31 @@ def error_page(title: str, message: str, status: int, headers: dict[str, str] | 
     except Exception as failure:  # the last resort must not fail in turn
         LOG.warning("the error page could not be rendered (%s)", type(failure).__name__)
         page = (
-            f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)} · Test Time</title>"
-            f"</head><body><h1>{escape(title)}</h1><p>{escape(message)}</p><p><a href='/'>Back</a></p></body></html>"
+            f"<!doctype html><html lang='{escape(_language())}'><head><meta charset='utf-8'>"
+            f"<title>{escape(title)} · Test Time</title></head><body><h1>{escape(title)}</h1><p>{escape(message)}</p>"
+            f"<p><a href='/'>{escape(_('Back'))}</a></p></body></html>"
         )
     return page, status, headers or {}
 
 
 def _csrf_error(error: CSRFError) -> Page:
     LOG.info("form refused on %s %s: %s", request.method, request.path, error.description)
-    return error_page(*CSRF_REFUSED, 400)
+    return error_page(*csrf_refused(), 400)
 
 
 def _http_error(error: HTTPException) -> Page:
     status = error.code or 500
-    if status >= 500:
-        return error_page(*UNEXPECTED, status)
-    title, message = PLAIN_WORDS.get(status, OTHER_REFUSAL)
-    kept = {name: value for name, value in error.get_headers() if name in KEPT_HEADERS}
-    return error_page(title, message, status, kept)
+    kept = {name: value for name, value in error.get_headers() if name in KEPT_HEADERS} if status < 500 else {}
+    return error_page(*plain_words(status), status, kept)
 
 
 def _unexpected_error(error: Exception) -> Page:
     LOG.exception("unhandled error on %s %s", request.method, request.path)
-    return error_page(*UNEXPECTED, 500)
+    return error_page(*plain_words(500), 500)
+
+
+def _language() -> str:
+    try:
+        return str(current_app.config["LANGUAGE"])
+    except (RuntimeError, KeyError):
+        return "en"

@@ -1,8 +1,9 @@
 """The trainer page's figures and its CSV gradebook, from ``GET /api/v1/results`` (pure: no Flask, no I/O).
 
 The portal is its own container and cannot import ``testtime``: these rules repeat, in the portal's own code,
-those of ``lambda_src/testtime/gradebook.py`` (``bin/gradebook.sh --csv``) and ``testtime.deadlines.describe``,
-so that the two gradebooks match column for column:
+those of ``lambda_src/testtime/gradebook.py`` (``bin/gradebook.sh --csv``), so that the two gradebooks match column
+for column (the column names stay as they are in every language: they are the gradebook's, read by spreadsheets and
+scripts alike):
 
 * columns ``id``, ``name``, ``email``, then per scored test (a test with at least one score), in deadline order
   (the effective deadline, then subject, then test id), ``<subject>/<test> %`` and ``<subject>/<test> grade``,
@@ -27,13 +28,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from statistics import fmean
 from typing import Any
-from zoneinfo import ZoneInfo
 
 BOM = "\ufeff"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")  # fmt: skip
 
 
 def instant(value: Any) -> datetime | None:
@@ -45,17 +42,6 @@ def instant(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def describe(value: Any, zone: ZoneInfo) -> str:
-    """An instant in words in ``zone``: "Monday 14 June 2027, 23:00 CEST" (the abbreviation says whether summer
-    time applies); anything else as it came."""
-    moment = instant(value)
-    if moment is None:
-        return "" if value is None else str(value)
-    local = moment.astimezone(zone)
-    day = f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}"
-    return f"{day}, {local:%H:%M} {local.tzname()}"
 
 
 def number_text(value: Any) -> str:

@@ -38,6 +38,7 @@ from portal.checks import (
     id_parameter,
     posted_answers,
 )
+from portal.words import _, _p
 
 LOG = logging.getLogger(__name__)
 blueprint = Blueprint("portal", __name__)
@@ -53,13 +54,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 class SignInForm(FlaskForm):
     # Checked by portal.checks.api_key_problem (its own words for each way a key can be wrong), not by validators.
-    api_key = PasswordField("API key")
-
-
-@blueprint.app_template_filter("in_words")
-def in_words(value: Any) -> str:
-    """An instant of the API in words in the portal's zone: "Monday 30 November 2026, 23:00 CET"."""
-    return trainer_report.describe(value, current_app.config["DISPLAY_ZONE"])
+    api_key = PasswordField()  # its label is the template's (in the class's language)
 
 
 @blueprint.app_template_filter("share")
@@ -69,8 +64,9 @@ def share(value: Any) -> str:
 
 @blueprint.app_template_filter("figure")
 def figure(value: Any) -> str:
-    """A figure of the analysis (mean, discrimination): as written, without trailing zeros; a dash for none."""
-    return trainer_report.number_text(value) or "–"
+    """A figure of the analysis (mean, discrimination): as written, without trailing zeros, with the language's
+    decimal sign ("66.67", "66,67"); a dash for none. The gradebook CSV keeps the point (spreadsheets' own rule)."""
+    return trainer_report.number_text(value).replace(".", _p("decimal separator", ".")) or "–"
 
 
 @blueprint.app_template_filter("grade_bars")
@@ -124,7 +120,7 @@ def failure_page(failure: ApiFailure) -> Response | tuple[str, int]:
         return redirect(url_for("portal.sign_in"))
     # The API's failures (5xx, no answer) are the upstream's: 502 Bad Gateway, never the portal's own 500.
     status = failure.status if 400 <= failure.status < 500 else 502
-    return render_template("error.html", title="Not possible", message=failure.message, code=failure.code), status
+    return render_template("error.html", title=_("Not possible"), message=failure.message), status
 
 
 @blueprint.get("/")
@@ -146,32 +142,33 @@ def sign_in() -> Response | str | tuple[str, int]:
         # x-api-key header: requests encodes headers as Latin-1 (a Cyrillic key raised UnicodeEncodeError), and
         # CR/LF would split the header.
         key = cleaned_key(form.api_key.data)
-        error = api_key_problem(key) if form.validate() else "The form could not be read. Reload it and try again."
+        error = api_key_problem(key) if form.validate() else _("The form could not be read. Reload it and try again.")
         status = 400
     if request.method == "POST" and not error:
         try:
-            role, who = _identify(key)
+            role, who, student = _identify(key)
         except ApiFailure as failure:
             LOG.info("sign-in refused (%s)", failure.code)
-            error = (
-                "This API key was not accepted. Check it and try again." if failure.status == 403 else failure.message
-            )
+            refused = _("This API key was not accepted. Check it and try again.")
+            error = refused if failure.status == 403 else failure.message
             status = 403
         else:
             _new_session()  # a fresh session id (and CSRF token) for the new identity
             session.permanent = True
-            session.update(api_key=key, role=role, who=who)
-            LOG.info("signed in as %s %s", role, who)
+            session.update(api_key=key, role=role, who=who, student=student)
+            LOG.info("signed in as %s %s", role, student or role)
             return redirect(url_for("portal.home"))
     notice = session.pop("notice", None)
     return render_template("signin.html", form=form, error=error, notice=notice), status
 
 
-def _identify(key: str) -> tuple[str, str]:
-    """``(role, display name)``: a student if POST /api/v1/tests accepts the key, the trainer if the results do."""
+def _identify(key: str) -> tuple[str, str, str]:
+    """``(role, name, student id)``: a student (the class list's name, else the id) if POST /api/v1/tests accepts
+    the key, the trainer (no name: the header says "trainer" in the class's language) if the results do."""
     try:
         listing = api().list_tests(key)
-        return STUDENT, str(listing.get("studentId") or "student")
+        student = str(listing.get("studentId") or "")
+        return STUDENT, str(listing.get("studentName") or student), student
     except ApiFailure as failure:
         if failure.status != 403:
             raise
@@ -180,13 +177,13 @@ def _identify(key: str) -> tuple[str, str]:
         api().results(key)
     except ApiFailure as failure:
         raise student_refusal if failure.status == 403 else failure from None
-    return TRAINER, "trainer"
+    return TRAINER, "", ""
 
 
 @blueprint.post("/signout")
 def sign_out() -> Response:
     _new_session()
-    session["notice"] = "You are signed out."
+    session["notice"] = _("You are signed out.")
     return redirect(url_for("portal.sign_in"))
 
 
@@ -201,10 +198,24 @@ def open_tests() -> Response | str | tuple[str, int]:
     return render_template("tests.html", listing=listing, notice=session.pop("notice", None), sent_at=sent)
 
 
+def _closed(test: dict[str, Any]) -> bool:
+    """Submitted, and a test that takes one submission only: its page says when, and shows no form."""
+    return test.get("submitted") is True and test.get("resubmit") is not True
+
+
+def _store_key(subject: str, test_id: str) -> str:
+    """Where the browser keeps a test's answers until they are sent (static/taking.js): one place per student and
+    test, so two students sharing a browser never see each other's answers."""
+    return f"testtime:answers:{session.get('student', '')}:{subject}:{test_id}"
+
+
 def _test_form(test: dict[str, Any], chosen: dict[str, Answer], problems: list[str]) -> tuple[str, int]:
     """The test's page again, with the answers that were choices checked and why the others were not taken.
     Questions and choices come in the order the API gave them (its own order for each student, when shuffled)."""
-    page = render_template("test.html", test=test, chosen=chosen, problems=problems, **FIELD_PREFIXES)
+    store = _store_key(str(test.get("subjectName")), str(test.get("testId")))
+    page = render_template(
+        "test.html", test=test, chosen=chosen, problems=problems, closed=_closed(test), store=store, **FIELD_PREFIXES
+    )
     return page, 400 if problems else 200
 
 
@@ -230,8 +241,14 @@ def review_test(subject: str, test_id: str) -> Response | str | tuple[str, int]:
         return failure_page(failure)
     questions = test.get("questions", [])
     chosen, problems = chosen_answers(questions, request.form)
-    if problems:
+    if problems or _closed(test):
         return _test_form(test, chosen, problems)
+    # The confirmation page names the test; sending reads no test (see submit_test).
+    session["reviewing"] = {
+        "test": f"{subject}/{test_id}",
+        "title": test.get("title"),
+        "subjectTitle": test.get("subjectTitle"),
+    }
     unanswered = [q for q in questions if str(q.get("questionId")) not in chosen]
     return render_template(
         "review.html", test=test, chosen=chosen, unanswered=unanswered, questions=questions, **FIELD_PREFIXES
@@ -253,9 +270,15 @@ def submit_test(subject: str, test_id: str) -> Response | str | tuple[str, int]:
                 return failure_page(failure)
             refusal = failure
         else:
+            names = session.pop("reviewing", None) or {}
+            if names.get("test") != f"{subject}/{test_id}":
+                names = {}
             session["confirmation"] = {
                 "subjectName": stored.get("subjectName", subject),
                 "testId": stored.get("testId", test_id),
+                "title": names.get("title") or test_id,
+                "subjectTitle": names.get("subjectTitle") or subject,
+                "store": _store_key(subject, test_id),
                 "receivedAt": stored.get("receivedAt"),
                 "answered": stored.get("answered"),
                 "questionCount": stored.get("questionCount"),
@@ -300,7 +323,7 @@ def results() -> Response | str | tuple[str, int]:
     test_id, test_problem = id_parameter(typed["testId"], "test")
     problem = subject_problem or test_problem
     if not problem and test_id and not subject:
-        problem = "Choose the subject of the test too."
+        problem = _("Choose the subject of the test too.")
     if problem:  # the filter form again with the reason; the API is not asked
         return render_template(
             "results.html", tests=[], error=problem, subject=typed["subjectName"][:64], test_id=typed["testId"][:64]

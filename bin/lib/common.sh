@@ -154,6 +154,26 @@ ensure_test_system_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# axe-core (the portal's accessibility scan, tests/unit/portal/test_portal_phone_pages.py) at the version pinned in
+# tests/support/axe/package-lock.json, installed with `npm ci` once, again only when the lock file changes.
+ensure_axe() {
+  local folder="$TT_ROOT/tests/support/axe"
+  local stamp="$folder/node_modules/.package-lock.json"
+  if [[ -f "$folder/node_modules/axe-core/axe.min.js" && "$stamp" -nt "$folder/package-lock.json" ]]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+      die "the tests need npm (for axe-core): install it (e.g. sudo apt-get install npm) and run again."
+    fi
+    info "installing npm (apt-get)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  info "installing axe-core (npm ci in tests/support/axe)"
+  (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
 # The script's header comment (line 2 up to the first line that is not a comment), as its help text.
 print_usage() {
   awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"

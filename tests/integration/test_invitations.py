@@ -10,10 +10,12 @@ import hashlib
 import io
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -86,10 +88,16 @@ def test_each_student_is_invited_once_and_again_only_after_a_change(classroom: L
         assert f"Your API key:  {key}" in email.text and f"Your API URL:  {url}" in email.text
         assert portal in email.text and "bin/test-time.sh" in email.text
         assert key in email.html and key not in email.subject
+        # One click signs in: the key rides in the link's fragment, which no browser sends to a server.
+        link = f"{portal}/signin#key={quote(key, safe='')}"
+        assert link in email.text and f'href="{link}"' in email.html
+        for body in (email.text, email.html):
+            assert not re.search(r"\?[^\s\"'<>]*" + re.escape(quote(key, safe="")), body), "no key in a query"
         others = [api_key(classroom, other) for other in STUDENTS if other != student]
         assert not any(other in email.text for other in others)  # each student's own key only
         kept = record(classroom, student)
         assert kept["keySha256"] == hashlib.sha256(key.encode()).hexdigest()
+        # The record names the portal, not the link (which holds the key).
         assert (kept["apiUrl"], kept["portalUrl"], kept["messageId"]) == (url, portal, email.message_id)
         assert key not in json.dumps(kept)
 
@@ -233,6 +241,8 @@ def test_the_run_stops_cleanly_at_the_daily_quota(classroom: LocalAws, announced
     assert (tally.sent, tally.unchanged, tally.failed) == (1, 0, 2)
     assert said[0] == f"{ids[0]}: sent (first invitation) to {ids[0]}@example.com"
     assert said[1:] == [f"{sid}: not sent: today's sending quota is used up; run again tomorrow" for sid in ids[1:]]
-    assert [email.to for email in invitations(classroom, ids)] == [[f"{ids[0]}@example.com"]]
+    sent = invitations(classroom, ids)
+    assert [email.to for email in sent] == [[f"{ids[0]}@example.com"]]
+    assert f"http://portal.example/signin#key={keys[ids[0]]}" in sent[0].text
     records = read_records(s3, bucket, ids)
     assert isinstance(records[ids[0]], Invitation) and records[ids[1]] is None and records[ids[2]] is None

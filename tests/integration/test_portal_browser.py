@@ -107,7 +107,7 @@ def test_a_student_signs_in_takes_a_test_and_sees_the_confirmation(
     page.fill("#api_key", key)
     page.click("button[type=submit]")
     expect(page.locator("h1")).to_have_text("Open tests")
-    expect(page.locator(".who")).to_contain_text("portal03")
+    expect(page.locator(".who")).to_contain_text("Portal Student Three")  # the class list's name, not the id
 
     page.click(f"a[href='/test/{SUBJECT}/{OPEN_TEST}']")
     expect(page.locator("h1")).to_have_text("Web basics")

@@ -125,7 +125,8 @@ def stored(rich: Rich, key: str) -> Any:
 
 
 def shown(when: datetime) -> str:
-    return f"{when.astimezone(UTC):%a %d %b %Y, %H:%M} (UTC)"
+    moment = when.astimezone(UTC)
+    return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M} UTC"  # the portal's words for dates (portal/words.py)
 
 
 def test_the_portal_takes_a_shuffled_multiple_answer_test_and_replaces_the_submission(rich: Rich) -> None:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -137,18 +137,22 @@ def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
             if key != STUDENT_KEY:
                 return self._answer(403, {"error": "forbidden", "message": "Not a student of the class list."})
             test, done = api.test, bool(api.submissions)
+            if route == "/api/v1/history" and method == "GET":
+                return self._answer(200, HISTORY)
             if route == "/api/v1/tests" and method == "POST":
                 entry = {k: test[k] for k in ("testId", "title", "deadline")} | {"questionCount": 2}
                 if test.get("resubmit"):  # a resubmit test stays listed once submitted (the listing has no time)
                     entry |= {"resubmit": True} | ({"submitted": True} if done else {})
                 tests = [] if done and not test.get("resubmit") else [entry]
-                subjects = [{"subjectName": "networks", "tests": tests}] if tests else []
-                return self._answer(200, {"studentId": "student07", "subjects": subjects})
+                group = {"subjectName": "networks", "subjectTitle": SUBJECT_TITLE, "tests": tests}
+                subjects = [group] if tests else []
+                return self._answer(200, {"studentId": "student07", "studentName": STUDENT_NAME, "subjects": subjects})
             if route == "/api/v1/test" and method == "GET":
                 if (query.get("subjectName"), query.get("testId")) != ("networks", "net01"):
                     return self._answer(404, {"error": "not_found", "message": "testId: no such test"})
-                submitted = {"submitted": True, "submittedAt": SUBMITTED_AT} if done and test.get("resubmit") else {}
-                return self._answer(200, test | submitted)
+                # Contract of issue 15: any test the caller submitted says so, and when (resubmit or not).
+                submitted = {"submitted": True, "submittedAt": SUBMITTED_AT} if done else {}
+                return self._answer(200, {"subjectTitle": SUBJECT_TITLE} | test | submitted)
             if route == "/api/v1/test" and method == "POST":
                 if done and not test.get("resubmit"):
                     return self._answer(
@@ -204,6 +208,69 @@ def _invalid_answer(test: dict[str, Any], answers: list[dict[str, Any]]) -> str 
 
 
 SUBMITTED_AT = "2026-11-18T12:00:00+00:00"
+STUDENT_NAME = "Ada Kowalska"  # the class list's name (the listing's studentName)
+SUBJECT_TITLE = "Computer networks"  # the subject's title (content/subjects/networks/subject.yml)
+# GET /api/v1/history as issue 15's contract shapes it: a test scored and closed for everybody (its review with the
+# right answers), and one scored while a classmate may still submit (no right answer yet).
+HISTORY = {
+    "studentId": "student07",
+    "studentName": STUDENT_NAME,
+    "tests": [
+        {
+            "subjectName": "networks",
+            "subjectTitle": SUBJECT_TITLE,
+            "testId": "net02",
+            "title": "Routing",
+            "submittedAt": "2026-11-20T09:30:00+00:00",
+            "deadline": "2026-11-23T22:00:00+00:00",
+            "closedForEverybody": False,
+            "answersShownAfter": "2026-11-30T22:00:00+00:00",
+            "status": "scored",
+            "score": {"correct": 1, "questions": 2, "points": 1, "maxPoints": 2, "percent": 50.0, "grade": "3"},
+            "review": [
+                {"questionId": "q1", "text": "Which layer routes packets?", "answer": "b", "answerText": ["Network"]},
+                {"questionId": "q2", "text": "Is TCP connectionless?", "answer": None, "answerText": []},
+            ],
+        },
+        {
+            "subjectName": "networks",
+            "subjectTitle": SUBJECT_TITLE,
+            "testId": "net00",
+            "title": "Addresses",
+            "submittedAt": "2026-11-10T09:30:00+00:00",
+            "deadline": "2026-11-16T22:00:00+00:00",
+            "closedForEverybody": True,
+            "answersShownAfter": "2026-11-16T22:00:00+00:00",
+            "status": "scored",
+            "score": {"correct": 1, "questions": 2, "points": 1.5, "maxPoints": 3, "percent": 50.0, "grade": "3"},
+            "review": [
+                {
+                    "questionId": "q1",
+                    "text": "How many bits has an IPv4 address?",
+                    "answer": "a",
+                    "answerText": ["32"],
+                    "right": "a",
+                    "rightText": ["32"],
+                    "correct": True,
+                    "points": 1,
+                    "maxPoints": 1,
+                    "explanation": "Four bytes of eight bits.",
+                },
+                {
+                    "questionId": "q2",
+                    "text": "Which of these are private ranges?",
+                    "answer": ["a"],
+                    "answerText": ["10.0.0.0/8"],
+                    "right": ["a", "c"],
+                    "rightText": ["10.0.0.0/8", "192.168.0.0/16"],
+                    "correct": False,
+                    "points": 0.5,
+                    "maxPoints": 2,
+                },
+            ],
+        },
+    ],
+}
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -238,17 +305,24 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(
-    api: FakeApi, folder: Path, ready: Callable[[int], bool], options: Sequence[str] = (), secret: str = "g" * 48
+    api: FakeApi,
+    folder: Path,
+    ready: Callable[[int], bool],
+    options: Sequence[str] = (),
+    secret: str = "g" * 48,
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[tuple[int, Path]]:
-    """The portal under gunicorn, as bin/portal.sh and the container run it, talking to ``api``: yields its port and
-    its log once ``ready(port)`` holds; stopped on the way out."""
+    """The portal under gunicorn, as bin/portal.sh and the container run it, talking to ``api``, with ``settings``
+    added to its environment (CLASS_LANGUAGE, PORTAL_TIMEZONE): yields its port and its log once ``ready(port)``
+    holds; stopped on the way out."""
     port = free_port()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PORTAL_"))},
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PORTAL_", "CLASS_LANGUAGE"))},
         "API_URL": api.url,
         "PORTAL_SECRET_KEY": secret,
         "PORTAL_SESSION_DIR": str(folder / "sessions"),
         "PYTHONPATH": str(ROOT),
+        **(settings or {}),
     }
     command = [
         str(Path(sys.executable).parent / "gunicorn"),

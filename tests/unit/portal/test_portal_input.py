@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from portal_support import STUDENT_KEY, TRAINER_KEY, FakeApi, csrf_token, sign_in
 
-from portal.api import KEY_REFUSED, ApiClient, ApiFailure
+from portal.api import ApiClient, ApiFailure, key_refused
 from portal.app import create_app
 from portal.checks import is_safe_id
 from testtime import layout
@@ -75,7 +75,7 @@ def test_the_client_itself_never_puts_a_non_key_into_a_header(fake_api: FakeApi)
     for key in ("Ключ-студента-1234567890", "student-key-Qx7pLm2Vw9\r\nX-Injected: yes"):
         with pytest.raises(ApiFailure) as refused:
             api.list_tests(key)
-        assert (refused.value.status, refused.value.message) == (403, KEY_REFUSED)
+        assert (refused.value.status, refused.value.message) == (403, key_refused())
     assert fake_api.requests == []
 
 
@@ -237,7 +237,7 @@ def test_an_api_gateway_refusal_is_shown_in_the_portals_words(as_student: FlaskC
     response = as_student.get("/tests")
     assert response.headers["Location"].endswith("/signin")
     page = as_student.get("/signin").get_data(as_text=True)
-    assert KEY_REFUSED.replace("'", "&#39;") in page
+    assert key_refused().replace("'", "&#39;") in page
     assert "Forbidden" not in page
 
 

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from portal_support import STUDENT_KEY, TRAINER_KEY, WRONG_KEY, FakeApi, csrf_token, sign_in
 
-from portal.api import KEY_REFUSED, ApiClient, ApiFailure
+from portal.api import ApiClient, ApiFailure, key_refused
 from portal.app import SECURITY_HEADERS, create_app
 
 
@@ -37,7 +37,8 @@ def test_security_headers_on_every_response(client: FlaskClient, path: str) -> N
         assert response.headers.get(name) == value, name
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
-    assert "script-src" not in response.headers["Content-Security-Policy"]  # default-src 'none': no script at all
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "unsafe-inline" not in policy  # the portal's own files only
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -94,7 +95,7 @@ def test_a_student_takes_a_test_with_review_and_confirmation(as_student: FlaskCl
     html = listing.get_data(as_text=True)
     assert listing.status_code == 200
     assert "Layers" in html and "networks" in html
-    assert "Mon 30 Nov 2026, 22:00 (UTC)" in html
+    assert "Monday 30 November 2026, 22:00 UTC" in html
 
     page = as_student.get("/test/networks/net01").get_data(as_text=True)
     assert page.count('type="radio"') == 4
@@ -208,7 +209,7 @@ def test_the_client_passes_the_apis_messages_through(fake_api: FakeApi) -> None:
     with pytest.raises(ApiFailure) as gateway:
         api.list_tests(WRONG_KEY)
     # API Gateway's own {"message": "Forbidden"} is AWS's phrase: the portal says it in its own words.
-    assert (gateway.value.status, gateway.value.code, gateway.value.message) == (403, "forbidden", KEY_REFUSED)
+    assert (gateway.value.status, gateway.value.code, gateway.value.message) == (403, "forbidden", key_refused())
     with pytest.raises(ApiFailure) as refusal:
         api.results(STUDENT_KEY)
     assert refusal.value.message == "Only the trainer's API key may."

@@ -1,0 +1,137 @@
+"""Taking a test in a real browser (headless Debian chromium through Playwright, a 390 px phone screen, the page's
+Content-Security-Policy in force), the portal under gunicorn against the fake REST API:
+
+* with JavaScript on (static/taking.js): the "2 of 2 answered" count follows each tick, announced politely; the
+  answers are kept in the browser across a reload and forgotten once the submission is confirmed;
+* with JavaScript off: the whole flow works all the same, and the test opened again says it was submitted before
+  any question, with no form.
+"""
+
+from __future__ import annotations
+
+import copy
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from portal_support import RICH_TEST, STUDENT_KEY, FakeApi, gunicorn
+
+from tests.support.browser import ARTIFACTS, chromium
+
+pytestmark = pytest.mark.browser
+
+STORE = "testtime:answers:student07:networks:net01"
+
+
+def healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def portal_url(fake_api: FakeApi, tmp_path: Path) -> Iterator[str]:
+    with gunicorn(fake_api, tmp_path, healthy, ("--workers", "1"), "j" * 48) as (port, log_path):
+        yield f"http://127.0.0.1:{port}"
+    assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+def signed_in(browser: Browser, portal_url: str, javascript: bool) -> tuple[Page, list[str]]:
+    context = browser.new_context(java_script_enabled=javascript, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.goto(f"{portal_url}/signin")
+    page.fill("#api_key", STUDENT_KEY)
+    page.click("form.card button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Open tests")
+    return page, console
+
+
+def kept(page: Page) -> object:
+    return page.evaluate(f"JSON.parse(localStorage.getItem({STORE!r}))")
+
+
+def test_the_count_follows_the_ticks_and_the_answers_survive_a_reload(
+    browser: Browser, portal_url: str, fake_api: FakeApi
+) -> None:
+    fake_api.test = copy.deepcopy(RICH_TEST)
+    page, console = signed_in(browser, portal_url, javascript=True)
+    page.goto(f"{portal_url}/test/networks/net01")
+    progress = page.locator("#progress")
+    expect(progress).to_have_attribute("aria-live", "polite")
+    expect(progress).to_have_text("0 of 2 answered")
+    page.click("label[for=q-q2-x]")  # the label's text: the whole line is the target
+    expect(progress).to_have_text("1 of 2 answered")
+    page.check("#q-q1-A")
+    page.check("#q-q1-C")
+    expect(progress).to_have_text("2 of 2 answered")
+    page.uncheck("#q-q1-A")
+    page.uncheck("#q-q1-C")
+    expect(progress).to_have_text("1 of 2 answered")
+    page.check("#q-q1-B")
+    assert kept(page) == {"answer.q2": ["x"], "choices.q1": ["B"]}
+
+    page.reload()
+    expect(page.locator("#q-q2-x")).to_be_checked()
+    expect(page.locator("#q-q1-B")).to_be_checked()
+    expect(page.locator("#q-q1-A")).not_to_be_checked()
+    expect(progress).to_have_text("2 of 2 answered")
+    page.goto(f"{portal_url}/tests")
+    page.goto(f"{portal_url}/test/networks/net01")  # opened again from the list: the answers are still there
+    expect(page.locator("#q-q1-B")).to_be_checked()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "portal-taking-restored-390.png"), full_page=True)
+
+    page.click("text=Review my answers")
+    expect(page.locator("#resubmit-note")).to_contain_text("a new submission replaces the earlier one")
+    page.click("#submit-answers")
+    expect(page.locator("#confirmation")).to_contain_text("2 of 2 questions answered")
+    assert fake_api.submissions[0]["answers"] == [
+        {"questionId": "q2", "answer": "x"},
+        {"questionId": "q1", "answer": ["B"]},
+    ]
+    assert kept(page) is None, "the answers are forgotten once the submission is confirmed"
+    page.goto(f"{portal_url}/test/networks/net01")
+    expect(page.locator("#submitted-note")).to_contain_text("Submitted on")
+    expect(page.locator("#q-q1-B")).not_to_be_checked()
+    assert not [line for line in console if "Content Security Policy" in line or "Refused" in line], console
+
+
+def test_without_javascript_a_student_takes_and_sends_a_test(
+    browser: Browser, portal_url: str, fake_api: FakeApi
+) -> None:
+    page, _ = signed_in(browser, portal_url, javascript=False)
+    page.click("a[href='/test/networks/net01']")
+    expect(page.locator("#progress")).to_have_text("0 of 2 answered")
+    page.click("label[for=q-q1-A]")
+    page.click("text=Review my answers")
+    expect(page.locator("#final-note")).to_contain_text("Sending is final")
+    expect(page.locator(".warning")).to_contain_text("1 of 2 questions are not answered")
+    page.click("text=Change my answers")
+    expect(page.locator("#q-q1-A")).to_be_checked()
+    expect(page.locator("#progress")).to_have_text("1 of 2 answered")
+    page.check("#q-q2-y")
+    page.click("text=Review my answers")
+    page.click("#submit-answers")
+    expect(page.locator("#confirmation")).to_contain_text("Your answers to Layers (Computer networks) are stored")
+    sent = fake_api.submissions[0]["answers"]
+    assert sent == [{"questionId": "q1", "answer": "A"}, {"questionId": "q2", "answer": "y"}]
+
+    page.goto(f"{portal_url}/test/networks/net01")  # a bookmark, after sending
+    note = page.locator("#submitted-note")
+    expect(note).to_contain_text("Submitted on Wednesday 18 November 2026, 12:00 UTC")
+    assert page.locator("fieldset, form#test-form").count() == 0, "no question, no form"
+    page.get_by_role("link", name="See my history").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "portal-taking-closed-390.png"), full_page=True)
