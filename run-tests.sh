@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check and every test, on a fresh machine too: creates .venv from the pinned requirements, installs
-# the system packages the tests drive (tmux, headless chromium), then lints and runs pytest.
+# the system packages the tests drive (tmux, headless chromium) and axe-core (npm, pinned in tests/support/axe), then
+# lints and runs pytest.
 # Extra arguments go to pytest, e.g. ./run-tests.sh tests/unit -k scoring (TEST_WORKERS=0 for one process)
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
