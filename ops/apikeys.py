@@ -223,13 +223,13 @@ def _value(apigateway: Any, key: dict[str, Any]) -> str:
 
 def change_lines(sync: KeySync) -> list[str]:
     return [
-        _("api key {action} {name}", action=_action(change.action).ljust(7), name=change.name)
+        _("api key {action} {name}", action=key_action(change.action).ljust(7), name=change.name)
         for change in sync.changes
     ]
 
 
-def _action(action: str) -> str:
-    """The same words as the publish preview's (ops.publish_preview)."""
+def key_action(action: str) -> str:
+    """What is done to a key, in words (this module's lines and the publish preview's)."""
     words = {
         "create": _p("api key", "create"),
         "enable": _p("api key", "enable"),

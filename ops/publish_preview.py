@@ -65,7 +65,7 @@ class PublishReport:
         lines += [_row(_("student added"), student) for student in self.students_added]
         lines += [_row(_("student removed"), student) for student in self.students_removed]
         lines += [
-            _("api key {action} {name}", action=_key_action(change.action).ljust(7), name=change.name)
+            _("api key {action} {name}", action=apikeys.key_action(change.action).ljust(7), name=change.name)
             for change in self.keys.changes
         ]
         lines += [_row(_("ses verify"), address) for address in self.verifications]
@@ -113,16 +113,6 @@ def _row(label: str, detail: str) -> str:
 def _object_action(action: str) -> str:
     words = {ADD: _p("object", "add"), UPDATE: _p("object", "update"), UNCHANGED: _p("object", "unchanged")}
     return words[action]
-
-
-def _key_action(action: str) -> str:
-    words = {
-        "create": _p("api key", "create"),
-        "enable": _p("api key", "enable"),
-        "disable": _p("api key", "disable"),
-        "attach": _p("api key", "attach"),
-    }
-    return words.get(action, action)
 
 
 def past_deadlines(catalog: Catalog, opened: set[str], now: datetime, zone: ZoneInfo) -> list[str]:
