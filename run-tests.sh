@@ -41,5 +41,8 @@ done
 info "checkov's venv"
 tests/static/ensure-checkov.sh >/dev/null
 
+# The caller's shell may have CLASS_LANGUAGE set (bin/portal.sh reads it): the tests choose their language
+# themselves, so none is inherited (tests/conftest.py removes it too, for pytest run directly).
+unset CLASS_LANGUAGE
 info "pytest (${TEST_WORKERS:-2} workers)"
 python -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile --durations=25 "$@"

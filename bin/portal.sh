@@ -49,11 +49,14 @@ display_timezone() {
   echo "${PORTAL_TIMEZONE:-${zone:-UTC}}"
 }
 
-# The class's language from group_vars/all.yml (CLASS_LANGUAGE wins): the portal's pages are in it.
+# The class's language from group_vars/all.yml (CLASS_LANGUAGE wins): the portal's pages are in it. Lowercase and
+# without spaces, as ops/deployment.py takes it ("language: PL" is pl); tr, since macOS's bash 3.2 has no ${x,,}.
 class_language() {
   local language
   language="$(sed -n 's/^language: *"\{0,1\}\([A-Za-z_-]*\)"\{0,1\}.*/\1/p' "${TT_ROOT}/group_vars/all.yml" | head -n 1)"
-  echo "${CLASS_LANGUAGE:-${language:-en}}"
+  language="${CLASS_LANGUAGE:-${language:-en}}"
+  language="$(printf '%s' "$language" | tr -d '[:space:]' | tr '[:upper:]' '[:lower:]')"
+  echo "${language:-en}"
 }
 
 # What the running portal was started from: its code and its settings (never the secret).

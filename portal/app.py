@@ -87,7 +87,8 @@ def _settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "API_URL": (environ.get("API_URL") or "").strip(),
         "SECRET_KEY": environ.get("PORTAL_SECRET_KEY") or "",
         "DISPLAY_TIMEZONE": environ.get("PORTAL_TIMEZONE") or "UTC",
-        "LANGUAGE": (environ.get("CLASS_LANGUAGE") or SOURCE_LANGUAGE).strip(),
+        # as ops/deployment.py takes the class's language: "PL" or " pl " is pl
+        "LANGUAGE": (environ.get("CLASS_LANGUAGE") or "").strip().lower() or SOURCE_LANGUAGE,
         "SESSION_COOKIE_SECURE": _flag(environ.get("PORTAL_COOKIE_SECURE")),
         "SESSION_DIR": (environ.get("PORTAL_SESSION_DIR") or "").strip(),
         "PROXY_HOPS": int(environ.get("PORTAL_PROXY_HOPS") or 0),

@@ -66,14 +66,16 @@ def score_lines(score: Mapping[str, Any]) -> list[str]:
     percent = number(score.get("percent"))
     if percent:
         lines.append(_("{percent}%", percent=percent))
-    if score.get("grade") not in (None, ""):
-        lines.append(_("grade {grade}", grade=score["grade"]))
+    grade = score.get("grade")
+    if grade not in (None, ""):  # a number as the others ("3,5" in Polish); a grade the API words, as it is
+        lines.append(_("grade {grade}", grade=number(grade) or str(grade)))
     return lines
 
 
 def question(item: Mapping[str, Any], closed: bool) -> dict[str, Any]:
     """One question of the review: the student's answer always; the right one and the mark only once closed."""
-    chosen = [str(text) for text in item.get("answerText") or []]
+    # No text for what was chosen (answerText [], a choice gone from the test): its id, or ids, rather than nothing.
+    chosen = [str(text) for text in item.get("answerText") or []] or _ids(item.get("answer"))
     shown: dict[str, Any] = {
         "text": item.get("text") or item.get("questionId") or "",
         "answer": ", ".join(chosen) if chosen else _("not answered"),
@@ -90,3 +92,12 @@ def question(item: Mapping[str, Any], closed: bool) -> dict[str, Any]:
         if item.get("explanation"):
             shown["explanation"] = str(item["explanation"])
     return shown
+
+
+def _ids(answer: Any) -> list[str]:
+    """The answer's ids as the API gives them: one id (a string) or a list of them."""
+    if isinstance(answer, str):
+        return [answer] if answer else []
+    if isinstance(answer, list):
+        return [str(one) for one in answer if one not in (None, "")]
+    return []

@@ -1,8 +1,9 @@
-"""Fixtures every suite may use: the moto account of the unit tests (tests/support/moto_account.py) and a module's
-own embedded AWS, deployed once (tests/support/throwaway_aws.py)."""
+"""Fixtures every suite may use: the moto account of the unit tests (tests/support/moto_account.py), a module's
+own embedded AWS, deployed once (tests/support/throwaway_aws.py), and no class language from the caller's shell."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -15,6 +16,19 @@ from tests.support.moto_account import AccountOptions, MotoAccount
 from tests.support.moto_account import moto_account as open_moto_account
 from tests.support.throwaway_aws import ThrowawayAws
 from tests.support.throwaway_aws import throwaway_aws as start_throwaway_aws
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The caller's CLASS_LANGUAGE would change every part's language (the Lambda code, the portal, the trainer's
+    tools): gone before any fixture, a module's or a session's too, starts anything (run-tests.sh unsets it)."""
+    os.environ.pop("CLASS_LANGUAGE", None)
+
+
+@pytest.fixture(autouse=True)
+def no_class_language_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts without CLASS_LANGUAGE, whatever an earlier test or the shell set; a test that needs one
+    sets it (monkeypatch.setenv) or passes its environment explicitly."""
+    monkeypatch.delenv("CLASS_LANGUAGE", raising=False)
 
 
 @pytest.fixture

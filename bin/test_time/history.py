@@ -1,6 +1,6 @@
-"""``--history``: the tests the student submitted (GET /api/v1/history), newest first, with the score and the
-review once scored. The right answers and explanations come only once the test is closed for everybody: the API
-leaves them out before, and the client then says when they will be shown."""
+"""``--history``: the tests the student submitted (GET /api/v1/history), newest first, with the score once scored.
+The review (their answers, the right ones, the explanations) comes only once the test is closed for everybody: the
+API leaves it out before, and the client then says when it will be shown."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .taking import student_name, subject_title, title_of
 
 _ = CLIENT.gettext
 _n = CLIENT.ngettext
+_p = CLIENT.pgettext
 
 
 def _number(value: object) -> float | None:
@@ -38,15 +39,20 @@ def score_line(score: dict[str, Any]) -> str:
         points, most = _number(score.get("correct")), _number(score.get("questions"))
     if points is None or most is None:
         return _("Scored.")
-    plural = int(most) if most == int(most) else 2  # a fraction takes the plural ("2.5 points")
-    line = _n("Score: {points} of {most} point", "Score: {points} of {most} points", plural,
-              points=number_text(points), most=number_text(most))  # fmt: skip
+    if most == int(most):
+        line = _n("Score: {points} of {most} point", "Score: {points} of {most} points", int(most),
+                  points=number_text(points), most=number_text(most))  # fmt: skip
+    else:  # a fraction: a text of its own (Polish takes the genitive), not a whole number's plural, as answers.py
+        line = _p("a fraction of points", "Score: {points} of {most} points",
+                  points=number_text(points), most=number_text(most))  # fmt: skip
     percent = _number(score.get("percent"))
     if percent is not None:
         line = _("{score} ({percent}%)", score=line, percent=number_text(round(percent, 1)))
-    grade = score.get("grade")
-    if isinstance(grade, (str, int)) and not isinstance(grade, bool) and str(grade).strip():
-        line = _("{score}, grade {grade}", score=line, grade=str(grade).strip())
+    grade, shown = score.get("grade"), _number(score.get("grade"))
+    if shown is not None:  # a number as the client writes numbers: 3.5, Polish 3,5
+        line = _("{score}, grade {grade}", score=line, grade=number_text(shown))
+    elif isinstance(grade, str) and grade.strip():
+        line = _("{score}, grade {grade}", score=line, grade=grade.strip())
     return line
 
 
@@ -92,11 +98,10 @@ def show_test(console: Console, entry: dict[str, Any]) -> None:
             show_item(console, number, item, closed)
     if not closed and shown_after is not None:
         when = when_text(entry.get("answersShownAfter"))
-        console.say(
-            _("The right answers are shown once the test closes for everybody: {when}.", when=when), indent="  "
-        )
+        later = _("Your answers and the right answers are shown once the test closes for everybody: {when}.", when=when)
+        console.say(later, indent="  ")
     elif not closed:
-        console.say(_("The right answers are shown once the test closes for everybody."), indent="  ")
+        console.say(_("Your answers and the right answers are shown once the test closes for everybody."), indent="  ")
 
 
 def show_history(console: Console, history: dict[str, Any]) -> None:

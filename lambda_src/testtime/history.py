@@ -1,10 +1,12 @@
 """``GET /api/v1/history``'s answer, built from what the store read (pure, no I/O).
 
-One entry per submitted test: when it was submitted, the caller's deadline, and once scored the score and a review
-of each question in the order the student was shown it. What the right answers are, whether each answer was right,
-the points and the explanations are added only once the test is closed for everybody
+One entry per submitted test: when it was submitted, the caller's deadline, and once scored the score. The review
+of each question (in the order the student was shown it: their answer, the right one, whether theirs was right, the
+points and the explanation) comes only once the test is closed for everybody
 (:meth:`CatalogTest.closed_for_everybody`, the latest extension included): before that another student may still
-submit, and a right answer shown to one would reach the others.
+submit, and a right answer shown to one would reach the others. The student's own answers wait as well: beside the
+score they give the key away (a 100% score makes them the key), which is why the scorer holds the score emails of
+such a test too (scorer/run.py). Without extensions a test is closed for everybody when it is scored.
 """
 
 from __future__ import annotations
@@ -126,7 +128,8 @@ def history_entry(entry: Submitted, now: datetime) -> dict[str, Any]:
     }
     if entry.score is not None:
         listed["score"] = score_json(entry.score)
-        listed["review"] = review(entry, show_right=closed)
+        if closed:
+            listed["review"] = review(entry, show_right=True)
     return listed
 
 

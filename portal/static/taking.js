@@ -1,6 +1,7 @@
 // The test's page: a live "3 of 5 answered" count, and the answers kept in this browser (localStorage) until they
-// are sent, so that a reload or a closed tab loses nothing. The confirmation page forgets them. Without JavaScript
-// the page works the same, without the count's updates and the keeping.
+// are sent, so that a reload or a closed tab loses nothing. The confirmation page forgets them, and so does the
+// test's page when it comes closed (submitted, one submission only); the sign-in page forgets every test's
+// (static/signin-link.js). Without JavaScript the page works the same, without the count's updates and the keeping.
 "use strict";
 
 (function () {
@@ -62,6 +63,29 @@
     });
   }
 
+  // The test's page without a form is the closed one: what this browser kept for that test, under any student's
+  // name (testtime:answers:<student>:<subject>:<test>, views._store_key; ids hold no ":"), is of no use any more.
+  // The page names no student, its address names the test: /test/<subject>/<test>, or its /review and /submit.
+  function forgetClosed(store) {
+    var named = /\/test\/([^/]+)\/([^/]+)(?:\/(?:review|submit))?\/?$/.exec(location.pathname);
+    if (!named) {
+      return;
+    }
+    var ending = ":" + decodeURIComponent(named[1]) + ":" + decodeURIComponent(named[2]);
+    var prefix = "testtime:answers:";
+    var found = [];
+    for (var i = 0; i < store.length; i++) {
+      var name = store.key(i);
+      if (name && name.indexOf(prefix) === 0 && name.slice(prefix.length).split(":").length === 3 &&
+          name.slice(-ending.length) === ending) {
+        found.push(name);
+      }
+    }
+    found.forEach(function (name) {
+      store.removeItem(name);
+    });
+  }
+
   function start() {
     var store = storage();
     var done = document.querySelector("[data-clear-answers]");
@@ -70,6 +94,12 @@
     }
     var form = document.getElementById("test-form");
     if (!form) {
+      if (!done && store && document.getElementById("submitted-note")) {
+        try {
+          forgetClosed(store);
+        } catch (refused) { // storage refused or an address it cannot read: nothing is forgotten, the page works
+        }
+      }
       return;
     }
     if (store && form.dataset.store) {

@@ -7,7 +7,7 @@ from typing import Any
 
 from testtime import deadlines, http, store
 from testtime.documents.questions import public_questions
-from testtime.handlers import authenticate, find_test, refuse_if_closed
+from testtime.handlers import authenticate, find_test, in_words, refuse_if_closed
 from testtime.i18n import API
 from testtime.log import bind, log
 from testtime.ordering import student_order
@@ -23,6 +23,15 @@ def _param(event: dict[str, Any], name: str) -> str:
     return check_id(value, name)
 
 
+def _submitted_at(receipt: store.Receipt | None) -> str | None:
+    """When the caller submitted (the receipt's time, else the marker's last write); None if they have not."""
+    if receipt is None:
+        return None
+    if receipt.received_at is not None:
+        return receipt.received_at
+    return deadlines.to_iso(receipt.modified) if receipt.modified is not None else None
+
+
 @http.api_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     student_id = authenticate(event).student_id
@@ -31,7 +40,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     test = find_test(subject, test_id)
     if not test.is_open_for(student_id, deadlines.utc_now()):
         test = find_test(subject, test_id, fresh=True)  # reopened after this container cached the catalog?
-    refuse_if_closed(test, student_id, deadlines.utc_now())
+    # One HEAD of the caller's marker, before anything else: a page says "submitted on ..." before any question,
+    # whatever the test, and a closed test's refusal says it too.
+    receipt = store.submission_receipt_of(student_id, subject, test_id)
+    submitted_at = _submitted_at(receipt)
+    when = in_words(deadlines.parse_instant(submitted_at)) if submitted_at else ""
+    refuse_if_closed(test, student_id, deadlines.utc_now(), _("You submitted it on {when}.", when=when) if when else "")
     deadline = test.deadline_for(student_id)
     questions = store.questions(subject, test_id, test.questions_sha256)
     if questions is None:
@@ -47,14 +61,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     }
     if test.resubmit:
         body["resubmit"] = True
-    # One HEAD of the caller's marker: a page says "submitted on ..." before any question, whatever the test.
-    receipt = store.submission_receipt_of(student_id, subject, test_id)
     if receipt is not None:
         body["submitted"] = True
-        if receipt.received_at is not None:
-            body["submittedAt"] = receipt.received_at
-        elif receipt.modified is not None:
-            body["submittedAt"] = deadlines.to_iso(receipt.modified)
+        if submitted_at:
+            body["submittedAt"] = submitted_at
     body["questions"] = public_questions(questions)
     log("INFO", "test served")
     return http.json_response(200, body)

@@ -15,6 +15,7 @@ from typing import Any
 
 from testtime import deadlines, http, store
 from testtime.documents.catalog import CatalogTest
+from testtime.documents.codec import MalformedDocument
 from testtime.handlers import authenticate
 from testtime.history import Submitted, history
 from testtime.log import log
@@ -23,7 +24,16 @@ TEST_READERS = 8  # submitted tests read in parallel within one request
 
 
 def _read(test: CatalogTest, student_id: str, marked: datetime, now: datetime) -> Submitted:
-    """What the store holds of one submitted test of the caller."""
+    """What the store holds of one submitted test of the caller. A document no reader can use leaves that test
+    "submitted" (logged), rather than failing the caller's whole history."""
+    try:
+        return _read_documents(test, student_id, marked, now)
+    except MalformedDocument as error:
+        log("WARNING", "history: unreadable document", subject=test.subject, testId=test.test_id, problem=str(error))
+        return Submitted(test, student_id, deadlines.to_iso(marked))
+
+
+def _read_documents(test: CatalogTest, student_id: str, marked: datetime, now: datetime) -> Submitted:
     submitted_at, version = deadlines.to_iso(marked), None
     if test.resubmit:
         receipt = store.submission_receipt_of(student_id, test.subject, test.test_id)
@@ -35,9 +45,11 @@ def _read(test: CatalogTest, student_id: str, marked: datetime, now: datetime) -
         return Submitted(test, student_id, submitted_at, version)
     # The scorer scores the latest version; its score names it (the marker may lack it).
     version = score.version if test.resubmit else None
+    if not test.closed_for_everybody(now):  # the score only: the review waits (testtime.history)
+        return Submitted(test, student_id, submitted_at, version, score)
     submission = store.submission_of(test.subject, test.test_id, student_id, score.version)
     questions = store.questions(test.subject, test.test_id, test.questions_sha256) or ()
-    key = store.answer_key(test.subject, test.test_id) if test.closed_for_everybody(now) else None
+    key = store.answer_key(test.subject, test.test_id)
     if submission is not None and submission.received_at:
         submitted_at = submission.received_at
     return Submitted(test, student_id, submitted_at, version, score, questions, submission, key)

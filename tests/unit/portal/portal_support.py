@@ -211,7 +211,7 @@ SUBMITTED_AT = "2026-11-18T12:00:00+00:00"
 STUDENT_NAME = "Ada Kowalska"  # the class list's name (the listing's studentName)
 SUBJECT_TITLE = "Computer networks"  # the subject's title (content/subjects/networks/subject.yml)
 # GET /api/v1/history as issue 15's contract shapes it: a test scored and closed for everybody (its review with the
-# right answers), and one scored while a classmate may still submit (no right answer yet).
+# right answers), and one scored while a classmate may still submit (the score only).
 HISTORY = {
     "studentId": "student07",
     "studentName": STUDENT_NAME,
@@ -226,11 +226,8 @@ HISTORY = {
             "closedForEverybody": False,
             "answersShownAfter": "2026-11-30T22:00:00+00:00",
             "status": "scored",
+            # No review until the test is closed for everybody (lambda_src/testtime/history.py).
             "score": {"correct": 1, "questions": 2, "points": 1, "maxPoints": 2, "percent": 50.0, "grade": "3"},
-            "review": [
-                {"questionId": "q1", "text": "Which layer routes packets?", "answer": "b", "answerText": ["Network"]},
-                {"questionId": "q2", "text": "Is TCP connectionless?", "answer": None, "answerText": []},
-            ],
         },
         {
             "subjectName": "networks",

@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+from pathlib import Path
+
 import pytest
 from flask import Flask
 from portal_support import STUDENT_KEY, FakeApi, csrf_token, sign_in
 
 from portal.app import create_app
 from portal.checks import api_key_problem
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def portal(fake_api: FakeApi, language: str | None, zone: str = "Europe/Warsaw") -> Flask:
@@ -76,3 +83,42 @@ def test_the_portals_own_messages_follow_the_language(polish: Flask) -> None:
     with polish.test_request_context():
         assert api_key_problem("") == "Wpisz swój klucz API."
     assert api_key_problem("") == "Enter your API key.", "outside a request: the source language"
+
+
+@pytest.mark.parametrize("typed", ["PL", " pl ", "Pl\n"])
+def test_the_language_is_taken_as_ops_deployment_takes_it(fake_api: FakeApi, typed: str) -> None:
+    app = portal(fake_api, typed)
+    assert app.config["LANGUAGE"] == "pl"
+    assert '<html lang="pl">' in app.test_client().get("/signin").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_language_is_english(fake_api: FakeApi, blank: str) -> None:
+    assert portal(fake_api, blank).config["LANGUAGE"] == "en"
+
+
+@pytest.mark.parametrize(
+    ("group_vars", "environment", "expected"),
+    [
+        ('language: "PL"\n', None, "pl"),
+        ("language: pl\n", " PL ", "pl"),
+        ("trainer_timezone: UTC\n", None, "en"),
+        ("language: pl\n", "EN", "en"),
+    ],
+)
+def test_portal_sh_gives_the_portal_a_lowercase_language(
+    tmp_path: Path, group_vars: str, environment: str | None, expected: str
+) -> None:
+    """bin/portal.sh's class_language(), on its own: group_vars/all.yml's language, CLASS_LANGUAGE winning."""
+    script = (ROOT / "bin" / "portal.sh").read_text()
+    function = re.search(r"^class_language\(\) \{\n.*?^\}\n", script, re.MULTILINE | re.DOTALL)
+    assert function is not None
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text(group_vars)
+    env = {"PATH": os.environ["PATH"], "TT_ROOT": str(tmp_path)}
+    if environment is not None:
+        env["CLASS_LANGUAGE"] = environment
+    shown = subprocess.run(
+        ["bash", "-c", function.group(0) + "class_language"], env=env, text=True, capture_output=True, check=True
+    )
+    assert shown.stdout == f"{expected}\n"

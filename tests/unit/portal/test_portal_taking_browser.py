@@ -2,7 +2,8 @@
 Content-Security-Policy in force), the portal under gunicorn against the fake REST API:
 
 * with JavaScript on (static/taking.js): the "2 of 2 answered" count follows each tick, announced politely; the
-  answers are kept in the browser across a reload and forgotten once the submission is confirmed;
+  answers are kept in the browser across a reload and forgotten once the submission is confirmed, when the test
+  comes closed, and on the sign-in page (signing out, on a shared computer);
 * with JavaScript off: the whole flow works all the same, and the test opened again says it was submitted before
   any question, with no form.
 """
@@ -135,3 +136,46 @@ def test_without_javascript_a_student_takes_and_sends_a_test(
     assert page.locator("fieldset, form#test-form").count() == 0, "no question, no form"
     page.get_by_role("link", name="See my history").wait_for()
     page.screenshot(path=str(ARTIFACTS / "portal-taking-closed-390.png"), full_page=True)
+
+
+def answers_kept(page: Page) -> list[str]:
+    return list(
+        page.evaluate(
+            "Object.keys(localStorage).filter(function (name) { return name.indexOf('testtime:answers:') === 0; })"
+        )
+    )
+
+
+def test_signing_out_leaves_no_answers_in_the_browser(browser: Browser, portal_url: str) -> None:
+    """A shared computer: the next student to sign in must not read the answers the last one kept here."""
+    page, console = signed_in(browser, portal_url, javascript=True)
+    page.goto(f"{portal_url}/test/networks/net01")
+    page.check("#q-q1-A")
+    assert kept(page) == {"answer.q1": ["A"]}
+    page.evaluate("localStorage.setItem('testtime:answers:student08:networks:net02', '{}')")  # another one's
+    page.evaluate("localStorage.setItem('unrelated', 'stays')")
+    page.click("form.signout button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Sign in")
+    assert answers_kept(page) == [], "signed out: no answers in this browser"
+    assert page.evaluate("localStorage.getItem('unrelated')") == "stays", "only the portal's answers go"
+    page.goto(f"{portal_url}/signin")  # the sign-in page opened by hand, answers kept meanwhile: forgotten too
+    page.evaluate(f"localStorage.setItem({STORE!r}, '{{}}')")
+    page.reload()
+    assert answers_kept(page) == []
+    assert not [line for line in console if "Content Security Policy" in line or "Refused" in line], console
+
+
+def test_a_closed_test_forgets_its_answers(browser: Browser, portal_url: str, fake_api: FakeApi) -> None:
+    """Sent from another device (or the confirmation never showed): the test opened again is closed, and what this
+    browser kept for it goes; what it kept for another test stays."""
+    page, _ = signed_in(browser, portal_url, javascript=True)
+    page.goto(f"{portal_url}/test/networks/net01")
+    page.check("#q-q1-A")
+    assert kept(page) == {"answer.q1": ["A"]}
+    other = "testtime:answers:student07:networks:net02"
+    page.evaluate(f"localStorage.setItem({other!r}, '{{}}')")
+    fake_api.submissions.append({"answers": []})  # submitted elsewhere; the test takes one submission
+    page.reload()
+    expect(page.locator("#submitted-note")).to_contain_text("cannot be changed")
+    assert kept(page) is None, "the closed test's answers are forgotten"
+    assert answers_kept(page) == [other]

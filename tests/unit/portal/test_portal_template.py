@@ -31,6 +31,7 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
     "alb-http": ("aws", {"portal_load_balancer": True}),
+    "language-typed-upper": ("local", {"language": " PL "}),  # as ops/deployment.py accepts it
 }
 WORLD = {"0.0.0.0/0", "::/0"}
 
@@ -224,3 +225,21 @@ def test_the_load_balancer_replaces_the_http_api(rendered: dict[str, Any]) -> No
     assert "CreateVpcLink" not in rendered["alb-https"][1]["Parameters"]
     url = rendered["alb-https"][1]["Outputs"]["PortalUrl"]["Value"]
     assert url == {"Fn::Sub": "https://${PortalLoadBalancer.DNSName}"}
+
+
+def test_the_class_language_reaches_the_portal_and_the_api_in_lowercase(rendered: dict[str, Any]) -> None:
+    """``language: PL`` is pl (ops/deployment.py and the Ansible assert take it so): the portal's CLASS_LANGUAGE,
+    each function's, and API Gateway's own answers (filter_plugins/testtime_gateway.py) say pl."""
+    path, template = rendered["language-typed-upper"]
+    container = template["Resources"]["PortalTaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+    environment = {item["Name"]: item["Value"] for item in container["Environment"]}
+    assert environment["CLASS_LANGUAGE"] == "pl"
+    service = yaml.load((path.parent / "testtime-service.yaml").read_text(), Loader=CfnLoader)
+    functions = of_type(service, "AWS::Lambda::Function")
+    languages = {f["Properties"]["Environment"]["Variables"]["CLASS_LANGUAGE"] for f in functions.values()}
+    assert functions and languages == {"pl"}
+    answers = of_type(service, "AWS::ApiGateway::GatewayResponse")
+    assert answers and all(
+        r["Properties"]["ResponseParameters"]["gatewayresponse.header.Content-Language"] == "'pl'"
+        for r in answers.values()
+    )
