@@ -11,7 +11,6 @@ the end the module publishes content/ again.
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -30,8 +29,9 @@ pytestmark = pytest.mark.integration
 
 SUBJECT, TEST_ID = "history-checks", "hist-quiz"
 STUDENTS = ("hist01", "hist02")
-OPEN_FOR = timedelta(seconds=150)  # publishing and the caches' 15 s leave time to submit before the deadline
-EXTENDED_BY = timedelta(seconds=30)
+# Open for a day, then published again with the deadline past (hist02's extension still running), then with the
+# extension past too: the test closes for everybody without waiting for a real deadline.
+OPEN_FOR = timedelta(days=1)
 QUESTIONS = [
     {
         "id": 1,
@@ -55,8 +55,7 @@ class Context:
     aws: LocalAws
     api: Api
     keys: dict[str, str]
-    due: datetime
-    extension: datetime
+    content: Path
 
 
 def _content(dest: Path, due: datetime, extension: datetime) -> Path:
@@ -67,6 +66,11 @@ def _content(dest: Path, due: datetime, extension: datetime) -> Path:
     folder = dest / "subjects" / SUBJECT
     folder.mkdir(parents=True)
     (folder / "subject.yml").write_text("title: Historia zmian\n", encoding="utf-8")
+    _write_test(dest, due, extension)
+    return dest
+
+
+def _write_test(dest: Path, due: datetime, extension: datetime) -> None:
     test = {
         "title": "Procesy",
         "due": due.isoformat(),
@@ -75,8 +79,14 @@ def _content(dest: Path, due: datetime, extension: datetime) -> Path:
         "extensions": {"hist02": extension.isoformat()},
         "questions": QUESTIONS,
     }
-    (folder / f"{TEST_ID}.yml").write_text(yaml.safe_dump(test, sort_keys=False, allow_unicode=True), "utf-8")
-    return dest
+    path = dest / "subjects" / SUBJECT / f"{TEST_ID}.yml"
+    path.write_text(yaml.safe_dump(test, sort_keys=False, allow_unicode=True), "utf-8")
+
+
+def _publish_again(ctx: Context, due: datetime, extension: datetime) -> None:
+    """The test with other deadlines (the publisher returns once the API's caches have seen them)."""
+    _write_test(ctx.content, due, extension)
+    ctx.aws.run("update-subjects-or-students.sh", "--content", str(ctx.content))
 
 
 def _raw(ctx: Context, route: str, key: str | None) -> tuple[int, dict[str, str], bytes]:
@@ -101,15 +111,9 @@ def history(ctx: Context, student: str = "hist01") -> Any:
 @pytest.fixture(scope="module")
 def ctx(deployed: LocalAws, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
     due = (datetime.now(UTC) + OPEN_FOR).replace(microsecond=0)
-    extension = due + EXTENDED_BY
-    deployed.run(
-        "update-subjects-or-students.sh",
-        "--content",
-        str(_content(tmp_path_factory.mktemp("history") / "content", due, extension)),
-    )
-    context = Context(
-        deployed, Api(deployed.outputs()["ApiUrl"]), {s: api_key(deployed, s) for s in STUDENTS}, due, extension
-    )
+    content = _content(tmp_path_factory.mktemp("history") / "content", due, due + OPEN_FOR)
+    deployed.run("update-subjects-or-students.sh", "--content", str(content))
+    context = Context(deployed, Api(deployed.outputs()["ApiUrl"]), {s: api_key(deployed, s) for s in STUDENTS}, content)
 
     def readable() -> bool:
         return context.api.get_test(context.keys["hist01"], TEST_ID, SUBJECT).status == 200
@@ -126,10 +130,6 @@ def _submit(ctx: Context, answers: list[dict[str, Any]]) -> int:
     return ctx.api.submit(ctx.keys["hist01"], body).status
 
 
-def _sleep_until(moment: datetime) -> None:
-    time.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()) + 1)
-
-
 def test_history_before_and_after_the_test_closes_for_everybody(ctx: Context) -> None:
     assert history(ctx)["tests"] == [] and history(ctx)["studentName"] == "Historia 01"
     # Names and the submitted state on the other routes.
@@ -143,18 +143,19 @@ def test_history_before_and_after_the_test_closes_for_everybody(ctx: Context) ->
     waiting = history(ctx)["tests"]
     assert [(t["testId"], t["status"], t["version"]) for t in waiting] == [(TEST_ID, "submitted", 2)]
 
-    _sleep_until(ctx.due)
-    as_of = (ctx.due + timedelta(seconds=1)).isoformat()
-    run = json.loads(ctx.aws.run("bin/score-now.sh", "--as-of", as_of, "--json").stdout)
+    now = datetime.now(UTC).replace(microsecond=0)
+    extension = now + OPEN_FOR
+    _publish_again(ctx, now - timedelta(minutes=1), extension)  # hist01's deadline has passed, hist02's has not
+    run = json.loads(ctx.aws.run("bin/score-now.sh", "--as-of", now.isoformat(), "--json").stdout)
     assert run["testsScored"] >= 1, run
     scored = history(ctx)["tests"][0]
     assert scored["status"] == "scored" and scored["closedForEverybody"] is False, scored
-    assert scored["answersShownAfter"] == ctx.extension.isoformat().replace("Z", "+00:00")
+    assert scored["answersShownAfter"] == extension.isoformat()
     assert scored["score"]["questions"] == 3 and scored["score"]["grade"] is not None
     # hist02 may still submit: no review yet, not even hist01's own answers (beside the score they give the key away)
     assert "review" not in scored and "fork" not in json.dumps(scored) and "SIGKILL" not in json.dumps(scored)
 
-    _sleep_until(ctx.extension)
+    _publish_again(ctx, now - timedelta(minutes=1), now - timedelta(seconds=30))  # hist02's extension has passed
     closed = history(ctx)["tests"][0]
     assert closed["closedForEverybody"] is True
     review = {item["questionId"]: item for item in closed["review"]}

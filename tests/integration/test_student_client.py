@@ -178,6 +178,7 @@ def client_env(aws: LocalAws, config: Path) -> dict[str, str]:
     for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
         env.pop(name, None)
     env["PATH"] = os.pathsep.join(part for part in env["PATH"].split(os.pathsep) if ".venv" not in part)
+    env.update(COLUMNS="100", LINES="24")  # the client wraps to the terminal: one width, whatever ran before
     return env
 
 
