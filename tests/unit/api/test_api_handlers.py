@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 import pytest
@@ -329,3 +330,18 @@ def test_the_api_key_is_never_logged(published: Any, capsys: pytest.CaptureFixtu
     output = capsys.readouterr().out
     assert output.count("\n") == 6
     assert KEYS["student01"] not in output and "a-wrong-key" not in output
+
+
+def test_a_submitted_test_opened_after_its_deadline_says_when_it_was_submitted(
+    published: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bookmark of a test the student sent: after the deadline the refusal says it was submitted, and when."""
+    assert submit({**OS_TEST, "answers": answers(q1="a")})[0] == 201
+    monkeypatch.setattr(deadlines, "utc_now", lambda: deadlines.parse_instant("2026-11-24T08:00:00Z"))
+    status, body = get(OS_TEST)
+    assert (status, body["error"]) == (410, "test_closed")
+    # When: the marker's last write (moto's own clock), in words in the trainer's zone.
+    assert re.search(r"closed on Monday 23 November 2026, 22:00 UTC\. You submitted it on \w+day \d+ \w+ \d{4}, "
+                     r"\d\d:\d\d UTC\.$", body["message"]), body["message"]  # fmt: skip
+    other = get(OS_TEST, KEYS["student02"])[1]["message"]  # who has not submitted is told only that it closed
+    assert "You submitted" not in other
