@@ -54,4 +54,4 @@ def test_the_history_route_has_its_own_function_role_and_keyed_method(service: d
     listing = next(s for s in statements if s["Sid"] == "ListData")
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["submitted/*"]}}
     read = next(s for s in statements if s["Sid"] == "ReadData")
-    assert len(read["Resource"]) == 8 and not any("trainer" in str(r) or "scorer" in str(r) for r in read["Resource"])
+    assert len(read["Resource"]) == 7 and not any("trainer" in str(r) or "scorer" in str(r) for r in read["Resource"])
