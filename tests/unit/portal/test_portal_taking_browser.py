@@ -139,6 +139,8 @@ def test_without_javascript_a_student_takes_and_sends_a_test(
 
 
 def answers_kept(page: Page) -> list[str]:
+    """The portal's answer keys in this browser, once the page's scripts ran (deferred: after the heading shows)."""
+    page.wait_for_load_state("load")
     return list(
         page.evaluate(
             "Object.keys(localStorage).filter(function (name) { return name.indexOf('testtime:answers:') === 0; })"
