@@ -28,8 +28,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ops import aws_clients
-from ops.deployment import DeploymentError, add_common_arguments, load_or_exit, project_name
-from ops.i18n import TRAINER, use_class_language
+from ops.deployment import add_common_arguments, load_or_exit, project_name
+from ops.i18n import TRAINER, run_in_class_language
 from ops.progress import Progress, Say, to_stderr
 from testtime.identity import api_key_digest
 
@@ -256,12 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only attach the enabled keys this usage plan lacks (the deploy does this); prints JSON",
     )
     args = parser.parse_args(argv)
-    try:
-        with use_class_language():
-            return _run(args)
-    except DeploymentError as error:  # group_vars/all.yml's language (or another setting) is unusable
-        print(_("error: {error}", error=error), file=sys.stderr)
-        return 1
+    return run_in_class_language(lambda: _run(args))
 
 
 def _run(args: argparse.Namespace) -> int:

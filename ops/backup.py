@@ -35,8 +35,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.deployment import TARGETS, DeploymentError, project_name, stack_outputs_path
-from ops.i18n import TRAINER, use_class_language
+from ops.deployment import TARGETS, project_name, stack_outputs_path
+from ops.i18n import TRAINER, run_in_class_language
 
 _ = TRAINER.gettext
 _n = TRAINER.ngettext
@@ -302,12 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--workers must be between 1 and {MAX_WORKERS}")
     if args.check and not args.restore:
         parser.error("--check goes with --restore")
-    try:
-        with use_class_language():
-            return _run(args)
-    except DeploymentError as error:  # group_vars/all.yml's language (or another setting) is unusable
-        print(_("error: {error}", error=error), file=sys.stderr)
-        return 1
+    return run_in_class_language(lambda: _run(args))
 
 
 def _run(args: argparse.Namespace) -> int:

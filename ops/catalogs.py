@@ -58,11 +58,12 @@ class Domain:
         return sorted(path.parent.parent.name for path in self.locale_dir.glob(f"*/LC_MESSAGES/{self.name}.po"))
 
 
-def _importers(domain: str, package: Path = LAMBDA_PACKAGE) -> Callable[[], list[Path]]:
-    """The modules of ``package`` that take their texts from ``domain`` (``from testtime.i18n import MAIL``)."""
+def _importers(domain: str, package: Path = LAMBDA_PACKAGE, *also: Path) -> Callable[[], list[Path]]:
+    """The modules of ``package`` that take their texts from ``domain`` (``from testtime.i18n import MAIL``), and
+    ``also`` (the module that defines the domain, when it has texts of its own)."""
 
     def modules() -> list[Path]:
-        found = []
+        found = list(also)
         for path in sorted(package.rglob("*.py")):
             imported = {name.strip() for line in _IMPORT.findall(path.read_text(encoding="utf-8")) for name in
                         line.strip("()").split(",")}  # fmt: skip
@@ -79,7 +80,11 @@ DOMAINS = {
         Domain("api", LAMBDA_PACKAGE / "locale", _importers("api")),
         Domain("mail", LAMBDA_PACKAGE / "locale", _importers("mail")),
         Domain("dates", LAMBDA_PACKAGE / "locale", _importers("dates")),
-        Domain("trainer", ROOT / "ops" / "locale", _importers("trainer", ROOT / "ops")),
+        Domain(
+            "trainer",
+            ROOT / "ops" / "locale",
+            lambda: sorted({*_importers("trainer", ROOT / "ops")(), ROOT / "ops" / "i18n.py"}),
+        ),
         Domain(
             "client", ROOT / "bin" / "test_time" / "locale", lambda: sorted((ROOT / "bin" / "test_time").glob("*.py"))
         ),

@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 from ops import deployment
 from ops.class_results import ClassResults, read_class_results
 from ops.deployment import TARGETS, DeploymentError
-from ops.i18n import TRAINER, use_class_language
+from ops.i18n import TRAINER, run_in_class_language
 from testtime.documents.codec import MalformedDocument
 from testtime.gradebook import Gradebook, build_gradebook
 
@@ -123,12 +123,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line, its messages in the class's language."""
-    try:
-        with use_class_language():
-            return _main(argv)
-    except DeploymentError as error:  # group_vars/all.yml cannot be used
-        print(_("error: {error}", error=error), file=sys.stderr)
-        return 1
+    return run_in_class_language(lambda: _main(argv))
 
 
 def _main(argv: Sequence[str] | None) -> int:

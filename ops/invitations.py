@@ -43,7 +43,7 @@ from ops.deployment import (
     load_stack_outputs,
     stack_outputs_path,
 )
-from ops.i18n import TRAINER, use_class_language
+from ops.i18n import TRAINER, run_in_class_language
 from ops.pull_api_config import PullError, api_keys, class_list, portal_url
 from testtime import layout
 from testtime.deadlines import to_iso
@@ -361,12 +361,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line, its output (and the students' emails) in the class's language."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        with use_class_language():
-            return _main(argv)
-    except DeploymentError as error:  # group_vars/all.yml cannot be used
-        print(_("error: {error}", error=error), file=sys.stderr)
-        return 0 if argv[:1] == ["url-notice"] else 1  # the deploy's check never fails the deploy
+    # The deploy's url-notice check never fails the deploy.
+    return run_in_class_language(lambda: _main(argv), failed=0 if argv[:1] == ["url-notice"] else 1)
 
 
 def _main(argv: list[str]) -> int:

@@ -27,8 +27,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.deployment import TARGETS, DeploymentError, project_name
-from ops.i18n import TRAINER, use_class_language
+from ops.deployment import TARGETS, project_name
+from ops.i18n import TRAINER, run_in_class_language
 
 _ = TRAINER.gettext
 
@@ -200,12 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         since = parse_since(args.since, datetime.now().astimezone())
     except ValueError:
         parser.error(f"--since: expected 30m, 1h, 2d or an ISO 8601 instant, not {args.since!r}")
-    try:
-        with use_class_language():
-            return _run(args, since)
-    except DeploymentError as error:  # group_vars/all.yml's language (or another setting) is unusable
-        print(_("error: {error}", error=error), file=sys.stderr)
-        return 1
+    return run_in_class_language(lambda: _run(args, since))
 
 
 def _run(args: argparse.Namespace, since: datetime) -> int:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ops.deployment import TARGETS, DeploymentError
-from ops.i18n import TRAINER, use_class_language
+from ops.deployment import TARGETS
+from ops.i18n import TRAINER, run_in_class_language
 from testtime.deadlines import parse_instant
 
 _ = TRAINER.gettext
@@ -159,12 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--since", metavar="ISO", help="only emails sent at or after this instant (ISO 8601)")
     parser.add_argument("--target", choices=TARGETS, default="local", help="only local has an outbox")
     args = parser.parse_args(argv)
-    try:
-        with use_class_language():
-            return _run(args)
-    except DeploymentError as error:  # group_vars/all.yml's language (or another setting) is unusable
-        print(_("error: {error}", error=error), file=sys.stderr)
-        return 1
+    return run_in_class_language(lambda: _run(args))
 
 
 def _run(args: argparse.Namespace) -> int:

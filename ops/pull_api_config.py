@@ -42,7 +42,7 @@ from ops.deployment import (
     project_name,
     stack_outputs_path,
 )
-from ops.i18n import TRAINER, use_class_language
+from ops.i18n import TRAINER, run_in_class_language
 from testtime import layout
 from testtime.documents.class_list import Student, parse_class_list
 from testtime.documents.codec import MalformedDocument
@@ -220,12 +220,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    try:
-        with use_class_language():
-            return _checked(parser, args)
-    except DeploymentError as error:  # group_vars/all.yml's language (or another setting) is unusable
-        print(_("error: {error}", error=error), file=sys.stderr)
-        return 1
+    return run_in_class_language(lambda: _checked(parser, args))
 
 
 def _checked(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 
 from ops.class_results import ClassResults, TestResults, read_class_results, submitters
 from ops.deployment import SETTINGS_FILE, TARGETS, DeploymentError, data_bucket, load_settings
-from ops.i18n import TRAINER, use_class_language
+from ops.i18n import TRAINER, run_in_class_language
 from testtime.analysis import QuestionAnalysis, TestAnalysis, analyse
 from testtime.deadlines import describe
 from testtime.documents.codec import MalformedDocument
@@ -234,12 +234,7 @@ def build(
 
 def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
     """The command line, its output in the class's language."""
-    try:
-        with use_class_language():
-            return _main(argv, now)
-    except DeploymentError as error:  # group_vars/all.yml cannot be used
-        print(_("error: {error}", error=error), file=sys.stderr)
-        return 1
+    return run_in_class_language(lambda: _main(argv, now))
 
 
 def _main(argv: Sequence[str] | None, now: datetime | None) -> int:

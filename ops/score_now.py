@@ -29,7 +29,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
 
 from ops.deployment import TARGETS, DeploymentError, read_outputs, required_output
-from ops.i18n import TRAINER, use_class_language
+from ops.i18n import TRAINER, run_in_class_language
 from testtime.deadlines import parse_instant, to_iso
 from testtime.handlers.scorer import HAND_OVER_LIMIT
 
@@ -311,12 +311,7 @@ def failed_runs(deployed: Deployed, dismiss: bool = False) -> list[FailedRun] | 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line, its output in the class's language."""
-    try:
-        with use_class_language():
-            return _main(argv)
-    except DeploymentError as error:  # group_vars/all.yml cannot be used
-        print(_("error: {error}", error=error), file=sys.stderr)
-        return 1
+    return run_in_class_language(lambda: _main(argv))
 
 
 def _main(argv: Sequence[str] | None) -> int:

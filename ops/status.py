@@ -38,7 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ops.class_results import ClassResults, TestResults
 from ops.deployment import SETTINGS_FILE, TARGETS, DeploymentError, load_settings
 from ops.gradebook import ReadError, read_results, warn_problems
-from ops.i18n import TRAINER, use_class_language
+from ops.i18n import TRAINER, run_in_class_language
 from testtime import layout, s3io
 from testtime.deadlines import describe, parse_instant
 from testtime.documents.scorer_records import SENT
@@ -302,12 +302,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line, its output in the class's language."""
-    try:
-        with use_class_language():
-            return _main(argv)
-    except DeploymentError as error:  # group_vars/all.yml cannot be used
-        print(_("error: {error}", error=error), file=sys.stderr)
-        return 1
+    return run_in_class_language(lambda: _main(argv))
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -32,8 +32,10 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 _chosen: list[str] = []  # use_language()'s stack; empty: the environment's language
 
 
+@functools.cache
 def available_languages(locale_dir: Path = LOCALE_DIR) -> tuple[str, ...]:
-    """English and every language with a compiled catalog in ``locale_dir``."""
+    """English and every language with a compiled catalog in ``locale_dir``. Looked up once per process:
+    ``class_language()`` asks for every text, and the catalogs shipped with the code do not change while it runs."""
     found = {path.parent.parent.name for path in locale_dir.glob("*/LC_MESSAGES/*.mo")}
     return (DEFAULT_LANGUAGE, *sorted(found - {DEFAULT_LANGUAGE}))
 

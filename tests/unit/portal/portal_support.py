@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -292,6 +293,15 @@ def serve(api: FakeApi) -> ThreadingHTTPServer:
 
 
 ROOT = Path(__file__).resolve().parents[3]
+
+
+def healthy(port: int) -> bool:
+    """Whether the portal on ``port`` answers its health check (what gunicorn() waits for)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
 
 
 def free_port() -> int:

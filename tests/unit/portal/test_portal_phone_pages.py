@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import re
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from typing import Any
 import portal_support
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from portal_support import RICH_TEST, STUDENT_KEY, TEST, TRAINER_KEY, FakeApi, gunicorn
+from portal_support import RICH_TEST, STUDENT_KEY, TEST, TRAINER_KEY, FakeApi, gunicorn, healthy
 from test_portal_trainer_browser import results_document
 
 from ops.catalogs import DOMAINS, extract
@@ -44,14 +43,6 @@ MIN_TAP = 44
 TARGETS = "a[href], button, input[type=submit], label:has(input[type=radio]), label:has(input[type=checkbox]), " \
           "input[type=password], input[type=text], input:not([type])"  # fmt: skip
 PLACEHOLDER_OR_TAG = re.compile(r"%\([a-z_]+\)s|\{[a-z_]*\}|<[^>]+>")
-
-
-def healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 @pytest.fixture(params=["en", "pl"])

@@ -5,27 +5,18 @@ checkboxes of a multiple-answer question, reviews, sends, and sends a new versio
 from __future__ import annotations
 
 import copy
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from portal_support import RICH_TEST, STUDENT_KEY, FakeApi, gunicorn
+from portal_support import RICH_TEST, STUDENT_KEY, FakeApi, gunicorn, healthy
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 PHONE_WIDTH = 390
-
-
-def healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 @pytest.fixture

@@ -11,27 +11,18 @@ Content-Security-Policy in force), the portal under gunicorn against the fake RE
 from __future__ import annotations
 
 import copy
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from portal_support import RICH_TEST, STUDENT_KEY, FakeApi, gunicorn
+from portal_support import RICH_TEST, STUDENT_KEY, FakeApi, gunicorn, healthy
 
 from tests.support.browser import ARTIFACTS, chromium
 
 pytestmark = pytest.mark.browser
 
 STORE = "testtime:answers:student07:networks:net01"
-
-
-def healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ Screenshots go to build/test-artifacts/."""
 from __future__ import annotations
 
 import copy
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import portal_support
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from portal_support import TRAINER_KEY, FakeApi, gunicorn
+from portal_support import TRAINER_KEY, FakeApi, gunicorn, healthy
 from test_portal_trainer_report import RESULTS
 
 from tests.support.browser import ARTIFACTS, chromium
@@ -23,14 +22,6 @@ from tests.support.browser import ARTIFACTS, chromium
 pytestmark = pytest.mark.browser
 
 GRADES = {"5": 4, "4": 2, "3": 1, "2": 0, "1": 1, "0": 0}  # bars 4 : 2 : 1 : 0 : 1 : 0
-
-
-def healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 def results_document() -> dict[str, Any]:
