@@ -16,21 +16,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+from ops.source_tree import files as source_files
+
 # 1980-01-01 is the earliest timestamp a zip entry can hold.
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o644
-SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
-SKIP_SUFFIXES = {".pyc", ".pyo"}
-
-
-def source_files(src: Path) -> list[Path]:
-    """Every file to package, in a stable order (by POSIX path)."""
-    files = [
-        path
-        for path in src.rglob("*")
-        if path.is_file() and not (set(path.relative_to(src).parts) & SKIP_DIRS) and path.suffix not in SKIP_SUFFIXES
-    ]
-    return sorted(files, key=lambda path: path.relative_to(src).as_posix())
 
 
 def build_zip(src: Path) -> bytes:

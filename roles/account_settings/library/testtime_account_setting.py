@@ -2,7 +2,9 @@
 """Ansible module: one piece of account-wide state the service needs, made idempotent (ops/account_settings.py).
 
 No amazon.aws module creates service-linked roles, sets API Gateway's account logging role or manages SES
-identities, so this thin wrapper reports ``changed`` and supports check mode for them."""
+identities, so this thin wrapper reports ``changed`` and supports check mode for them. The deploy runs it through
+the action plugin of the same name (in Ansible's worker process: no module process, no second boto3 import);
+as a module it still works on its own (``ansible localhost -m testtime_account_setting``)."""
 
 from __future__ import annotations
 
@@ -86,34 +88,45 @@ def _run(params: dict[str, Any], apply: bool) -> Any:
     return account_settings.delete_email_identities(client("ses"), params["addresses"] or [], apply=apply)
 
 
-def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            "setting": {"type": "str", "required": True, "choices": list(ACTIONS)},
-            "project_root": {"type": "path", "required": True},
-            "region": {"type": "str", "required": True},
-            "role_name": {"type": "str"},
-            "replaceable_stack": {"type": "str"},
-            "addresses": {"type": "list", "elements": "str"},
-        },
-        required_if=[("setting", "apigateway_log_role", ["role_name"])],
-        supports_check_mode=True,
-    )
-    # The logic lives in ops/ (tested directly, with moto); the module runs on the controller, next to it.
-    sys.path.insert(0, module.params["project_root"])
+ARGUMENT_SPEC: dict[str, Any] = {
+    "setting": {"type": "str", "required": True, "choices": list(ACTIONS)},
+    "project_root": {"type": "path", "required": True},
+    "region": {"type": "str", "required": True},
+    "role_name": {"type": "str"},
+    "replaceable_stack": {"type": "str"},
+    "addresses": {"type": "list", "elements": "str"},
+}
+REQUIRED_IF = [("setting", "apigateway_log_role", ["role_name"])]
+
+
+def result(params: dict[str, Any], apply: bool) -> dict[str, Any]:
+    """The task's result: changed, msg and the details, or failed and msg. The action plugin of the same name
+    (action_plugins/testtime_account_setting.py) calls this in Ansible's worker, without a module process."""
+    if params["project_root"] not in sys.path:
+        sys.path.insert(0, params["project_root"])  # the logic lives in ops/ (tested directly, with moto)
     from botocore.exceptions import BotoCoreError, ClientError
 
-    action = ACTIONS[module.params["setting"]]
+    action = ACTIONS[params["setting"]]
     try:
-        outcome = _run(module.params, apply=not module.check_mode)
+        outcome = _run(params, apply=apply)
     except ClientError as error:
         code = str(error.response.get("Error", {}).get("Code", ""))
         if code in DENIED:
-            module.fail_json(msg=f"Could not {action}: the deploying identity lacks the permission for it ({code}).")
-        module.fail_json(msg=f"Could not {action} ({code}: {error.response.get('Error', {}).get('Message', '')}).")
+            why = f"the deploying identity lacks the permission for it ({code})"
+            return {"failed": True, "msg": f"Could not {action}: {why}."}
+        message = error.response.get("Error", {}).get("Message", "")
+        return {"failed": True, "msg": f"Could not {action} ({code}: {message})."}
     except BotoCoreError as error:
-        module.fail_json(msg=f"Could not {action}: AWS could not be reached ({error}).")
-    module.exit_json(changed=outcome.changed, msg=outcome.message, **outcome.details)
+        return {"failed": True, "msg": f"Could not {action}: AWS could not be reached ({error})."}
+    return {**outcome.details, "changed": outcome.changed, "msg": outcome.message}
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
+    done = result(module.params, apply=not module.check_mode)
+    if done.get("failed"):
+        module.fail_json(msg=done["msg"])
+    module.exit_json(**done)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,53 @@
+"""Action plugin: the artifacts bucket with every property roles/artifacts_bucket names (ops/artifacts_bucket.py),
+in Ansible's worker process: one process in place of amazon.aws.s3_bucket's and community.aws.s3_lifecycle's."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ansible.plugins.action import ActionBase
+
+# Imported when the strategy loads this class in ansible-playbook's own process, before it forks a worker per
+# task: every later worker inherits boto3 and ops/ already imported (about 0.4 s saved per task).
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root, for ops/
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ops import artifacts_bucket, aws_clients, cfn_deploy
+
+cfn_deploy.preload("s3")
+
+ARGS = ("name", "region", "tags", "policy", "rule_id", "noncurrent_version_expiration_days",
+        "abort_incomplete_multipart_upload_days")  # fmt: skip
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+
+    def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        args = {name: self._task.args.get(name) for name in ARGS}
+        result["invocation"] = {"module_args": args}
+        policy = args["policy"]
+        lifecycle = artifacts_bucket.Lifecycle(
+            str(args["rule_id"]),
+            int(args["noncurrent_version_expiration_days"]),
+            int(args["abort_incomplete_multipart_upload_days"]),
+        )
+        try:
+            outcome = artifacts_bucket.ensure(
+                aws_clients.client("s3", region_name=args["region"]),
+                str(args["name"]),
+                region=str(args["region"]),
+                tags=args["tags"] or {},
+                policy=json.loads(policy) if isinstance(policy, str) else dict(policy),
+                lifecycle=lifecycle,
+                apply=not self._task.check_mode,
+            )
+        except (ClientError, BotoCoreError) as error:
+            return {**result, "failed": True, "msg": f"Could not make the artifacts bucket {args['name']}: {error}"}
+        result.update(changed=outcome.changed, changes=outcome.changes, name=args["name"])
+        return result
