@@ -1,7 +1,7 @@
 """What the trainer-side tools need to know about a deployment: the stack outputs of a target and the settings.
 
 Endpoints and credentials are not here on purpose: boto3 takes them from the environment, which
-``bin/lib/common.sh`` prepares for the chosen target (MiniStack or a real account).
+``ops.target.enter`` prepares for the chosen target (MiniStack or a real account).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class StackOutputs:
 
 
 def stack_outputs_path(target: str) -> Path:
-    """build/<target>/stack-outputs.json, or under TT_BUILD_DIR when bin/lib/common.sh set it (tests do)."""
+    """build/<target>/stack-outputs.json, or under TT_BUILD_DIR when ops.target.enter set it."""
     build_dir = os.environ.get("TT_BUILD_DIR")
     if build_dir and os.environ.get("TT_TARGET", target) == target:
         return Path(build_dir) / "stack-outputs.json"
@@ -198,9 +198,13 @@ def _flag(value: Any, name: str) -> bool:
     raise DeploymentError(f"{name}: expected true or false, found {value!r}")
 
 
-def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
-    parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
+def add_common_arguments(parser: argparse.ArgumentParser, *, target: bool = True) -> None:
+    """--content (default: the repository's content/; a relative path is the caller's), --check, and --target
+    unless ``target`` is False: a command that takes ops.target's --target and --region instead."""
+    parser.add_argument("--content", type=Path, default=REPO_ROOT / "content", metavar="DIR",
+                        help="the content folder (default: the repository's content/)")  # fmt: skip
+    if target:
+        parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
     parser.add_argument("--check", action="store_true", help="print what would change and change nothing")
 
 

@@ -1,11 +1,14 @@
 """The publisher: validates the content, syncs the API keys, then uploads only the objects whose bytes changed.
 
-    python -m ops.publish [--content DIR] [--target local|aws] [--check] [--project NAME]
-                          [--timezone TZ] [--ses-verify-students | --no-ses-verify-students] [--yes]
+    ./update-subjects-or-students.sh [--content DIR] [--target local|aws] [--region R] [--check] [-v]
+        [--project NAME] [--timezone TZ] [--ses-verify-students | --no-ses-verify-students] [--yes]
 
-Content problems are printed one per line (exit 2) before any AWS call; a bucket document that cannot be read
-(``catalog.json`` of another version, a ``studentsList.json`` that is not a list) is one line (exit 1) before any
-change. Unchanged objects are recognised by their ETag (the MD5 of the bytes of a single-part put), read with one
+What it says is in the trainer's terms (ops.publish_preview): tests added, changed, closed or reopened with their
+deadlines in words, students added or removed, answer keys changed; ``-v`` adds the bucket's objects.
+
+Content problems are printed one per line (exit 2) before the deployment is read; a bucket document that cannot be
+read (``catalog.json`` of another version, a ``studentsList.json`` that is not a list) is one line (exit 1) before
+any change. Unchanged objects are recognised by their ETag (the MD5 of the bytes of a single-part put), read with one
 HEAD per object, so a second run uploads nothing. Nothing is ever deleted, and nothing under
 ``<subject>/<test>/<studentId>/``, ``submitted/`` or ``scorer/`` is written: removed tests are closed in
 ``catalog.json`` and removed students' keys are disabled, their data stays. API Gateway and SES calls are paced to
@@ -39,28 +42,40 @@ from zoneinfo import ZoneInfo
 from botocore.exceptions import ClientError
 
 from ops import apikeys, aws_clients, regrade_preview, ses_verify
-from ops.content import Content, build_catalog, catalog_changes, read_catalog, render_objects
+from ops.cli import prog
+from ops.content import (
+    Content,
+    ContentError,
+    build_catalog,
+    catalog_changes,
+    load_content,
+    read_catalog,
+    render_objects,
+)
 from ops.deployment import (
-    DeploymentError,
     Settings,
     StackOutputs,
     add_common_arguments,
     check_timezone,
-    load_or_exit,
     load_settings,
+    load_stack_outputs,
+    stack_outputs_path,
 )
-from ops.i18n import TRAINER, use_class_language
+from ops.i18n import TRAINER, run_in_class_language
 from ops.publish_preview import (
     ADD,
     UNCHANGED,
     UPDATE,
     PublishReport,
+    changes_of_tests,
     dropped_entries,
     late_extensions,
     past_deadlines,
     shortening_extensions,
+    student_changes,
 )
 from ops.regrade_preview import NotConfirmed, TestRegrade
+from ops.target import add_target_options, enter_deployed
 from testtime import layout, s3io
 from testtime.documents.catalog import Catalog, catalog_document
 from testtime.documents.class_list import parse_class_list
@@ -105,7 +120,8 @@ def publish(
     existing_catalog = read_catalog(s3io.get_bytes(bucket, layout.CATALOG))
     existing_students = parse_class_list(layout.STUDENTS_LIST, s3io.get_bytes(bucket, layout.STUDENTS_LIST))
     catalog = build_catalog(existing_catalog, content, now, settings.trainer_timezone)
-    regrades = regrade_preview.read_regrades(bucket, content.tests, scale or GradeScale())
+    key_changes = regrade_preview.read_key_changes(bucket, content.tests, scale or GradeScale())
+    regrades = [change for change in key_changes if change.rescored]
     if regrades and not check and confirm is not None:
         confirm(regrades)  # before the key sync: a refusal leaves everything as it was
 
@@ -135,6 +151,8 @@ def publish(
     tests = catalog_changes(existing_catalog, catalog)
     before = existing_students.ids()
     zone = ZoneInfo(settings.trainer_timezone)
+    default_due = {f"{test.subject}/{test.test_id}" for test in content.tests if test.due is None}
+    names = {student.student_id: student.name for student in (*existing_students.students, *content.students)}
     return PublishReport(
         objects=objects,
         tests=tests,
@@ -150,6 +168,9 @@ def publish(
         ],
         regrades=regrades,
         timezone=settings.trainer_timezone,
+        test_changes=changes_of_tests(existing_catalog, catalog, tests, objects, key_changes, default_due),
+        students_changed=student_changes(existing_students, content.students),
+        student_names={student: name for student, name in names.items() if name},
     )
 
 
@@ -220,43 +241,74 @@ def _wait_for_api_caches(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """The command line, its output in the class's language."""
-    try:
-        with use_class_language():
-            return _main(argv)
-    except DeploymentError as error:  # group_vars/all.yml's language (or another setting) is unusable
-        print(error, file=sys.stderr)
-        return 1
+EXAMPLES = """\
+examples:
+  ./update-subjects-or-students.sh                  publish content/ to the local deployment
+  ./update-subjects-or-students.sh --check          say what would change (tests and their deadlines,
+                                                    students, answer keys), change nothing
+  ./update-subjects-or-students.sh --check -v       the same, and every file of the bucket it would write
+  ./update-subjects-or-students.sh --content ~/class-b
+                                                    another content folder (the original JSON layout works too)
+  ./update-subjects-or-students.sh --target aws --region eu-west-1
+  ./update-subjects-or-students.sh --yes            publish a corrected answer key of a scored test without
+                                                    asking (it is rescored, each changed score emailed)
+
+Everything is validated before anything is uploaded. Exit status: 0 published (or checked), 1 failed (nothing
+was changed, or the message says what), 2 a bad option or a mistake in the content (each printed with its file
+and line).
+"""
 
 
-def _main(argv: Sequence[str] | None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.publish", description=__doc__.split("\n\n")[0])
-    add_common_arguments(parser)
-    parser.add_argument("--timezone", help="the trainer's timezone for default deadlines (setting trainer_timezone)")
-    parser.add_argument(
+def parser() -> argparse.ArgumentParser:
+    made = argparse.ArgumentParser(
+        prog=prog(__name__),
+        description="Publish the tests and the class list after a lesson: validates the content, then uploads only\n"
+        "what changed, creates or disables one API key per student, and closes the tests removed from it.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_common_arguments(made, target=False)
+    add_target_options(made)
+    made.add_argument("-v", "--verbose", action="store_true", help="also list the bucket's files written (or not)")
+    made.add_argument(
+        "--timezone", metavar="TZ", help="the trainer's time zone for default deadlines (setting trainer_timezone)"
+    )
+    made.add_argument(
         "--ses-verify-students",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="ask SES to verify the students' addresses (setting ses_verify_students)",
     )
-    parser.add_argument("--project", help="the deployment's project_name (default: group_vars/all.yml's)")
-    parser.add_argument(
+    made.add_argument("--project", metavar="NAME", help="the deployment's project_name (default: group_vars/all.yml's)")
+    made.add_argument(
         "--yes",
         action="store_true",
         help="publish a changed answer key of a test already scored without asking; the scorer's next run rescores "
         "it and emails each student whose score changed",
     )
-    args = parser.parse_args(argv)
-    content, outputs = load_or_exit(args)
+    return made
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line, its output in the class's language; a bad option exits 2 (argparse), a content problem 2,
+    an unusable target, deployment or setting 1 (``error: ...``)."""
+    args = parser().parse_args(argv)
+    return run_in_class_language(lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    enter_deployed(args.target, args.region)  # TargetError: the local AWS not running, no AWS credentials
     try:
-        settings = load_settings()
-        scale = regrade_preview.deployed_grade_scale()
-        if args.timezone:
-            settings = dataclasses.replace(settings, trainer_timezone=check_timezone(args.timezone))
-    except DeploymentError as error:
-        print(error, file=sys.stderr)
-        return 1
+        content = load_content(args.content)
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        raise SystemExit(2) from None
+    outputs = load_stack_outputs(stack_outputs_path(args.target))
+    settings = load_settings()
+    scale = regrade_preview.deployed_grade_scale()
+    if args.timezone:
+        settings = dataclasses.replace(settings, trainer_timezone=check_timezone(args.timezone))
     if args.ses_verify_students is not None:
         settings = dataclasses.replace(settings, ses_verify_students=args.ses_verify_students)
     try:
@@ -286,7 +338,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except NotConfirmed as error:
         print(_("not published: {error}; nothing was changed", error=error), file=sys.stderr)
         return 1
-    print("\n".join(report.lines(check=args.check)))
+    print("\n".join(report.lines(check=args.check, verbose=args.verbose)))
     return 0
 
 

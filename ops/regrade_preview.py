@@ -36,7 +36,7 @@ Getter = Callable[[str, str], bytes | None]  # (bucket, key) -> the object's byt
 
 @dataclass(frozen=True)
 class TestRegrade:
-    """A scored test whose answer key this publish changes."""
+    """A test whose answer key this publish changes; a regrade when the scorer scored it already (``rescored``)."""
 
     __test__ = False  # a domain class, not a pytest test case
 
@@ -46,6 +46,13 @@ class TestRegrade:
     changed: tuple[str, ...]  # students whose score the new key changes, sorted
     unknown: int  # scored before the scorer kept answers: not previewed
     unreadable: str = ""  # why the scorer's state cache could not be read (nothing previewed)
+
+    @property
+    def rescored(self) -> bool:
+        """Whether the scorer scored the test already (or its record of that cannot be read): publishing the new key
+        needs the trainer's confirmation, and the scorer's next run rescores it. A key changed before any score is
+        just a change of the test (:func:`read_key_changes`)."""
+        return self.scored > 0 or bool(self.unreadable)
 
     def line(self, *, check: bool) -> str:
         """The test in the trainer's words, e.g. "networks/test01: answer key changed for questions 2, 5; 3 of 18
@@ -168,14 +175,18 @@ def preview(
 # -- reading the bucket ------------------------------------------------------------------------------------------
 
 
-def read_regrades(
+def read_key_changes(
     bucket: str, tests: Sequence[Test], scale: GradeScale, get: Getter = s3io.get_bytes
 ) -> list[TestRegrade]:
-    """The regrades publishing ``tests`` would cause, in the tests' order. Reads only. A published key that cannot
-    be read counts as changed on every question; a state cache that cannot be read gives a regrade nothing of which
-    was previewed (the scorer rescores it anyway), not a stop."""
+    """Every published test of ``tests`` whose answer key this publication changes, in the tests' order: the
+    questions whose scoring changes (none: only an explanation or the file's layout did) and, for a test already
+    scored, the regrade (``rescored``: what the publisher confirms first); ``scored`` is 0 for a test nobody was
+    scored on yet. Reads only. A published key that cannot be read counts as changed on every question; a state
+    cache that cannot be read gives a regrade nothing of which was previewed (the scorer rescores it anyway), not a
+    stop."""
 
     def one(test: Test) -> TestRegrade | None:
+        name = f"{test.subject}/{test.test_id}"
         key_name = layout.answer_key_key(test.subject, test.test_id)
         body = answer_key_document(test.key_entries())  # the bytes the publisher renders (ops.content.render)
         published = get(bucket, key_name)
@@ -188,17 +199,17 @@ def read_regrades(
             old = None
         questions = changed_questions(old, new)
         if not questions:
-            return None  # an explanation or the layout changed, no score can
+            return TestRegrade(name, (), 0, (), 0)  # an explanation or the layout changed, no score can
         state_key = layout.scorer_state_key(test.subject, test.test_id)
         try:
             state = parse_state(state_key, get(bucket, state_key))
         except MalformedDocument as error:  # the scorer's to mend (it rescores); it must not stop a publication
-            return TestRegrade(f"{test.subject}/{test.test_id}", questions, 0, (), 0, unreadable=str(error))
-        return preview(test.subject, test.test_id, old, new, state, scale)
+            return TestRegrade(name, questions, 0, (), 0, unreadable=str(error))
+        return preview(test.subject, test.test_id, old, new, state, scale) or TestRegrade(name, questions, 0, (), 0)
 
     with ThreadPoolExecutor(READ_WORKERS) as pool:
         found = list(pool.map(one, tests))
-    return [regrade for regrade in found if regrade is not None]
+    return [change for change in found if change is not None]
 
 
 def deployed_grade_scale(settings: Path = SETTINGS_FILE) -> GradeScale:

@@ -12,6 +12,7 @@ from content_support import BUCKET, STUDENTS_YML, TEST_YML, ContentFiles, FakeDe
 import ops.deployment
 import ops.publish
 from ops.deployment import Settings, StackOutputs
+from ops.target import Target
 from tests.support.moto_account import AccountOptions, MotoAccount
 
 REGION = "eu-central-1"
@@ -58,7 +59,15 @@ def aws(moto_account: MotoAccount) -> FakeDeployment:
 
 @pytest.fixture
 def cli(aws: FakeDeployment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeDeployment:
-    """``main`` reading this deployment's stack outputs and the default settings."""
+    """``main`` reading this deployment's stack outputs and the default settings, its target moto's account:
+    entering it records the --target and --region asked for (``aws.entered``) and leaves the environment alone (the
+    real ops.target.enter points boto3 at 127.0.0.1, where moto does not answer; test_publish_cli.py runs it)."""
+
+    def enter_moto(name: str, region: str | None = None) -> Target:
+        aws.entered.append((name, region))
+        return Target(name=name, region=region or REGION, build_dir=tmp_path, endpoint=None)
+
+    monkeypatch.setattr(ops.publish, "enter_deployed", enter_moto)
     outputs = tmp_path / "stack-outputs.json"
     outputs.write_text(
         json.dumps(
@@ -70,6 +79,7 @@ def cli(aws: FakeDeployment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
             }
         )
     )
-    monkeypatch.setattr(ops.deployment, "stack_outputs_path", lambda target: outputs)
+    for module in (ops.deployment, ops.publish):  # ops.publish imports it by name
+        monkeypatch.setattr(module, "stack_outputs_path", lambda target: outputs)
     monkeypatch.setattr(ops.publish, "load_settings", Settings)  # not the repository's group_vars
     return aws

@@ -6,7 +6,7 @@ find whichever was imported last.)"""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,7 @@ class FakeDeployment:
     s3: Any
     apigateway: Any
     ses: Any
+    entered: list[tuple[str, str | None]] = field(default_factory=list)  # (--target, --region) ops.publish entered
 
     def objects(self) -> dict[str, bytes]:
         """Every object of the data bucket, key -> bytes."""

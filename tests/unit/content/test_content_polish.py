@@ -12,6 +12,7 @@ from content_support import BUCKET, STUDENTS_YML, TEST_YML, FakeDeployment, Make
 import ops.deployment
 import ops.publish
 import ops.pull_api_config
+import ops.target
 from ops.apikeys import sync_api_keys
 from ops.content import ContentError, load_content
 from ops.deployment import Settings
@@ -133,6 +134,10 @@ def test_pull_api_config_speaks_the_class_language(
     outputs = tmp_path / "stack-outputs.json"
     monkeypatch.setattr(ops.pull_api_config, "stack_outputs_path", lambda target: outputs)
     monkeypatch.setattr(ops.deployment, "load_settings", lambda *args, **kwargs: Settings(language="pl"))
+    # The deployment is the moto account in this process: the command's target stays it, rather than the
+    # embedded AWS of 127.0.0.1 that ops.target.enter_deployed would point the environment at.
+    here = ops.target.Target("local", cli.outputs.region, tmp_path, None)
+    monkeypatch.setattr(ops.target, "enter_deployed", lambda target, region=None: here)
     cli.s3.put_object(
         Bucket=BUCKET,
         Key=layout.STUDENTS_LIST,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -78,10 +79,10 @@ def test_first_run_uploads_everything_and_a_second_run_nothing(aws: FakeDeployme
     assert puts == []
     assert set(second.objects.values()) == {"unchanged"}
     assert second.keys.changes == []
-    assert second.summary(check=False) == (
-        "published: objects 0 add, 0 update, 5 unchanged; tests 0 new, 0 closed, 0 reopened; "
-        "students 0 added, 0 removed; api keys 0 create, 0 enable, 0 disable, 0 attach; ses 0 to verify"
-    )
+    assert second.lines(check=False) == [
+        "published: tests 0 new, 0 changed, 0 closed, 0 reopened; students 0 added, 0 removed; api keys 0 create, "
+        "0 enable, 0 disable, 0 attach; ses 0 to verify; files 0 uploaded, 0 replaced, 5 unchanged"
+    ]
 
 
 def test_check_prints_the_plan_and_changes_nothing(aws: FakeDeployment, make_content: MakeContent) -> None:
@@ -97,19 +98,29 @@ def test_check_prints_the_plan_and_changes_nothing(aws: FakeDeployment, make_con
     puts = count_puts(aws)
     plan = run(aws, changed, check=True)
     assert (puts, aws.objects(), aws.keys()) == ([], objects, keys)
-    assert plan.lines(check=True) == [
+    # In the trainer's terms: the tests with their titles and deadlines in words, the default one said to be so.
+    said = [
+        "test added      networks/test02 (Routing): due Monday 23 November 2026, 23:00 CET (default: its file sets "
+        "no 'due')",
+        "test closed     networks/test01 (Networks): closed before its deadline, Monday 23 November 2026, 23:00 CET: "
+        "no more submissions; what was submitted is still scored",
+        "student added   student04 (Jan Zielinski)",
+        "student removed student03 (Maria Wiśniewska)",
+        "api key create  testtime-student04",
+        "api key disable testtime-student03",
+        "check, nothing changed: tests 1 new, 0 changed, 1 closed, 0 reopened; students 1 added, 1 removed; "
+        "api keys 1 create, 0 enable, 1 disable, 0 attach; ses 0 to verify; files 2 to upload, 2 to replace, "
+        "1 unchanged",
+    ]
+    assert plan.lines(check=True) == said
+    assert ".json" not in "\n".join(said)  # no bucket key unless asked for
+    assert plan.lines(check=True, verbose=True) == [
         "add        networks/test02/questions.json",
         "add        networks/test02/questionsKey.json",
         "update     studentsList.json",
         "unchanged  trainer.json",
         "update     catalog.json",
-        "test closed     networks/test01",
-        "student added   student04",
-        "student removed student03",
-        "api key create  testtime-student04",
-        "api key disable testtime-student03",
-        "check, nothing changed: objects 2 add, 2 update, 1 unchanged; tests 1 new, 1 closed, 0 reopened; "
-        "students 1 added, 1 removed; api keys 1 create, 0 enable, 1 disable, 0 attach; ses 0 to verify",
+        *said,
     ]
 
 
@@ -207,10 +218,19 @@ def test_cli_publishes_then_finds_nothing_to_do_and_never_prints_a_key(
     folder = str(make_content())
     assert ops.publish.main(["--content", folder, "--target", "local"]) == 0
     first = capsys.readouterr().out
-    assert first.splitlines()[-1].startswith("published: objects 5 add, 0 update, 0 unchanged; tests 1 new,")
+    said = first.splitlines()[0]  # published now: the deadline is the coming Monday's, in winter or summer time
+    due = r"Monday \d{1,2} \w+ \d{4}, 23:00 CES?T"
+    assert re.fullmatch(
+        rf"test added {{6}}networks/test01 \(Networks\): due {due} \(default: its file sets no 'due'\)", said
+    )
+    assert first.splitlines()[-1].startswith("published: tests 1 new, 0 changed, 0 closed, 0 reopened;")
+    assert first.splitlines()[-1].endswith("; files 5 uploaded, 0 replaced, 0 unchanged")
     assert ops.publish.main(["--content", folder, "--check"]) == 0
     second = capsys.readouterr().out
-    assert second.splitlines()[-1].startswith("check, nothing changed: objects 0 add, 0 update, 5 unchanged;")
+    assert second.splitlines() == [
+        "check, nothing changed: tests 0 new, 0 changed, 0 closed, 0 reopened; students 0 added, 0 removed; api keys "
+        "0 create, 0 enable, 0 disable, 0 attach; ses 0 to verify; files 0 to upload, 0 to replace, 5 unchanged"
+    ]
     values: list[Any] = [key["value"] for key in cli.keys().values()]
     assert not any(value in first + second for value in values)
 

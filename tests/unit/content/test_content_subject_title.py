@@ -141,7 +141,7 @@ def test_changing_the_title_republishes_the_catalog(aws: FakeDeployment, make_co
     run(aws, make_content())
     titled = make_content({TITLE_FILE: "title: Sieci komputerowe\n"})
     later = NOW + timedelta(hours=1)
-    plan = run(aws, titled, check=True, now=later).lines(check=True)
+    plan = run(aws, titled, check=True, now=later).lines(check=True, verbose=True)
     assert "update     catalog.json" in plan
     assert "subject title   networks: Sieci komputerowe" in plan
     assert "subjectTitle" not in aws.objects()[layout.CATALOG].decode()  # --check wrote nothing

@@ -137,10 +137,15 @@ def test_the_publish_preview_in_polish(aws: FakeDeployment, make_content: MakeCo
             return report.lines(check=check)
 
     first = run(make_content(), check=False)
+    assert first[0] == (
+        "nowy test       networks/test01 (Networks): termin: poniedziałek, 23 listopada 2026, 23:00 CET (domyślny: "
+        "plik testu nie podaje „due”)"
+    )
+    assert first[1] == "nowy uczeń      student01 (Anna Kowalska)"
     assert first[-1] == (
-        "opublikowano: obiekty: dodane 5, zmienione 0, bez zmian 0; testy: nowe 1, zamknięte 0, otwarte ponownie 0; "
-        "uczniowie: dodani 3, usunięci 0; klucze API: nowe 4, włączone 0, wyłączone 0, dołączone do planu 0; "
-        "SES: do weryfikacji 0"
+        "opublikowano: testy: nowe 1, zmienione 0, zamknięte 0, otwarte ponownie 0; uczniowie: dodani 3, usunięci 0; "
+        "klucze API: nowe 4, włączone 0, wyłączone 0, dołączone do planu 0; SES: do weryfikacji 0; pliki: wysłane 5, "
+        "zastąpione 0, bez zmian 0"
     )
     extended = TEST_YML + "extensions:\n  student01: 2026-11-25T23:00 Europe/Warsaw\n"
     changed = make_content(
@@ -151,20 +156,14 @@ def test_the_publish_preview_in_polish(aws: FakeDeployment, make_content: MakeCo
         }
     )
     plan = run(changed, check=True)
-    assert plan[:5] == [
-        "bez zmian  networks/test01/questions.json",
-        "bez zmian  networks/test01/questionsKey.json",
-        "zmiana     studentsList.json",
-        "bez zmian  trainer.json",
-        "zmiana     catalog.json",
-    ]
-    assert plan[5:-1] == [
+    assert plan[:-1] == [
         "przedłużenie    networks/test01 student01: nowy termin: środa, 25 listopada 2026, 23:00 CET",
         "tytuł przedmiotu networks: Sieci komputerowe",
-        "usunięty uczeń  student03",
+        "usunięty uczeń  student03 (Maria Wiśniewska)",
         "klucz API wyłącz  testtime-student03",
     ]
-    assert plan[-1].startswith("sprawdzenie, niczego nie zmieniono: obiekty: do dodania 0, do zmiany 2, bez zmian 3;")
+    assert plan[-1].startswith("sprawdzenie, niczego nie zmieniono: testy: nowe 0, zmienione 0, zamknięte 0,")
+    assert plan[-1].endswith("; pliki: do wysłania 0, do zastąpienia 2, bez zmian 3")
 
 
 def test_the_publisher_speaks_the_language_of_the_settings(
@@ -173,10 +172,10 @@ def test_the_publisher_speaks_the_language_of_the_settings(
     """``language: pl`` in group_vars/all.yml: ops.i18n.use_class_language() at the entry point reads it."""
     monkeypatch.setattr(ops.deployment, "load_settings", lambda *args, **kwargs: Settings(language="pl"))
     assert ops.publish.main(["--content", str(make_content()), "--target", "local"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1].startswith("opublikowano: obiekty: dodane 5, zmienione 0,")
+    assert capsys.readouterr().out.splitlines()[-1].startswith("opublikowano: testy: nowe 1, zmienione 0,")
     monkeypatch.setattr(ops.deployment, "load_settings", lambda *args, **kwargs: Settings())
     assert ops.publish.main(["--content", str(make_content()), "--check"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1].startswith("check, nothing changed: objects 0 add, 0 update,")
+    assert capsys.readouterr().out.splitlines()[-1].startswith("check, nothing changed: tests 0 new, 0 changed,")
 
 
 SUMMARY = {"asOf": "2026-11-24T06:00:00+00:00", "testsScored": 2, "submissionsScored": 5, "missing": 1,
