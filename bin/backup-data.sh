@@ -17,8 +17,4 @@
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-
-parse_target_options "$@"
-[[ ${#TT_ARGS[@]} -gt 0 ]] || missing_argument "name the backup folder (DIR)."
-use_deployed_target
-exec python -m ops.backup --target "$TT_OPT_TARGET" "${TT_ARGS[@]}"
+hand_over backup "$@"

@@ -15,8 +15,4 @@
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-
-parse_target_options "$@"
-[[ ${#TT_ARGS[@]} -gt 0 ]] || missing_argument "name the function, e.g. bin/logs.sh list-tests"
-use_deployed_target
-exec python -m ops.logs --target "$TT_OPT_TARGET" "${TT_ARGS[@]}"
+hand_over logs "$@"

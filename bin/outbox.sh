@@ -10,9 +10,4 @@
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-
-parse_target_options "$@"
-[[ "$TT_OPT_TARGET" == local ]] ||
-  usage_error "SES keeps no outbox on --target aws: only the embedded local AWS captures emails."
-use_deployed_target
-exec python -m ops.outbox --target "$TT_OPT_TARGET" ${TT_ARGS[@]+"${TT_ARGS[@]}"}
+hand_over outbox "$@"

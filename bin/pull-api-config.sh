@@ -13,11 +13,4 @@
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-
-parse_target_options "$@"
-given=" ${TT_ARGS[*]-} "
-if [[ "$given" != *" --student"* && "$given" != *" --all "* && "$given" != *" --trainer "* ]]; then
-  missing_argument "say whose key: --student ID, --all for every student, or --trainer."
-fi
-use_deployed_target
-exec python -m ops.pull_api_config --target "$TT_OPT_TARGET" ${TT_ARGS[@]+"${TT_ARGS[@]}"}
+hand_over pull-api-config "$@"

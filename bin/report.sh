@@ -14,7 +14,4 @@
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-
-parse_target_options "$@"
-use_deployed_target
-exec python -m ops.report --target "$TT_OPT_TARGET" ${TT_ARGS[@]+"${TT_ARGS[@]}"}
+hand_over report "$@"

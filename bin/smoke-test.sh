@@ -15,10 +15,4 @@
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-
-parse_target_options "$@"
-ensure_venv runtime
-activate_venv
-select_target "$TT_OPT_TARGET" "$TT_OPT_REGION"
-[[ "$TT_OPT_TARGET" == local ]] || require_aws_credentials
-exec python -m ops.smoke_test --target "$TT_OPT_TARGET" ${TT_ARGS[@]+"${TT_ARGS[@]}"}
+hand_over smoke-test "$@"

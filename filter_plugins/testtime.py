@@ -1,4 +1,5 @@
-"""Jinja filters for the playbooks: one readable line per CloudFormation change or failure event."""
+"""Jinja filters for the playbooks: one readable line per CloudFormation failure event. (What a deploy would
+change is shown by ops/deploy_preview.py, from the change sets themselves.)"""
 
 from __future__ import annotations
 
@@ -7,17 +8,6 @@ from typing import Any
 
 def _get(item: dict[str, Any], camel: str, snake: str) -> str:
     return str(item.get(camel, item.get(snake, "")) or "")
-
-
-def change_line(change: dict[str, Any]) -> str:
-    """``Add     ApiDeployment1a2b (AWS::ApiGateway::Deployment)`` from a change set's ResourceChange."""
-    action = _get(change, "Action", "action")
-    replacement = _get(change, "Replacement", "replacement")
-    suffix = " [replacement]" if replacement == "True" else ""
-    return (
-        f"{action:<7} {_get(change, 'LogicalResourceId', 'logical_resource_id')} "
-        f"({_get(change, 'ResourceType', 'resource_type')}){suffix}"
-    )
 
 
 def event_line(event: dict[str, Any]) -> str:
@@ -38,7 +28,6 @@ def is_failed_event(event: dict[str, Any]) -> bool:
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
-            "testtime_change_line": change_line,
             "testtime_event_line": event_line,
             "testtime_failed_events": lambda events: [e for e in events if is_failed_event(e)],
         }

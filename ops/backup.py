@@ -1,7 +1,7 @@
 """Back the data bucket up to a local folder, and put it back (``bin/backup-data.sh``).
 
-    python -m ops.backup [--target local|aws] [--bucket B] [--workers N] DIR
-    python -m ops.backup --restore [--check] [--target local|aws] [--bucket B] [--workers N] DIR
+    bin/backup-data.sh [--target local|aws] [--region R] [--bucket B] [--workers N] DIR
+    bin/backup-data.sh --restore [--check] [--target local|aws] [--region R] [--bucket B] [--workers N] DIR
 
 A backup copies the current version of every object (class list, catalog, tests, answer keys, submissions,
 scores, markers, the scorer's ledger) to ``DIR/objects/<key>`` and writes ``DIR/manifest.json`` last: one entry
@@ -35,7 +35,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.deployment import TARGETS, project_name, stack_outputs_path
+from ops import cli
+from ops import target as targets
+from ops.deployment import project_name, stack_outputs_path
 from ops.i18n import TRAINER, run_in_class_language
 
 _ = TRAINER.gettext
@@ -48,6 +50,19 @@ DEFAULT_WORKERS = 8
 MAX_WORKERS = 32
 CHUNK = 1024 * 1024
 _PLAIN_MD5 = re.compile(r"^[0-9a-f]{32}$")
+EXAMPLES = """examples:
+  bin/backup-data.sh DIR                      every current object (class list, tests, submissions, scores, the
+                                              scorer's ledger) into DIR/objects/, with DIR/manifest.json
+  bin/backup-data.sh --restore DIR            upload what the bucket lacks or holds with other bytes
+  bin/backup-data.sh --restore --check DIR    list what a restore would upload; upload nothing
+  bin/backup-data.sh --target aws --region eu-west-1 DIR    the deployment in a real account
+  bin/backup-data.sh --bucket NAME DIR        another bucket than the deployment's data bucket
+
+DIR must be new or empty for a backup. A restore checks every file against the manifest first and uploads nothing
+if one differs; it NEVER deletes. After ./remove-api-gateway.sh --purge-data: deploy again, restore into the new
+data bucket, then ./update-subjects-or-students.sh (new keys).
+
+exit status: 0 done, 1 an AWS, deployment or verification problem, 2 a bad option."""
 
 
 class BackupError(Exception):
@@ -288,16 +303,20 @@ def data_bucket(target: str, cloudformation: Callable[[], Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.backup", description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", type=Path, metavar="DIR", help="the backup folder")
+    parser = argparse.ArgumentParser(prog=cli.prog(__name__), description=__doc__.split("\n\n")[0], epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    # Optional for argparse, so that a mistyped option is named first; required below.
+    parser.add_argument("folder", type=Path, nargs="?", metavar="DIR", help="the backup folder")
     parser.add_argument("--restore", action="store_true", help="put the backup in DIR back into the bucket")
     parser.add_argument("--check", action="store_true", help="with --restore: list what would be uploaded")
-    parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
+    targets.add_target_options(parser)
     parser.add_argument("--bucket", help="the bucket (default: the deployment's data bucket)")
     parser.add_argument(
         "--workers", type=int, default=DEFAULT_WORKERS, help=f"parallel transfers, 1-{MAX_WORKERS} (default: 8)"
     )
     args = parser.parse_args(argv)
+    if args.folder is None:
+        parser.error("name the backup folder (DIR)")
     if not 1 <= args.workers <= MAX_WORKERS:
         parser.error(f"--workers must be between 1 and {MAX_WORKERS}")
     if args.check and not args.restore:
@@ -306,6 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    targets.enter_deployed(args.target, args.region)
     config = Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=args.workers + 2)
     s3 = boto3.client("s3", config=config)
     try:
@@ -332,8 +352,8 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     except BotoCoreError as error:
         print(_("error: {error}", error=error), file=sys.stderr)
-        return 1
-    return 0
+        return cli.FAILED
+    return cli.DONE
 
 
 if __name__ == "__main__":

@@ -19,11 +19,12 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from ops import deployment
+from ops import cli, deployment
+from ops import target as targets
 from ops.class_results import ClassResults, read_class_results
-from ops.deployment import TARGETS, DeploymentError
+from ops.deployment import DeploymentError
 from ops.i18n import TRAINER, run_in_class_language
 from testtime.documents.codec import MalformedDocument
 from testtime.gradebook import Gradebook, build_gradebook
@@ -36,7 +37,10 @@ EXAMPLES = """examples:
   bin/gradebook.sh --csv > grades.csv            the CSV (opens in Excel, LibreOffice, Google Sheets)
   bin/gradebook.sh --csv --output grades.csv     the same, written to a file
   bin/gradebook.sh --subject operating-systems   the tests of one subject only
-  bin/gradebook.sh --target aws                  the deployment in a real account"""
+  bin/gradebook.sh --target aws --region eu-west-1   the deployment in a real account
+
+exit status: 0 the gradebook was printed or written, 1 the deployment or its data bucket cannot be read (or FILE
+cannot be written), 2 a bad option or a subject that does not exist."""
 # Parallel GETs of the class results: boto3's default pool of 10 connections would make them wait.
 S3_CONFIG = Config(max_pool_connections=32, retries={"max_attempts": 5, "mode": "standard"})
 
@@ -73,10 +77,6 @@ def read_results(
         if target == "local":
             raise ReadError(_("cannot reach the local AWS endpoint: start it with: bin/local-aws.sh start")) from None
         raise ReadError(_("cannot reach the {target} AWS endpoint: check the network", target=target)) from None
-    except NoCredentialsError:
-        raise ReadError(
-            _("no usable AWS credentials for --target aws: run `aws configure` or set AWS_PROFILE.")
-        ) from None
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         reason = code or _("no reason given")
@@ -109,7 +109,7 @@ def gradebook(results: ClassResults, subject: str | None = None) -> Gradebook:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="bin/gradebook.sh",
+        prog=cli.prog(__name__),
         description=__doc__.split("\n\n")[0],
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--csv", action="store_true", help="print CSV (UTF-8 with a byte order mark) instead")
     parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
     parser.add_argument("--subject", help="only the tests of this subject")
-    parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
+    targets.add_target_options(parser)
     return parser
 
 
@@ -137,7 +137,8 @@ def _main(argv: Sequence[str] | None) -> int:
             ),
             file=sys.stderr,
         )
-        return 2
+        return cli.USAGE
+    targets.enter_deployed(args.target, args.region)
     try:
         results, _bucket, _region = read_results(args.target, args.subject)
         warn_problems(results)
@@ -147,7 +148,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return 1
     except UsageError as error:
         print(_("error: {error}", error=error), file=sys.stderr)
-        return 2
+        return cli.USAGE
     text = book.to_csv() if args.csv else book.to_text() + "\n"
     # Bytes, not the terminal's encoding: a C locale would otherwise fail on "Łukaszewicz".
     data = text.encode("utf-8")

@@ -2,7 +2,7 @@
 URL, their API key, the portal's one-click sign-in link (``<portal>/signin#key=<key>``, :func:`signin_link`) and the
 one-line terminal set-up; again only when one of those changed.
 
-    python -m ops.invitations [--student ID] [--dry-run] [--target local|aws]
+    bin/invite-students.sh [--student ID] [--dry-run] [--target local|aws] [--region R]
     python -m ops.invitations url-notice OUTPUTS_JSON     # the deploy's check: were students sent another URL?
 
 A record per student, ``invitations/<studentId>.json`` = ``{"keySha256", "apiUrl", "portalUrl", "sentAt",
@@ -32,11 +32,11 @@ import boto3
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops import aws_clients
+from ops import aws_clients, cli
+from ops import target as targets
 from ops.apikeys import key_name, key_prefix
 from ops.deployment import (
     SETTINGS_FILE,
-    TARGETS,
     DeploymentError,
     StackOutputs,
     load_settings,
@@ -58,6 +58,16 @@ _ = TRAINER.gettext
 _n = TRAINER.ngettext
 
 READERS = 16  # parallel GETs of the records: a class of 1,000 is read in seconds
+EXAMPLES = """examples:
+  bin/invite-students.sh                       every student not yet invited, or whose key or URL changed
+  bin/invite-students.sh --student student01   that student only, even when nothing changed
+  bin/invite-students.sh --dry-run             say who would get what; send nothing
+  bin/invite-students.sh --target aws --region eu-west-1    the deployment in a real account
+
+Prints one line per student (sent, unchanged, or failed and why) and a total. Emails go through SES at its send
+rate and stop at its daily quota (run again the next day for the rest); locally they land in bin/outbox.sh.
+
+exit status: 0 done, 1 a student's email could not be sent (or no deployment), 2 a bad option."""
 
 
 def signin_link(portal: str, key: str) -> str:
@@ -351,10 +361,11 @@ def url_notice(outputs_json: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     description = _("Email each student of the published class list how to take their tests.")
-    parser = argparse.ArgumentParser(prog="bin/invite-students.sh", description=description)
+    parser = argparse.ArgumentParser(prog=cli.prog(__name__), description=description, epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--student", metavar="ID", help=_("send to this student only, even when nothing changed"))
     parser.add_argument("--dry-run", action="store_true", help=_("say who would be sent what; send nothing"))
-    parser.add_argument("--target", choices=TARGETS, default="local", help=_("deployment target (default: local)"))
+    targets.add_target_options(parser)
     return parser
 
 
@@ -369,17 +380,18 @@ def _main(argv: list[str]) -> int:
     if argv[:1] == ["url-notice"]:
         if len(argv) != 2:
             print(_("usage: python -m ops.invitations url-notice OUTPUTS_JSON"), file=sys.stderr)
-            return 2
+            return cli.USAGE
         return url_notice(argv[1])
     args = _parser().parse_args(argv)
+    targets.enter_deployed(args.target, args.region)
     try:
         return invite(args)
     except (PullError, DeploymentError) as error:
         print(_("error: {error}", error=error), file=sys.stderr)
-        return getattr(error, "status", 1)
+        return getattr(error, "status", cli.FAILED)
     except (ClientError, BotoCoreError) as error:
         print(_("error: the AWS request failed: {error}", error=error), file=sys.stderr)
-        return 1
+        return cli.FAILED
 
 
 if __name__ == "__main__":

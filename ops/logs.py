@@ -1,6 +1,6 @@
 """A function's CloudWatch logs (``bin/logs.sh``).
 
-    python -m ops.logs FUNCTION [--since 10m] [--follow] [--raw] [--target local|aws]
+    bin/logs.sh FUNCTION [--since 10m] [--follow] [--raw] [--target local|aws] [--region R]
 
 FUNCTION is a short name (list-tests, get-test, submit-test, scorer, results: the log group
 ``/aws/lambda/<project_name>-<name>``), a full function name, or a log group name starting with ``/``.
@@ -27,7 +27,9 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.deployment import TARGETS, project_name
+from ops import cli
+from ops import target as targets
+from ops.deployment import project_name
 from ops.i18n import TRAINER, run_in_class_language
 
 _ = TRAINER.gettext
@@ -38,6 +40,17 @@ POLL_SECONDS = 2.0
 # Late events: each poll looks this far back before the newest event seen, and skips what it printed already.
 OVERLAP_MS = 10_000
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+EXAMPLES = """examples:
+  bin/logs.sh list-tests                  the last 10 minutes of /aws/lambda/<project_name>-list-tests
+  bin/logs.sh scorer --since 2d           since 30s, 30m, 1h, 2d, 1w ago, or an ISO 8601 instant
+  bin/logs.sh submit-test --follow        keep printing new lines (polls every 2 s) until Ctrl-C
+  bin/logs.sh get-test --target aws --region eu-west-1    the deployment in a real account
+
+Each JSON line shows as: time, level, message, then subject= testId= studentId= runId= and the other fields,
+and request= (the Lambda request id's first 8 characters), e.g.
+  2026-12-01T23:00:00.123+01:00 INFO    submission stored  subject=os testId=test01 studentId=student01 ...
+
+exit status: 0 done (also after Ctrl-C), 1 no such log group or an AWS problem, 2 a bad option."""
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -189,13 +202,18 @@ def follow(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.logs", description=__doc__.split("\n\n")[0])
-    parser.add_argument("function", metavar="FUNCTION", help=f"{', '.join(FUNCTIONS)}, a function or a log group")
+    parser = argparse.ArgumentParser(prog=cli.prog(__name__), description=__doc__.split("\n\n")[0], epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    # Optional for argparse, so that a mistyped option is named first; required below.
+    parser.add_argument("function", metavar="FUNCTION", nargs="?",
+                        help=f"{', '.join(FUNCTIONS)}, a function or a log group")  # fmt: skip
     parser.add_argument("--since", default=DEFAULT_SINCE, help="30m, 1h, 2d or an ISO 8601 instant (default: 10m)")
     parser.add_argument("--follow", "-f", action="store_true", help="keep printing new events until Ctrl-C")
     parser.add_argument("--raw", action="store_true", help="print the events as they are")
-    parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
+    targets.add_target_options(parser)
     args = parser.parse_args(argv)
+    if args.function is None:
+        parser.error("name the function, e.g. bin/logs.sh list-tests")
     try:
         since = parse_since(args.since, datetime.now().astimezone())
     except ValueError:
@@ -204,6 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, since: datetime) -> int:
+    targets.enter_deployed(args.target, args.region)
     start_ms = int(since.timestamp() * 1000)
     logs = boto3.client("logs")
     project = project_name()
@@ -230,7 +249,7 @@ def _run(args: argparse.Namespace, since: datetime) -> int:
             for event in events(logs, group, start_ms):
                 emit(format_event(event, raw=args.raw))
     except KeyboardInterrupt:
-        return 0
+        return cli.DONE
     except BrokenPipeError:  # e.g. piped into head
         sys.stderr.close()
         return 0

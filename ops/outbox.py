@@ -3,13 +3,14 @@
 MiniStack keeps every email sent through SES and lists them at ``GET <endpoint>/_ministack/ses/messages``
 (``{"messages": {"<account>": [{"MessageId", "Source", "To", "CC", "BCC", "Subject", "BodyText", "BodyHtml",
 "Timestamp", "Type"}]}}``, ``Timestamp`` in epoch seconds). A real SES keeps no outbox, so this is local only.
+
+Exit status: 0 done, 1 the local AWS cannot be read, 2 a bad option (``--target aws`` included).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import urllib.error
 import urllib.request
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ops.deployment import TARGETS
+from ops import cli
+from ops import target as targets
 from ops.i18n import TRAINER, run_in_class_language
 from testtime.deadlines import parse_instant
 
@@ -27,7 +29,14 @@ _n = TRAINER.ngettext
 _p = TRAINER.pgettext
 
 MESSAGES_PATH = "/_ministack/ses/messages"
-DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
+EXAMPLES = """examples:
+  bin/outbox.sh                           one block per email: date, from, to, subject, text body
+  bin/outbox.sh --to student01@example.com --since 2026-11-23T23:00:00+01:00
+  bin/outbox.sh --json                    [{"to": [...], "subject", "text", "html", "timestamp", ...}]
+
+Local target only: a real SES (--target aws) keeps no outbox.
+
+exit status: 0 done, 1 the local AWS cannot be read, 2 a bad option (--target aws included)."""
 
 
 class OutboxError(Exception):
@@ -153,11 +162,12 @@ def human(emails: Sequence[Email]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bin/outbox.sh", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog=cli.prog(__name__), description=__doc__.split("\n\n")[0], epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--json", action="store_true", help="a JSON array instead of readable blocks")
     parser.add_argument("--to", metavar="ADDRESS", help="only emails to this address")
     parser.add_argument("--since", metavar="ISO", help="only emails sent at or after this instant (ISO 8601)")
-    parser.add_argument("--target", choices=TARGETS, default="local", help="only local has an outbox")
+    targets.add_target_options(parser)  # only local has an outbox: --target aws is refused below
     args = parser.parse_args(argv)
     return run_in_class_language(lambda: _run(args))
 
@@ -166,7 +176,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.target != "local":
         print(_("error: SES keeps no outbox on --target aws: only the embedded local AWS captures emails."),
               file=sys.stderr)  # fmt: skip
-        return 2
+        return cli.USAGE
     since = None
     if args.since:
         try:
@@ -174,9 +184,10 @@ def _run(args: argparse.Namespace) -> int:
         except ValueError:
             print(_("error: --since {value} is not an ISO 8601 date-time with offset", value=repr(args.since)),
                   file=sys.stderr)  # fmt: skip
-            return 2
+            return cli.USAGE
+    where = targets.enter_deployed(args.target, args.region)
     try:
-        emails = select(fetch(os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT), args.to, since)
+        emails = select(fetch(where.endpoint or targets.local_endpoint()), args.to, since)
     except OutboxError as error:
         print(_("error: {error}", error=error), file=sys.stderr)
         return 1

@@ -1,8 +1,8 @@
 """The API URL and a student's API key, for the trainer to hand out (or to set up the student client).
 
-    python -m ops.pull_api_config --student ID [--save] [--target local|aws]
-    python -m ops.pull_api_config --all [--target local|aws]
-    python -m ops.pull_api_config --trainer [--target local|aws]
+    bin/pull-api-config.sh --student ID [--save] [--target local|aws] [--region R]
+    bin/pull-api-config.sh --all [--target local|aws] [--region R]
+    bin/pull-api-config.sh --trainer [--target local|aws] [--region R]
 
 ``--student`` prints ``API Endpoint URL: <url>`` and ``API Key: <key>`` (the original service's output); with
 ``--save`` it also writes the student client's config file, ``${TRAININGS_CONFIG:-~/.trainings/config}``
@@ -32,9 +32,10 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ops import cli
+from ops import target as targets
 from ops.apikeys import is_projects_key, key_name, key_prefix, trainer_key_name
 from ops.deployment import (
-    TARGETS,
     DeploymentError,
     StackOutputs,
     load_settings,
@@ -53,6 +54,16 @@ TRAINER_PAGE = "/results"  # the portal's trainer page (portal/views.py), behind
 _ = TRAINER.gettext
 PUBLISH = "./update-subjects-or-students.sh"
 CONFIG_HEADER = "# Test Time: the student client's settings (bin/test-time.sh). Keep this file private.\n"
+EXAMPLES = """examples:
+  bin/pull-api-config.sh --student student01          API Endpoint URL: ... / API Key: ...
+  bin/pull-api-config.sh --student student01 --save   also writes ${TRAININGS_CONFIG:-~/.trainings/config}
+  bin/pull-api-config.sh --all > keys.csv             student_id,email,api_key,name,api_url,portal_url
+  bin/pull-api-config.sh --trainer                    the trainer's key and the trainer page's address
+  bin/pull-api-config.sh --target aws --region eu-west-1 --student student01
+
+--save writes the student client's config (API_URL, API_KEY, STUDENT_ID; mode 600) for bin/test-time.sh.
+
+exit status: 0 done, 1 unknown student or deployment problem, 2 a bad option."""
 
 
 class PullError(Exception):
@@ -204,8 +215,10 @@ def write_config(path: Path, api_url: str, api_key: str, student_id: str | None,
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="bin/pull-api-config.sh",
+        prog=cli.prog(__name__),
         description="Print the API URL and a student's API key (or every student's, as CSV).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--student", metavar="ID", help="the student whose key to print")
     parser.add_argument("--all", action="store_true", help="a CSV of every student of the published class list")
@@ -213,7 +226,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--save", action="store_true", help=f"also write the client's config (${{TRAININGS_CONFIG:-{DEFAULT_CONFIG}}})"
     )
-    parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
+    targets.add_target_options(parser)
     return parser
 
 
@@ -232,6 +245,7 @@ def _checked(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error(_("say whose key: --student ID, --all for every student, or --trainer"))
     if (args.all or args.trainer) and args.save:
         parser.error(_("--save writes one student's config: use it with --student ID"))
+    targets.enter_deployed(args.target, args.region)
     return _run(args)
 
 

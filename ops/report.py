@@ -22,10 +22,12 @@ from zoneinfo import ZoneInfo
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
+from ops import cli
+from ops import target as targets
 from ops.class_results import ClassResults, TestResults, read_class_results, submitters
-from ops.deployment import SETTINGS_FILE, TARGETS, DeploymentError, data_bucket, load_settings
+from ops.deployment import SETTINGS_FILE, DeploymentError, data_bucket, load_settings
 from ops.i18n import TRAINER, run_in_class_language
 from testtime.analysis import QuestionAnalysis, TestAnalysis, analyse
 from testtime.deadlines import describe
@@ -41,7 +43,10 @@ EXAMPLES = """examples:
   bin/report.sh                              every test, as text
   bin/report.sh --subject os --test quiz1    one test
   bin/report.sh --subject os --json          the tests of one subject as JSON
-  bin/report.sh --target aws                 the deployment in a real account"""
+  bin/report.sh --target aws --region eu-west-1   the deployment in a real account
+
+exit status: 0 the report was printed, 1 the deployment or its data bucket cannot be read, 2 a bad option or a
+test that does not exist."""
 
 
 class ReportError(Exception):
@@ -202,10 +207,6 @@ def read(target: str, subject: str | None, test_id: str | None) -> ClassResults:
         if target == "local":
             raise ReportError(_("cannot reach the local AWS endpoint: start it with: bin/local-aws.sh start")) from None
         raise ReportError(_("cannot reach the {target} AWS endpoint: check the network", target=target)) from None
-    except NoCredentialsError:
-        raise ReportError(
-            _("no usable AWS credentials for --target aws: run `aws configure` or set AWS_PROFILE.")
-        ) from None
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         raise ReportError(
@@ -239,7 +240,7 @@ def main(argv: Sequence[str] | None = None, now: datetime | None = None) -> int:
 
 def _main(argv: Sequence[str] | None, now: datetime | None) -> int:
     parser = argparse.ArgumentParser(
-        prog="bin/report.sh",
+        prog=cli.prog(__name__),
         description=__doc__.split("\n\n")[0],
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -247,10 +248,11 @@ def _main(argv: Sequence[str] | None, now: datetime | None) -> int:
     parser.add_argument("--subject", help="only the tests of this subject")
     parser.add_argument("--test", dest="test_id", help="only this test (with --subject)")
     parser.add_argument("--json", action="store_true", help='print {"tests": [...]} as JSON')
-    parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
+    targets.add_target_options(parser)
     args = parser.parse_args(argv)
     if args.test_id is not None and args.subject is None:
         parser.error("--test needs --subject (a test id is unique only within its subject)")
+    targets.enter_deployed(args.target, args.region)
     now = now or datetime.now(UTC)
     try:
         settings = load_settings()
@@ -258,7 +260,7 @@ def _main(argv: Sequence[str] | None, now: datetime | None) -> int:
         pairs = build(read(args.target, args.subject, args.test_id), args.subject, args.test_id, scale, now)
     except UsageError as error:
         print(_("error: {error}", error=error), file=sys.stderr)
-        return 2
+        return cli.USAGE
     except (ReportError, DeploymentError) as error:
         print(_("error: {error}", error=error), file=sys.stderr)
         return 1

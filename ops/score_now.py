@@ -10,7 +10,8 @@ They are read without being consumed: received with a short visibility timeout, 
 (``--dismiss-failures`` deletes the ones shown instead). They expire after the queue's 14 days.
 
 Exit status: 0 when the function ran (failures of single emails are listed, they are part of a run), 1 when the
-deployment is missing or the function errored, 2 for a bad option.
+deployment is missing, the function errored, or an ``--as-of`` later than now came without ``--yes`` (nothing is
+sent: :mod:`ops.score_now_guard`), 2 for a bad option.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from ops.deployment import TARGETS, DeploymentError, read_outputs, required_output
+from ops import cli, score_now_guard
+from ops import target as targets
+from ops.deployment import DeploymentError, read_outputs, required_output
 from ops.i18n import TRAINER, run_in_class_language
 from testtime.deadlines import parse_instant, to_iso
 from testtime.handlers.scorer import HAND_OVER_LIMIT
@@ -43,6 +46,18 @@ INVOKE_CONFIG = Config(connect_timeout=10, read_timeout=960, retries={"total_max
 FAILURE_PEEK_SECONDS = 30
 MAX_FAILURE_RECORDS = 100
 _BOTOCORE_ERROR = re.compile(r"An error occurred \((\w+)\) when calling the (\w+) operation")
+EXAMPLES = """examples:
+  bin/score-now.sh                                    score everything past its deadline, as of now
+  bin/score-now.sh --as-of 2026-11-23T23:30:00+01:00  as if it were that instant (ISO 8601 with offset)
+  bin/score-now.sh --as-of 2027-01-10T23:30:00+01:00 --yes
+                                                      later than now: scores (and emails) tests still open
+  bin/score-now.sh --target aws --region eu-west-1    the deployment in a real account
+  bin/score-now.sh --json                             the function's summary as JSON
+  bin/score-now.sh --status                           only the failed runs of the last 14 days, scoring nothing
+  bin/score-now.sh --status --dismiss-failures        ... and forget the ones shown
+
+exit status: 0 the scorer ran; 1 no deployment, the scorer failed, or an --as-of later than now without --yes
+(refused: nothing is sent, the open tests it would score are named); 2 a bad option."""
 
 
 class ScoreNowError(Exception):
@@ -78,10 +93,6 @@ def invoke(client: Any, function: str, as_of: datetime, target: str) -> dict[str
                 _("cannot reach the local AWS endpoint: start it with: bin/local-aws.sh start")
             ) from None
         raise ScoreNowError(_("cannot reach the {target} AWS endpoint: check the network", target=target)) from None
-    except NoCredentialsError:
-        raise ScoreNowError(
-            _("no usable AWS credentials for --target aws: run `aws configure` or set AWS_PROFILE.")
-        ) from None
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         if code == "ResourceNotFoundException":
@@ -314,22 +325,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_in_class_language(lambda: _main(argv))
 
 
-def _main(argv: Sequence[str] | None) -> int:
-    parser = argparse.ArgumentParser(prog="bin/score-now.sh", description=__doc__.split("\n\n")[0])
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=cli.prog(__name__), description=__doc__.split("\n\n")[0],
+                                     epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--as-of", help="score as if it were this instant (ISO 8601 with offset; default: now)")
-    parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
+    targets.add_target_options(parser)
     parser.add_argument("--json", action="store_true", help="print the function's summary as JSON")
     parser.add_argument("--status", action="store_true", help="only list the failed runs of the last 14 days")
     parser.add_argument("--dismiss-failures", action="store_true", help="delete the failed runs listed")
-    args = parser.parse_args(argv)
+    parser.add_argument("--yes", "-y", action="store_true",
+                        help="with an --as-of later than now: score the tests due by then all the same")  # fmt: skip
+    return parser
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = _parser().parse_args(argv)
     try:
         as_of = _as_of(args.as_of)
     except ValueError as error:
         print(_("error: {error}", error=error), file=sys.stderr)
-        return 2
+        return cli.USAGE
+    targets.enter_deployed(args.target, args.region)
     if as_of > datetime.now(UTC) and not args.status:
-        # Scoring ahead of time closes nothing: the students who have not answered yet can still submit, and the
-        # score emails of the others already name the right answers.
+        if not args.yes:  # refused, naming the open tests it would score (and email the right answers of)
+            print("\n".join(score_now_guard.refusal(args.target, as_of)), file=sys.stderr)
+            return cli.FAILED
+        # Scoring ahead of time closes nothing: the students who have not answered yet can still submit.
         print(
             _(
                 "warning: --as-of {moment} is in the future: tests due by then are scored and emailed now, with the "

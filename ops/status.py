@@ -35,8 +35,10 @@ from zoneinfo import ZoneInfo
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ops import cli
+from ops import target as targets
 from ops.class_results import ClassResults, TestResults
-from ops.deployment import SETTINGS_FILE, TARGETS, DeploymentError, load_settings
+from ops.deployment import SETTINGS_FILE, DeploymentError, load_settings
 from ops.gradebook import ReadError, read_results, warn_problems
 from ops.i18n import TRAINER, run_in_class_language
 from testtime import layout, s3io
@@ -61,7 +63,9 @@ _DATE_IN_WORDS = re.compile(r"\w+,? \d+ \w+ \d{4}, \d\d:\d\d \S+")
 EXAMPLES = """examples:
   bin/status.sh                                       every test, now
   bin/status.sh --as-of 2026-11-30T23:30:00+01:00     as if it were then
-  bin/status.sh --target aws                          the deployment in a real account"""
+  bin/status.sh --target aws --region eu-west-1       the deployment in a real account
+
+exit status: 0 the status was printed, 1 the deployment or its data bucket cannot be read, 2 a bad option."""
 OPEN, CLOSED, SCORED, REGRADE = "open", "closed", "scored", "regrade"
 
 
@@ -288,7 +292,7 @@ def status_lines(found: Sequence[TestStatus], settings: ScorerSettings, now: dat
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="bin/status.sh",
+        prog=cli.prog(__name__),
         description=__doc__.split("\n\n")[0],
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -296,7 +300,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--as-of", metavar="ISO", help="as if it were this instant (ISO 8601 with offset; default: now)"
     )
-    parser.add_argument("--target", choices=TARGETS, default="local", help="deployment target (default: local)")
+    targets.add_target_options(parser)
     return parser
 
 
@@ -319,7 +323,8 @@ def _main(argv: Sequence[str] | None) -> int:
                 ),
                 file=sys.stderr,
             )
-            return 2
+            return cli.USAGE
+    targets.enter_deployed(args.target, args.region)
     try:
         settings = scorer_settings()
         results, bucket, _region = read_results(args.target, listings=True)

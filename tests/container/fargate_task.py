@@ -23,7 +23,7 @@ PORTAL_CONTAINER = "portal"
 
 
 def render_aws_templates(out: Path) -> dict[str, dict[str, Any]]:
-    """Every template rendered for --target aws (as select_target sets it: TT_TARGET=aws, no endpoint)."""
+    """Every template rendered for --target aws (as ops.target.enter sets it: TT_TARGET=aws, no endpoint)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TT_"))}
     env.update(TT_TARGET="aws", TT_BUILD_DIR=str(out), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     command = ["ansible-playbook", str(ROOT / "playbooks" / "render-templates.yml")]

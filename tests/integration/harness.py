@@ -48,7 +48,7 @@ class LocalAws:
         return self.workdir / "build" / "local"
 
     def playbook_env(self) -> dict[str, str]:
-        """What bin/lib/common.sh's select_target would export for this emulator: for running one playbook
+        """What ops.target.enter would export for this emulator: for running one playbook
         straight, without the trainer scripts around it."""
         return self.env(
             TT_TARGET="local",
@@ -119,9 +119,14 @@ class LocalAws:
     def outputs(self) -> dict[str, str]:
         return json.loads((self.build_dir / "stack-outputs.json").read_text())
 
+    def deploy_log(self) -> str:
+        """Ansible's whole output of the last deploy that ran the playbook (the terminal shows only progress)."""
+        return (self.build_dir / "deploy.log").read_text()
+
 
 def play_recap(output: str) -> dict[str, int]:
-    """The counters of Ansible's PLAY RECAP line for localhost (ok, changed, failed, ...)."""
+    """The counters of Ansible's PLAY RECAP line for localhost (ok, changed, failed, ...): of a playbook's own
+    output, or of a deploy's log (``LocalAws.deploy_log()``)."""
     for line in output.splitlines():
         if line.startswith("localhost") and "changed=" in line:
             return {k: int(v) for k, v in (part.split("=") for part in line.split(":", 1)[1].split())}

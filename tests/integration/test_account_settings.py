@@ -75,7 +75,7 @@ def test_the_deploy_created_the_ecs_service_linked_role_and_a_second_run_changes
     assert len(ecs_role(aws)) == 1
     assert "Created the ecs.amazonaws.com service-linked role" in aws.deploy_output
     again = aws.run("deploy-api-gateway.sh", "--force")
-    assert play_recap(again.stdout)["changed"] == 0, again.stdout[-4000:]
+    assert play_recap(aws.deploy_log())["changed"] == 0, aws.deploy_log()[-4000:]
     assert "service-linked role" in again.stdout and "exists" in again.stdout
     assert len(ecs_role(aws)) == 1
 

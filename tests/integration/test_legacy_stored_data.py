@@ -78,7 +78,7 @@ def scored(throwaway_aws: ThrowawayAws) -> Iterator[Scored]:
         due = next(t["due"] for t in catalog["tests"] if (t["subject"], t["testId"]) == (SUBJECT, TEST))
         as_of = to_iso(parse_instant(due) + timedelta(minutes=1))
         before = results(aws)
-        run = json.loads(aws.run("bin/score-now.sh", "--as-of", as_of, "--json").stdout)
+        run = json.loads(aws.run("bin/score-now.sh", "--as-of", as_of, "--yes", "--json").stdout)
         outbox = json.loads(aws.run("bin/outbox.sh", "--json").stdout)
         yield Scored(aws, bucket, as_of, stored, before, run, outbox)
 

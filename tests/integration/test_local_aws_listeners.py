@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 TCP_LISTEN = "0A"  # include/net/tcp_states.h: TCP_LISTEN
 UDP_UNCONNECTED = "07"  # TCP_CLOSE: a bound UDP socket not connected to a peer receives from anyone
-# Every service the project calls or deploys (bin/local-aws.sh's LOCAL_AWS_SERVICES, named as MiniStack's health
+# Every service the project calls or deploys (ops/local_aws.py's LOCAL_AWS_SERVICES, named as MiniStack's health
 # endpoint names them).
 PROJECT_SERVICES = {
     "s3", "lambda", "apigateway", "cloudformation", "iam", "sts", "ses", "logs", "scheduler", "sqs", "ecr", "ecs",

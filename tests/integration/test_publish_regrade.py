@@ -107,7 +107,7 @@ def scored(deployed: LocalAws, tmp_path_factory: pytest.TempPathFactory) -> Iter
     deployed.run("update-subjects-or-students.sh", "--content", str(write_content(workdir / "v1", "abc", due)))
     for sid, answers in ANSWERS.items():
         submit(deployed, sid, answers)
-    deployed.run("bin/score-now.sh", "--as-of", iso(due + timedelta(seconds=1)))
+    deployed.run("bin/score-now.sh", "--as-of", iso(due + timedelta(seconds=1)), "--yes")
     try:
         yield Scored(deployed, deployed.outputs()["DataBucketName"], due, workdir, started)
     finally:
@@ -140,11 +140,11 @@ def test_a_corrected_key_is_previewed_confirmed_and_rescored_as_previewed(scored
     assert PREVIEW.format("change at the scorer's next run") in done.splitlines(), done
     assert json.loads(scored.read(KEY_NAME))[2]["answer"] == "b"
 
-    scored.aws.run("bin/score-now.sh", "--as-of", iso(scored.due + timedelta(seconds=2)))
+    scored.aws.run("bin/score-now.sh", "--as-of", iso(scored.due + timedelta(seconds=2)), "--yes")
     after = scored.rows()
     changed = sorted(sid for sid in STUDENTS if after[sid]["percent"] != before[sid]["percent"])
     assert changed == ["regrade01", "regrade02"]  # exactly the preview's two
     assert [after[sid]["correct"] for sid in STUDENTS] == [2, 3, 1]
     assert scored.regrade_notices() == {"regrade01": 1, "regrade02": 1, "regrade03": 0}
-    scored.aws.run("bin/score-now.sh", "--as-of", iso(scored.due + timedelta(seconds=3)))
+    scored.aws.run("bin/score-now.sh", "--as-of", iso(scored.due + timedelta(seconds=3)), "--yes")
     assert scored.regrade_notices() == {"regrade01": 1, "regrade02": 1, "regrade03": 0}  # once

@@ -182,7 +182,7 @@ def test_a_test_with_every_option_from_publishing_to_the_last_email(rich: Rich) 
     assert extended.status == 201, extended.raw[:300]
 
     # The run after the common deadline scores rich01 (their last version) and rich02; rich03 is pending.
-    rich.aws.run("bin/score-now.sh", "--as-of", iso(rich.due + timedelta(seconds=5)))
+    rich.aws.run("bin/score-now.sh", "--as-of", iso(rich.due + timedelta(seconds=5)), "--yes")
     assert stored(rich, layout.score_key(SUBJECT, TEST, "rich01"))["percent"] == 100
     rich02 = stored(rich, layout.score_key(SUBJECT, TEST, "rich02"))
     assert (rich02["points"], rich02["maxPoints"], rich02["percent"]) == (8, 11, 72.73)  # points weigh the percent
@@ -199,8 +199,8 @@ def test_a_test_with_every_option_from_publishing_to_the_last_email(rich: Rich) 
     # The run after rich03's own deadline scores rich03 and emails everybody once, with the right answers and the
     # explanations of what they missed.
     after_extension = iso(rich.extension + timedelta(seconds=5))
-    rich.aws.run("bin/score-now.sh", "--as-of", after_extension)
-    rich.aws.run("bin/score-now.sh", "--as-of", after_extension)
+    rich.aws.run("bin/score-now.sh", "--as-of", after_extension, "--yes")
+    rich.aws.run("bin/score-now.sh", "--as-of", after_extension, "--yes")
     assert [len(mails_to(rich, sid)) for sid in STUDENTS] == [1, 1, 1]
     assert stored(rich, layout.score_key(SUBJECT, TEST, "rich03"))["percent"] == 81.82
     assert EXPLANATION in mails_to(rich, "rich03")[0]["text"] and EXPLANATION in mails_to(rich, "rich02")[0]["text"]

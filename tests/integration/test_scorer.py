@@ -16,10 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from ops.deployment import load_settings
 from tests.integration.harness import LocalAws, api_key, copy_sample_content
+from testtime import layout
+from testtime.deadlines import describe
 
 pytestmark = pytest.mark.integration
 
@@ -125,8 +129,9 @@ def summaries(q: Quizzes, test_id: str) -> list[dict[str, Any]]:
 
 
 def score_now(q: Quizzes, test_id: str, *options: str) -> str:
-    """bin/score-now.sh --as-of one second after the quiz's due; its output."""
-    return q.aws.run("bin/score-now.sh", "--as-of", iso(q.due[test_id] + timedelta(seconds=1)), *options).stdout
+    """bin/score-now.sh --as-of one second after the quiz's due (still ahead of the clock: --yes); its output."""
+    moment = iso(q.due[test_id] + timedelta(seconds=1))
+    return q.aws.run("bin/score-now.sh", "--as-of", moment, "--yes", *options).stdout
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +139,38 @@ def first_runs(quizzes: Quizzes) -> tuple[str, dict[str, Any]]:
     """score-now for quiz01 (readable output), then the same again (as JSON): the second must send nothing."""
     readable = score_now(quizzes, "quiz01")
     return readable, json.loads(score_now(quizzes, "quiz01", "--json"))
+
+
+def bucket_objects(q: Quizzes) -> dict[str, str]:
+    """Every object of the data bucket with its ETag: what a run that sends nothing leaves as it was."""
+    pages = q.aws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=q.bucket)
+    return {item["Key"]: item["ETag"] for page in pages for item in page.get("Contents", [])}
+
+
+def test_score_now_ahead_of_the_clock_refuses_without_yes_and_names_the_open_quizzes(
+    quizzes: Quizzes, first_runs: tuple[str, dict[str, Any]]
+) -> None:
+    """--as-of a year ahead without --yes: exit 1, the open quizzes named with their deadlines in words in the
+    trainer's time zone, and nothing scored or sent. With --yes (first_runs: as of just after quiz01's due, which
+    the clock has not reached yet) the run scores."""
+    assert datetime.now(UTC) < quizzes.due["quiz01"], "the module took longer than the quizzes were open"
+    zone = ZoneInfo(load_settings().trainer_timezone)
+    objects, sent = bucket_objects(quizzes), outbox(quizzes)
+    ahead = datetime.now(UTC).replace(microsecond=0) + timedelta(days=365)
+    refused = quizzes.aws.run("bin/score-now.sh", "--as-of", iso(ahead), check=False)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert refused.stdout == "", "the scorer is not even invoked"
+    lines = refused.stderr.splitlines()
+    assert lines[0].startswith(f"error: --as-of {describe(ahead, zone)} is later than now: "), refused.stderr
+    for test_id, due in quizzes.due.items():
+        assert f"  {SUBJECT}/{test_id} (Routing {test_id}), due {describe(due, zone)}" in lines, refused.stderr
+    assert lines[-1] == "Nothing was sent. To score as of then all the same, run it again with --yes."
+    assert bucket_objects(quizzes) == objects and outbox(quizzes) == sent
+    assert layout.score_key(SUBJECT, "quiz02", "scorer01") not in objects, "quiz02 is scored later in the module"
+
+    readable, _again = first_runs  # the same future --as-of kind, with --yes: scored and emailed
+    assert "emails sent:         2" in readable, readable
+    assert {layout.score_key(SUBJECT, "quiz01", sid) for sid in QUIZ01} <= set(objects)
 
 
 def test_score_now_emails_each_submitter_once_and_names_the_missing(

@@ -450,7 +450,7 @@ def test_history_before_scoring_after_scoring_and_once_closed_for_everybody(
 
     path = classroom_content / "subjects" / SUBJECT / f"{HISTORY_TEST}.yml"
     due = datetime.fromisoformat(re.search(r"^due: (.+)$", path.read_text(), re.MULTILINE).group(1))
-    classroom.run("bin/score-now.sh", "--as-of", (due + timedelta(seconds=1)).isoformat())
+    classroom.run("bin/score-now.sh", "--as-of", (due + timedelta(seconds=1)).isoformat(), "--yes")
     scored = client(classroom, config, "--history")
     assert scored.returncode == 0, scored.stderr
     out = flat(scored.stdout)

@@ -80,8 +80,21 @@ def test_a_purge_needs_the_typed_confirmation(aws: LocalAws) -> None:
     assert "testtime-service" in stacks(aws)
 
 
+def portal_answers(aws: LocalAws) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{aws.portal_port}/healthz", timeout=5) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 def test_remove_keeps_the_data_and_nothing_else(aws: LocalAws) -> None:
+    aws.run("bin/portal.sh", "start")
+    assert portal_answers(aws)
     removed = aws.run("remove-api-gateway.sh")
+    # A portal left running would answer every page with "Not Found" from an API that is gone.
+    assert "the local web portal is stopped" in removed.stdout
+    assert not portal_answers(aws)
     assert "Kept: stack testtime-data" in removed.stdout, removed.stdout[-4000:]
     assert "and the students' API keys" in removed.stdout
     found = stacks(aws)

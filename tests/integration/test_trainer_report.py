@@ -101,7 +101,7 @@ def scored(deployed: LocalAws, tmp_path_factory: pytest.TempPathFactory) -> Scor
         submit(deployed, sid, "items", answers)
     submit(deployed, "rep01", "later", CLASS["rep01"])
     as_of = (due + timedelta(seconds=1)).isoformat()
-    deployed.run("bin/score-now.sh", "--as-of", as_of)
+    deployed.run("bin/score-now.sh", "--as-of", as_of, "--yes")  # ahead of the clock
     return Scored(deployed, class_size)
 
 

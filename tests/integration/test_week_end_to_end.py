@@ -104,7 +104,7 @@ def test_the_whole_week(aws: LocalAws) -> None:
     catalog = json.loads(s3.get_object(Bucket=bucket, Key="catalog.json")["Body"].read())
     due = next(t["due"] for t in catalog["tests"] if (t["subject"], t["testId"]) == (SUBJECT, TEST))
     after_due = to_iso(parse_instant(due) + timedelta(minutes=1))
-    aws.run("bin/score-now.sh", "--as-of", after_due)
+    aws.run("bin/score-now.sh", "--as-of", after_due, "--yes")
 
     outbox = json.loads(aws.run("bin/outbox.sh", "--json").stdout)
     by_recipient = {tuple(mail["to"]): mail for mail in outbox}
@@ -120,7 +120,7 @@ def test_the_whole_week(aws: LocalAws) -> None:
     assert len(outbox) == 3
 
     # Nothing new: a second scorer run sends nothing, a redeploy changes nothing.
-    aws.run("bin/score-now.sh", "--as-of", after_due)
+    aws.run("bin/score-now.sh", "--as-of", after_due, "--yes")
     assert len(json.loads(aws.run("bin/outbox.sh", "--json").stdout)) == 3
     assert "nothing changed since the last deploy" in aws.run("deploy-api-gateway.sh").stdout
 

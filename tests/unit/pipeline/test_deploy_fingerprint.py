@@ -1,5 +1,6 @@
-"""The deploy's up-to-date check: the fingerprint moves with any input file, extra variable or target, and a
-recorded deploy counts as current only when its record matches."""
+"""The deploy's up-to-date check: the fingerprint moves with any file the deploy may read (a new one anywhere
+included), any environment variable those files read, an extra variable or the target, and not with the tests,
+the docs or the trainer's content; a recorded deploy counts as current only when its record matches."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ops.deploy_fingerprint import compute, save, stale_reason
+from ops.deploy_fingerprint import compute, environment_read_by, input_files, save, stale_reason
 
 
 @pytest.fixture
@@ -45,3 +46,33 @@ def test_a_deploy_is_current_only_against_its_own_record(tmp_path: Path) -> None
     assert stale_reason("other", state) == "the deployment's files or settings changed"
     outputs.unlink()
     assert stale_reason("abc", state) == "the stack outputs file is missing"
+
+
+def test_a_new_file_anywhere_counts_but_not_the_places_the_deploy_never_reads(tree: Path) -> None:
+    base = compute([], tree)
+    never_read = ("tests/test_x.py", "docs/x.md", "content/subjects/s/t.yml", "bench/b.py", "NOTES.md",
+                  ".venv/lib/x.py", "build/local/stack-outputs.json", ".local/ministack-4566/state.json")  # fmt: skip
+    for path in never_read:
+        (tree / path).parent.mkdir(parents=True, exist_ok=True)
+        (tree / path).write_text("anything\n")
+        assert compute([], tree) == base, path
+    (tree / "somewhere_new" / "plugin.py").parent.mkdir()
+    (tree / "somewhere_new" / "plugin.py").write_text("X = 1\n")
+    assert compute([], tree) != base, "a file nobody listed still counts"
+
+
+def test_the_environment_the_files_read_counts(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tree / "group_vars").mkdir()
+    (tree / "group_vars" / "all.yml").write_text("x: \"{{ lookup('ansible.builtin.env', 'TT_SOMETHING_NEW') }}\"\n")
+    (tree / "ops.py").write_text(
+        'import os\nPORT = os.environ.get("TT_OTHER_SETTING", "1")\nK = os.getenv("A_SECRET_KEY")\n'
+    )
+    assert {"TT_OTHER_SETTING", "TT_SOMETHING_NEW"} <= set(environment_read_by(input_files(tree)))
+    assert "A_SECRET_KEY" not in environment_read_by(input_files(tree)), "a secret's value is never recorded"
+    monkeypatch.delenv("TT_SOMETHING_NEW", raising=False)
+    base = compute([], tree)
+    monkeypatch.setenv("TT_SOMETHING_NEW", "on")
+    assert compute([], tree) != base
+    monkeypatch.setenv("TT_SOMETHING_NEW", "")
+    monkeypatch.setenv("A_SECRET_KEY", "changed")
+    assert compute([], tree) == base

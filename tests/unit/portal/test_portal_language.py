@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from portal_support import STUDENT_KEY, FakeApi, csrf_token, sign_in
 
+from ops.local_portal import portal_settings
 from portal.app import create_app
 from portal.checks import api_key_problem
 
@@ -106,19 +104,12 @@ def test_a_blank_language_is_english(fake_api: FakeApi, blank: str) -> None:
         ("language: pl\n", "EN", "en"),
     ],
 )
-def test_portal_sh_gives_the_portal_a_lowercase_language(
-    tmp_path: Path, group_vars: str, environment: str | None, expected: str
+def test_the_local_portal_gets_a_lowercase_language(
+    tmp_path: Path, group_vars: str, environment: str | None, expected: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """bin/portal.sh's class_language(), on its own: group_vars/all.yml's language, CLASS_LANGUAGE winning."""
-    script = (ROOT / "bin" / "portal.sh").read_text()
-    function = re.search(r"^class_language\(\) \{\n.*?^\}\n", script, re.MULTILINE | re.DOTALL)
-    assert function is not None
-    (tmp_path / "group_vars").mkdir()
-    (tmp_path / "group_vars" / "all.yml").write_text(group_vars)
-    env = {"PATH": os.environ["PATH"], "TT_ROOT": str(tmp_path)}
+    """bin/portal.sh's language (ops.local_portal.portal_settings): group_vars/all.yml's, CLASS_LANGUAGE winning."""
+    settings = tmp_path / "all.yml"
+    settings.write_text(group_vars)
     if environment is not None:
-        env["CLASS_LANGUAGE"] = environment
-    shown = subprocess.run(
-        ["bash", "-c", function.group(0) + "class_language"], env=env, text=True, capture_output=True, check=True
-    )
-    assert shown.stdout == f"{expected}\n"
+        monkeypatch.setenv("CLASS_LANGUAGE", environment)
+    assert portal_settings(settings)[1] == expected
