@@ -35,7 +35,9 @@ for playbook in playbooks/*.yml; do
 done
 
 # Test files run on TEST_WORKERS processes (pytest-xdist; a file's tests stay together, in order, on one
-# worker): each integration module drives its own emulator on free ports, so they do not meet. TEST_WORKERS=0
+# worker): each integration module drives its own emulator on free ports, so they do not meet. Four on two cores:
+# most of an integration test's time is spent waiting (for a function, a stack, a browser), not computing
+# (the suite took 15.7 min of pytest on 2 workers, 11 on 4, on a 2-core machine). TEST_WORKERS=0
 # runs everything in this process.
 # checkov lives in a venv of its own (its pins conflict with ours): installed here once, not inside a test's timeout.
 info "checkov's venv"
@@ -44,5 +46,5 @@ tests/static/ensure-checkov.sh >/dev/null
 # The caller's shell may have CLASS_LANGUAGE set (bin/portal.sh reads it): the tests choose their language
 # themselves, so none is inherited (tests/conftest.py removes it too, for pytest run directly).
 unset CLASS_LANGUAGE
-info "pytest (${TEST_WORKERS:-2} workers)"
-python -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile --durations=25 "$@"
+info "pytest (${TEST_WORKERS:-4} workers)"
+python -m pytest -n "${TEST_WORKERS:-4}" --dist loadfile --durations=25 "$@"
