@@ -20,12 +20,21 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from ops.artifacts_bucket import settled
+
 ABSENT = "ABSENT"
 NO_UPDATES = "No updates are to be performed"
 # The pauses between two looks at a stack in progress: quick first (the embedded AWS answers within a second),
 # then every 5 s as amazon.aws.cloudformation does, so a long update on AWS costs no more calls than before.
 PAUSES = (0.2, 0.3, 0.5, 1.0, 1.0, 2.0, 3.0)
 LONG_PAUSE = 5.0
+# Longer than any create or update of these stacks (the portal's ECS rollout is the slowest, minutes), short
+# enough that a stack stuck by hand ends the deploy with a reason instead of a silent wait.
+WAIT_LIMIT_SECONDS = 3 * 3600
+# Neither holds resources: the remains of a failed first create, and a stack made by a CREATE change set that was
+# never executed (REVIEW_IN_PROGRESS stays so until someone acts: AWS CloudFormation User Guide, "Stack status
+# codes"). Both are deleted and created anew; a wait never waits on REVIEW_IN_PROGRESS.
+EMPTY_STATES = ("ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS")
 
 
 def preload(*services: str) -> None:
@@ -62,16 +71,22 @@ def outputs_of(stack: Mapping[str, Any] | None) -> dict[str, str]:
     return {o["OutputKey"]: o.get("OutputValue", "") for o in (stack or {}).get("Outputs", [])}
 
 
-def wait(cfn: Any, name: str, sleep: Callable[[float], None] = time.sleep) -> dict[str, Any] | None:
-    """Until the stack is in no *_IN_PROGRESS state; None once a deleted stack is gone."""
-    pauses = iter(PAUSES)
+def wait(
+    cfn: Any, name: str, sleep: Callable[[float], None] = time.sleep, limit: float = WAIT_LIMIT_SECONDS
+) -> dict[str, Any] | None:
+    """Until the stack is in no *_IN_PROGRESS state (REVIEW_IN_PROGRESS counts as ended: it does not end by
+    itself); None once a deleted stack is gone. StackFailed after ``limit`` seconds of waiting."""
+    pauses, waited = iter(PAUSES), 0.0
     while True:
         stack = describe(cfn, name)
-        if stack is None or not stack["StackStatus"].endswith("_IN_PROGRESS"):
+        status = stack["StackStatus"] if stack else ""
+        if stack is None or not status.endswith("_IN_PROGRESS") or status == "REVIEW_IN_PROGRESS":
             return stack
-        if stack["StackStatus"] == "DELETE_COMPLETE":
-            return None
-        sleep(next(pauses, LONG_PAUSE))
+        if waited >= limit:
+            raise StackFailed(f"{name} is still {status} after {round(waited / 60)} minutes")
+        pause = next(pauses, LONG_PAUSE)
+        sleep(pause)
+        waited += pause
 
 
 def upload_unless_there(s3: Any, bucket: str, key: str, path: Path) -> bool:
@@ -82,11 +97,12 @@ def upload_unless_there(s3: Any, bucket: str, key: str, path: Path) -> bool:
     except ClientError as error:
         if str(error.response.get("Error", {}).get("Code")) not in ("404", "NoSuchKey", "NotFound"):
             raise
-    s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ServerSideEncryption="AES256")
+    # The first upload to a bucket made moments ago: it may not be there for S3 yet (ops.artifacts_bucket.settled).
+    settled(s3.put_object, Bucket=bucket, Key=key, Body=path.read_bytes(), ServerSideEncryption="AES256")
     return True
 
 
-def _stack_arguments(
+def stack_arguments(
     name: str, template_url: str, parameters: Mapping[str, Any], capabilities: Sequence[str], tags: Mapping[str, Any]
 ) -> dict[str, Any]:
     # str() as amazon.aws.cloudformation does, so a stack it deployed sees the very same values.
@@ -123,19 +139,21 @@ def deploy(
     sleep: Callable[[float], None] = time.sleep,
 ) -> StackResult:
     stack = describe(cfn, name)
-    if stack is not None and stack["StackStatus"].endswith("_IN_PROGRESS"):
+    if stack is not None and stack["StackStatus"].endswith("_IN_PROGRESS") and stack["StackStatus"] not in EMPTY_STATES:
         stack = wait(cfn, name, sleep)  # another run's operation: let it end first
     before = stack["StackStatus"] if stack else ABSENT
     if not apply:
-        status = ABSENT if before == "ROLLBACK_COMPLETE" else before
+        status = ABSENT if before in EMPTY_STATES else before
         return StackResult(False, status, status, outputs_of(stack if status != ABSENT else None))
     changed = False
-    if before == "ROLLBACK_COMPLETE":
+    if before in EMPTY_STATES:
         cfn.delete_stack(StackName=name)
-        wait(cfn, name, sleep)
+        remains = wait(cfn, name, sleep)
+        if remains is not None and remains["StackStatus"] != "DELETE_COMPLETE":
+            raise StackFailed(f"{name} could not be deleted to be created anew: it is {remains['StackStatus']}")
         stack, before, changed = None, ABSENT, True
     upload_unless_there(s3, bucket, template_key, template_path)
-    arguments = _stack_arguments(name, template_url, parameters, capabilities, tags)
+    arguments = stack_arguments(name, template_url, parameters, capabilities, tags)
     action = "none"
     if stack is None:
         cfn.create_stack(**arguments)

@@ -45,7 +45,7 @@ EXAMPLES = """examples:
   ./deploy-api-gateway.sh -e api_rate_limit=20  # an extra Ansible variable (advanced use and tests)
 
 Ansible's whole output goes to build/<target>/deploy.log.
-exit status: 0 deployed (or up to date), 1 failed, 2 bad option, 130 interrupted (Ctrl-C)."""
+exit status: 0 deployed (or up to date), 1 failed or interrupted (Ctrl-C), 2 bad option."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_in_class_language(lambda: deploy(args))
     except KeyboardInterrupt:  # outside the playbook run, which stops Ansible and reports itself
         print(_("error: interrupted (Ctrl-C) during {phase}", phase=_("the deploy")), file=sys.stderr)
-        return 130
+        return cli.FAILED
 
 
 def deploy(args: argparse.Namespace) -> int:
@@ -132,7 +132,7 @@ def run_playbook(target: targets.Target, args: argparse.Namespace, log_path: Pat
     screen.line()
     for line in failure_report(outcome, log_path):
         screen.line(line)
-    return 130 if outcome.returncode == 130 else cli.FAILED
+    return cli.FAILED  # interrupted too: the line above says so
 
 
 def ansible_playbook() -> str:
@@ -168,7 +168,7 @@ def finish(target: targets.Target, outputs: Path, screen: Screen) -> None:
     # On AWS the portal's HTTPS front door; locally a process on this machine (bin/portal.sh): the HTTP API endpoint
     # the emulator reports routes nowhere.
     if target.is_local:
-        portal_url = f"http://127.0.0.1:{os.environ.get('PORTAL_PORT') or '8080'} (bin/portal.sh)"
+        portal_url = f"{local_portal.url()} (bin/portal.sh)"
     else:
         portal_url = str(values.get("PortalUrl") or "") or _("not deployed")
     # The web portal runs as a local process on the local target (on AWS it is the ECS service of the portal stack).

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ops.cfn_deploy import stack_arguments
 from ops.cli import prog
 from ops.deploy_progress import ansible_environment, display_path
 from ops.deployment import REPO_ROOT
@@ -160,15 +161,10 @@ def failure_reason(events: Sequence[Mapping[str, Any]], log_path: Path) -> str:
 def change_set_arguments(record: StackRecord, name: str) -> dict[str, Any]:
     """What a deploy sends (ops/cfn_deploy.py, as amazon.aws.cloudformation: every value a string), with the
     template's text instead of its uploaded copy (a preview uploads nothing)."""
-    return {
-        "StackName": record.name,
-        "ChangeSetName": name,
-        "ChangeSetType": "UPDATE",
-        "TemplateBody": record.template.read_text(encoding="utf-8"),
-        "Parameters": [{"ParameterKey": k, "ParameterValue": str(v)} for k, v in record.parameters.items()],
-        "Capabilities": list(record.capabilities),
-        "Tags": [{"Key": str(k), "Value": str(v)} for k, v in record.tags.items()],
-    }
+    arguments = stack_arguments(record.name, "", record.parameters, record.capabilities, record.tags)
+    del arguments["TemplateURL"]
+    return {**arguments, "ChangeSetName": name, "ChangeSetType": "UPDATE",
+            "TemplateBody": record.template.read_text(encoding="utf-8")}  # fmt: skip
 
 
 def changes_of(descriptions: Sequence[Mapping[str, Any]]) -> list[Change]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ops import cli
 from ops import target as targets
-from ops.deployment import REPO_ROOT, project_name
+from ops.deployment import REPO_ROOT, DeploymentError, project_name
 from ops.i18n import TRAINER, run_in_class_language
 
 _ = TRAINER.gettext
@@ -89,9 +89,12 @@ def stop_local_portal() -> None:
     """After a remove the local portal has no API to talk to: stopped, rather than answering "Not Found"."""
     from ops import local_portal
 
-    if local_portal.running_pid(local_portal.pid_file(), local_portal.PROGRAM) is not None:
-        local_portal.stop()
-        print(_("==> the local web portal is stopped"))
+    try:
+        if local_portal.running_pid(local_portal.pid_file(), local_portal.PROGRAM) is not None:
+            local_portal.stop()
+            print(_("==> the local web portal is stopped"))
+    except DeploymentError as error:  # a bad PORTAL_PORT, say: the remove itself is done
+        print(_("warning: the local web portal was not stopped ({error}; bin/portal.sh stop).", error=error))
 
 
 def remove(args: argparse.Namespace) -> int:

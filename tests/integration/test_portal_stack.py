@@ -112,7 +112,7 @@ def test_the_deploy_starts_the_local_portal_and_changes_nothing_else(deployed: L
         again = deployed.run("deploy-api-gateway.sh", "--force", **env)
         assert play_recap(deployed.deploy_log())["changed"] == 0, deployed.deploy_log()[-4000:]
         assert "Portal image: no Docker engine here" in again.stdout or "Portal image: not built" in again.stdout
-        assert "portal started (pid " in again.stdout and url in again.stdout
+        assert "local portal ...." in again.stdout and url in again.stdout
         with urllib.request.urlopen(f"{url}/healthz", timeout=10) as response:
             assert response.status == 200
         with urllib.request.urlopen(f"{url}/signin", timeout=10) as response:

@@ -5,6 +5,7 @@ the docs or the trainer's content; a recorded deploy counts as current only when
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -61,18 +62,37 @@ def test_a_new_file_anywhere_counts_but_not_the_places_the_deploy_never_reads(tr
     assert compute([], tree) != base, "a file nobody listed still counts"
 
 
-def test_the_environment_the_files_read_counts(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_environment_the_playbook_reads_counts(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tree / "group_vars").mkdir()
     (tree / "group_vars" / "all.yml").write_text("x: \"{{ lookup('ansible.builtin.env', 'TT_SOMETHING_NEW') }}\"\n")
-    (tree / "ops.py").write_text(
+    (tree / "roles" / "r" / "action_plugins").mkdir()
+    (tree / "roles" / "r" / "action_plugins" / "p.py").write_text("from ops import settings_used\n")
+    (tree / "ops").mkdir()
+    (tree / "ops" / "settings_used.py").write_text(
         'import os\nPORT = os.environ.get("TT_OTHER_SETTING", "1")\nK = os.getenv("A_SECRET_KEY")\n'
     )
-    assert {"TT_OTHER_SETTING", "TT_SOMETHING_NEW"} <= set(environment_read_by(input_files(tree)))
-    assert "A_SECRET_KEY" not in environment_read_by(input_files(tree)), "a secret's value is never recorded"
-    monkeypatch.delenv("TT_SOMETHING_NEW", raising=False)
+    (tree / "ops" / "a_command.py").write_text('import os\nSTART = os.environ.get("TT_AFTER_THE_PLAYBOOK")\n')
+    read = environment_read_by(input_files(tree), tree)
+    assert {"TT_OTHER_SETTING", "TT_SOMETHING_NEW"} <= set(read), "a lookup and a plugin's import count"
+    assert "TT_AFTER_THE_PLAYBOOK" not in read, "a command around the playbook shapes no stack"
+    assert "A_SECRET_KEY" not in read, "a secret's value is never recorded"
+    for name in ("TT_SOMETHING_NEW", "TT_OTHER_SETTING", "TT_AFTER_THE_PLAYBOOK"):
+        monkeypatch.delenv(name, raising=False)
     base = compute([], tree)
-    monkeypatch.setenv("TT_SOMETHING_NEW", "on")
+    monkeypatch.setenv("TT_OTHER_SETTING", "2")
     assert compute([], tree) != base
-    monkeypatch.setenv("TT_SOMETHING_NEW", "")
+    monkeypatch.delenv("TT_OTHER_SETTING")
+    monkeypatch.setenv("TT_AFTER_THE_PLAYBOOK", "1")
     monkeypatch.setenv("A_SECRET_KEY", "changed")
     assert compute([], tree) == base
+
+
+def test_in_a_git_checkout_what_gitignore_leaves_out_does_not_count(tree: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tree)], check=True)
+    (tree / ".gitignore").write_text(".hypothesis/\n")
+    base = compute([], tree)
+    (tree / ".hypothesis" / "examples").mkdir(parents=True)
+    (tree / ".hypothesis" / "examples" / "x").write_text("test output\n")
+    assert compute([], tree) == base, "an ignored file is no input"
+    (tree / "roles" / "r" / "tasks" / "extra.yml").write_text("---\n")
+    assert compute([], tree) != base, "an untracked file that is not ignored counts"
