@@ -10,12 +10,14 @@ Content-Security-Policy in force), the portal under gunicorn against the fake RE
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from portal_support import RICH_TEST, STUDENT_KEY, FakeApi, gunicorn, healthy
 
 from tests.support.browser import ARTIFACTS, chromium
@@ -94,6 +96,10 @@ def test_the_count_follows_the_ticks_and_the_answers_survive_a_reload(
         {"questionId": "q2", "answer": "x"},
         {"questionId": "q1", "answer": ["B"]},
     ]
+    # The confirmation page's deferred script forgets them: wait for it (a busy machine runs it late), then check.
+    page.wait_for_load_state("load")
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(f"localStorage.getItem({STORE!r}) === null", timeout=10_000)
     assert kept(page) is None, "the answers are forgotten once the submission is confirmed"
     page.goto(f"{portal_url}/test/networks/net01")
     expect(page.locator("#submitted-note")).to_contain_text("Submitted on")
