@@ -18,7 +18,6 @@ A new key's digest reaches ``studentsList.json`` when ``ops.publish`` runs (it p
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -250,21 +249,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.apikeys", description=__doc__.split("\n\n")[0])
     add_common_arguments(parser)
     parser.add_argument("--project", help="the deployment's project_name (default: group_vars/all.yml's)")
-    parser.add_argument(
-        "--reattach",
-        metavar="USAGE_PLAN_ID",
-        help="only attach the enabled keys this usage plan lacks (the deploy does this); prints JSON",
-    )
     args = parser.parse_args(argv)
     return run_in_class_language(lambda: _run(args))
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.reattach:
-        apigateway = aws_clients.client("apigateway")
-        names = reattach_enabled_keys(apigateway, args.reattach, apply=not args.check, project=args.project)
-        print(json.dumps({"attached": names, "changed": bool(names)}))
-        return 0
     content, outputs = load_or_exit(args)
     apigateway = aws_clients.client("apigateway", region_name=outputs.region)
     student_ids = content.student_ids()

@@ -23,10 +23,12 @@ from ops.deploy_progress import (
     PlaybookRun,
     Screen,
     ansible_environment,
+    ansible_error,
     display_path,
     event_line,
     phase_labels,
     phase_line,
+    playbook_command,
 )
 from ops.deployment import REPO_ROOT, DeploymentError, project_name
 from ops.i18n import TRAINER, run_in_class_language
@@ -117,10 +119,7 @@ def deploy(args: argparse.Namespace) -> int:
 
 
 def run_playbook(target: targets.Target, args: argparse.Namespace, log_path: Path, screen: Screen) -> int:
-    command = [ansible_playbook(), str(PLAYBOOK), "-e", f"aws_region={target.region}"]
-    command += ["-" + "v" * min(args.verbose, 3)] if args.verbose else []
-    for extra in args.extra_vars:
-        command += ["-e", extra]
+    command = playbook_command(PLAYBOOK, target.region, args.extra_vars, verbose=args.verbose)
     if args.verbose:
         screen.live = False  # Ansible's lines and ours, one after the other
     import boto3
@@ -133,11 +132,6 @@ def run_playbook(target: targets.Target, args: argparse.Namespace, log_path: Pat
     for line in failure_report(outcome, log_path):
         screen.line(line)
     return cli.FAILED  # interrupted too: the line above says so
-
-
-def ansible_playbook() -> str:
-    beside = Path(sys.executable).with_name("ansible-playbook")
-    return str(beside) if beside.exists() else "ansible-playbook"
 
 
 def stack_prefix(extra_vars: Sequence[str]) -> str:
@@ -214,7 +208,7 @@ def failure_report(outcome: Outcome, log_path: Path) -> list[str]:
                 seen.add(key)
                 lines.append("  " + event_line(event))
     where = outcome.failed_phase
-    reason = outcome.failed_tasks[-1] if outcome.failed_tasks else last_line(log_path) or _("the playbook stopped")
+    reason = outcome.failed_tasks[-1] if outcome.failed_tasks else ansible_error(log_path) or _("the playbook stopped")
     if outcome.returncode == 130:
         lines.append(_("error: interrupted (Ctrl-C) during {phase}", phase=where or _("the deploy")))
     else:
@@ -222,15 +216,3 @@ def failure_report(outcome: Outcome, log_path: Path) -> list[str]:
         lines.append(text[:1000])
     lines.append(_("full log: {path}", path=display_path(log_path)))
     return lines
-
-
-def last_line(log_path: Path) -> str:
-    """Ansible's own error (else the log's last line), for a playbook that stopped before any task failed (a bad
-    -e, a syntax error)."""
-    try:
-        lines = [line.strip() for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except OSError:
-        return ""
-    start = next((i for i, line in enumerate(lines) if line.startswith(("[ERROR]:", "ERROR!"))), len(lines) - 1)
-    text = " ".join(lines[start : start + 3]).removeprefix("[ERROR]:").removeprefix("ERROR!").strip()
-    return text[:300]

@@ -25,9 +25,9 @@ from typing import Any
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops.cfn_deploy import stack_arguments
+from ops.cfn_deploy import ABSENT, stack_arguments
 from ops.cli import prog
-from ops.deploy_progress import ansible_environment, display_path
+from ops.deploy_progress import ansible_environment, ansible_error, display_path, playbook_command
 from ops.deployment import REPO_ROOT
 from ops.i18n import TRAINER, run_in_class_language
 from ops.target import Target, add_target_options, enter_deployed
@@ -36,7 +36,6 @@ _ = TRAINER.gettext
 _p = TRAINER.pgettext
 
 PLAYBOOK = REPO_ROOT / "playbooks" / "deploy.yml"
-ABSENT = "ABSENT"  # the status the cfn_stack role records for a stack a deploy would create
 # What CloudFormation answers for a change set with nothing in it (the same two texts amazon.aws.cloudformation
 # looks for in check mode).
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
@@ -90,17 +89,6 @@ class StackPreview:
 # ---------------------------------------------------------------- the check-mode run
 
 
-def playbook_command(target: Target, extra_vars: Sequence[str], verbose: int) -> list[str]:
-    beside = Path(sys.executable).with_name("ansible-playbook")
-    command = [str(beside) if beside.exists() else "ansible-playbook", str(PLAYBOOK), "--check",
-               "-e", f"aws_region={target.region}"]  # fmt: skip
-    if verbose:
-        command.append("-" + "v" * min(verbose, 4))
-    for extra in extra_vars:
-        command += ["-e", extra]
-    return command
-
-
 def run_playbook(command: Sequence[str], log_path: Path, events_path: Path, stream: bool) -> int:
     """The playbook's whole output into ``log_path`` (and the terminal too when ``stream``); its exit status."""
     env = dict(ansible_environment(), TT_DEPLOY_EVENTS=str(events_path))  # the events plugin on, as for a deploy
@@ -150,9 +138,7 @@ def failure_reason(events: Sequence[Mapping[str, Any]], log_path: Path) -> str:
             message = event.get("msg") or ""
             text = " ".join(str(part) for part in message) if isinstance(message, list) else str(message)
             return f"{event.get('name', '')}: {' '.join(text.split())}"[:400]
-    lines = [line.strip() for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith(("[ERROR]", "ERROR!", "fatal:"))]
-    return (errors or lines or [_("the playbook printed nothing")])[-1][:400]
+    return ansible_error(log_path) or _("the playbook printed nothing")
 
 
 # ---------------------------------------------------------------- change sets
@@ -341,7 +327,12 @@ def preview(target: Target, extra_vars: list[str], verbose: int, log_path: Path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     events_path = log_path.with_name(log_path.stem + "-events.jsonl")
     events_path.unlink(missing_ok=True)
-    status = run_playbook(playbook_command(target, extra_vars, verbose), log_path, events_path, verbose > 0)
+    status = run_playbook(
+        playbook_command(PLAYBOOK, target.region, extra_vars, verbose=verbose, check=True),
+        log_path,
+        events_path,
+        verbose > 0,
+    )
     events = read_events(events_path)
     records = stack_records(events)
     if status != 0 or not records:

@@ -355,6 +355,31 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def playbook_command(playbook: Path, region: str, extra_vars: Sequence[str] = (), *, verbose: int = 0,
+                     check: bool = False) -> list[str]:  # fmt: skip
+    """``ansible-playbook PLAYBOOK -e aws_region=R [--check] [-v...] [-e VARS...]``, with the ansible-playbook of
+    this Python's venv where there is one (a command run outside the scripts' PATH finds it too)."""
+    beside = Path(sys.executable).with_name("ansible-playbook")
+    command = [str(beside) if beside.exists() else "ansible-playbook", str(playbook), "-e", f"aws_region={region}"]
+    command += ["--check"] if check else []
+    command += ["-" + "v" * min(verbose, 4)] if verbose else []
+    for extra in extra_vars:
+        command += ["-e", extra]
+    return command
+
+
+def ansible_error(log_path: Path) -> str:
+    """Ansible's own error (else the log's last line), for a playbook that stopped before any task failed (a bad
+    -e, a syntax error)."""
+    try:
+        lines = [line.strip() for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except OSError:
+        return ""
+    start = next((i for i, line in enumerate(lines) if line.startswith(("[ERROR]:", "ERROR!"))), len(lines) - 1)
+    text = " ".join(lines[start : start + 3]).removeprefix("[ERROR]:").removeprefix("ERROR!").strip()
+    return text[:300]
+
+
 def ansible_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for ansible-playbook: the events plugin enabled on top of the user's own settings."""
     env = dict(os.environ if base is None else base)

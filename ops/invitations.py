@@ -3,7 +3,6 @@ URL, their API key, the portal's one-click sign-in link (``<portal>/signin#key=<
 one-line terminal set-up; again only when one of those changed.
 
     bin/invite-students.sh [--student ID] [--dry-run] [--target local|aws] [--region R]
-    python -m ops.invitations url-notice OUTPUTS_JSON     # the deploy's check: were students sent another URL?
 
 A record per student, ``invitations/<studentId>.json`` = ``{"keySha256", "apiUrl", "portalUrl", "sentAt",
 "messageId"}`` (the key's digest, never the key), is written right after SES accepted the email. A run sends to the
@@ -342,7 +341,8 @@ def other_urls(outputs: StackOutputs, s3: Any) -> int:
 
 
 def url_notice(outputs_json: str) -> int:
-    """The deploy's hook: says so when students were sent another URL. Never fails the deploy (exit 0)."""
+    """The deploy's hook (ops/deploy_command.py): says so when students were sent another URL. Never fails the
+    deploy: it always returns 0."""
     try:
         outputs = load_stack_outputs(Path(outputs_json))
         stale = other_urls(outputs, boto3.client("s3", region_name=outputs.region))
@@ -372,16 +372,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line, its output (and the students' emails) in the class's language."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    # The deploy's url-notice check never fails the deploy.
-    return run_in_class_language(lambda: _main(argv), failed=0 if argv[:1] == ["url-notice"] else 1)
+    return run_in_class_language(lambda: _main(argv))
 
 
 def _main(argv: list[str]) -> int:
-    if argv[:1] == ["url-notice"]:
-        if len(argv) != 2:
-            print(_("usage: python -m ops.invitations url-notice OUTPUTS_JSON"), file=sys.stderr)
-            return cli.USAGE
-        return url_notice(argv[1])
     args = _parser().parse_args(argv)
     targets.enter_deployed(args.target, args.region)
     try:

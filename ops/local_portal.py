@@ -62,10 +62,7 @@ exit status: 0 done (status: running), 1 failed (status: not running), 2 bad sub
 
 
 def port() -> int:
-    raw = os.environ.get("PORTAL_PORT", "") or str(DEFAULT_PORT)
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise LocalProcessError(_("PORTAL_PORT must be a port number (1 to 65535), not {value}", value=repr(raw)))
-    return int(raw)
+    return targets.port_setting("PORTAL_PORT", DEFAULT_PORT)
 
 
 def url() -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ops import cli
 from ops import target as targets
+from ops.deploy_progress import ansible_environment, playbook_command
 from ops.deployment import REPO_ROOT, DeploymentError, project_name
 from ops.i18n import TRAINER, run_in_class_language
 
@@ -113,13 +114,10 @@ def remove(args: argparse.Namespace) -> int:
             else _("removing Test Time from {target} ({region})", **place))  # fmt: skip
     check = _(" in check mode: nothing will change") if args.check else ""
     print(f"==> {what}{check}", flush=True)
-    command = ["ansible-playbook", str(PLAYBOOK), "-e", f"aws_region={where.region}",
-               "-e", f"teardown_purge_data={'true' if args.purge_data else 'false'}"]  # fmt: skip
-    command += ["--check"] if args.check else []
-    command += ["-" + "v" * args.verbose] if args.verbose else []
-    for extra in args.extra_vars:
-        command += ["-e", extra]
-    ran = subprocess.run(command, cwd=REPO_ROOT)
+    purge = "true" if args.purge_data else "false"
+    extra = [f"teardown_purge_data={purge}", *args.extra_vars]
+    command = playbook_command(PLAYBOOK, where.region, extra, verbose=args.verbose, check=args.check)
+    ran = subprocess.run(command, cwd=REPO_ROOT, env=ansible_environment())
     if ran.returncode != 0:
         return cli.FAILED
     if where.is_local and not args.check:

@@ -55,11 +55,17 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
                         help="AWS region (default: AWS_REGION, else aws_region of group_vars/all.yml)")  # fmt: skip
 
 
-def local_port() -> int:
-    raw = os.environ.get("LOCAL_AWS_PORT", "") or str(DEFAULT_LOCAL_PORT)
+def port_setting(variable: str, default: int) -> int:
+    """A port on 127.0.0.1 named by an environment variable (LOCAL_AWS_PORT, PORTAL_PORT), else ``default``."""
+    raw = os.environ.get(variable, "") or str(default)
     if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise TargetError(_("LOCAL_AWS_PORT must be a port number (1 to 65535), not {value}", value=repr(raw)))
+        raise TargetError(_("{variable} must be a port number (1 to 65535), not {value}", variable=variable,
+                            value=repr(raw)))  # fmt: skip
     return int(raw)
+
+
+def local_port() -> int:
+    return port_setting("LOCAL_AWS_PORT", DEFAULT_LOCAL_PORT)
 
 
 def local_endpoint() -> str:

@@ -8,14 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ansible.plugins.action import ActionBase
-
 # Imported when the strategy loads this class in ansible-playbook's own process, before it forks a worker per
 # task: every later worker inherits boto3 and ops/ already imported (about 0.4 s saved per task).
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root, for ops/
-from botocore.exceptions import BotoCoreError, ClientError
-
 from ops import artifacts_bucket, aws_clients, cfn_deploy
+from ops.ansible_action import ProjectAction
 
 cfn_deploy.preload("s3")
 
@@ -23,31 +20,26 @@ ARGS = ("name", "region", "tags", "policy", "rule_id", "noncurrent_version_expir
         "abort_incomplete_multipart_upload_days")  # fmt: skip
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
+class ActionModule(ProjectAction):
+    ARGS = ARGS
 
-    def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        args = {name: self._task.args.get(name) for name in ARGS}
-        result["invocation"] = {"module_args": args}
+    def act(self, args: dict[str, Any], *, apply: bool) -> dict[str, Any]:
         policy = args["policy"]
         lifecycle = artifacts_bucket.Lifecycle(
             str(args["rule_id"]),
             int(args["noncurrent_version_expiration_days"]),
             int(args["abort_incomplete_multipart_upload_days"]),
         )
-        try:
-            outcome = artifacts_bucket.ensure(
-                aws_clients.client("s3", region_name=args["region"]),
-                str(args["name"]),
-                region=str(args["region"]),
-                tags=args["tags"] or {},
-                policy=json.loads(policy) if isinstance(policy, str) else dict(policy),
-                lifecycle=lifecycle,
-                apply=not self._task.check_mode,
-            )
-        except (ClientError, BotoCoreError) as error:
-            return {**result, "failed": True, "msg": f"Could not make the artifacts bucket {args['name']}: {error}"}
-        result.update(changed=outcome.changed, changes=outcome.changes, name=args["name"])
-        return result
+        outcome = artifacts_bucket.ensure(
+            aws_clients.client("s3", region_name=args["region"]),
+            str(args["name"]),
+            region=str(args["region"]),
+            tags=args["tags"] or {},
+            policy=json.loads(policy) if isinstance(policy, str) else dict(policy),
+            lifecycle=lifecycle,
+            apply=apply,
+        )
+        return {"changed": outcome.changed, "changes": outcome.changes, "name": args["name"]}
+
+    def what(self, args: dict[str, Any]) -> str:
+        return f"Could not make the artifacts bucket {args['name']}"

@@ -10,14 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ansible.plugins.action import ActionBase
-
 # Imported when the strategy loads this class in ansible-playbook's own process, before it forks a worker per
 # task: every later worker inherits boto3 and ops/ already imported (about 0.4 s saved per task).
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root, for ops/
-from botocore.exceptions import BotoCoreError, ClientError
-
 from ops import aws_clients, cfn_deploy
+from ops.ansible_action import ActionFailed, ProjectAction
 
 cfn_deploy.preload("cloudformation", "s3")
 
@@ -25,21 +22,14 @@ ARGS = ("stack_name", "template_path", "template_key", "bucket", "template_url",
         "tags", "termination_protection", "outputs_file", "region")  # fmt: skip
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
+class ActionModule(ProjectAction):
+    ARGS = ARGS
 
-    def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        args = {name: self._task.args.get(name) for name in ARGS}
-        result["invocation"] = {"module_args": args}
-        apply = not self._task.check_mode
+    def act(self, args: dict[str, Any], *, apply: bool) -> dict[str, Any]:
         try:
-            cfn = aws_clients.client("cloudformation", region_name=args["region"])
-            s3 = aws_clients.client("s3", region_name=args["region"])
             done = cfn_deploy.deploy(
-                cfn,
-                s3,
+                aws_clients.client("cloudformation", region_name=args["region"]),
+                aws_clients.client("s3", region_name=args["region"]),
                 name=args["stack_name"],
                 template_path=Path(args["template_path"]),
                 template_key=args["template_key"],
@@ -52,16 +42,11 @@ class ActionModule(ActionBase):
                 apply=apply,
             )
         except cfn_deploy.StackFailed as error:
-            return {**result, "failed": True, "changed": True, "msg": str(error), "output": str(error)}
-        except (ClientError, BotoCoreError) as error:
-            return {**result, "failed": True, "msg": f"{args['stack_name']}: {error}"}
+            raise ActionFailed(str(error), changed=True, output=str(error)) from None
         if apply:
             cfn_deploy.save_outputs(done.outputs, Path(args["outputs_file"]))
-        result.update(
-            changed=done.changed,
-            action=done.action,
-            status_before=done.status_before,
-            status=done.status,
-            stack_outputs=done.outputs,
-        )
-        return result
+        return {"changed": done.changed, "action": done.action, "status_before": done.status_before,
+                "status": done.status, "stack_outputs": done.outputs}  # fmt: skip
+
+    def what(self, args: dict[str, Any]) -> str:
+        return str(args["stack_name"])
