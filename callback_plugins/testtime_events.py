@@ -72,6 +72,12 @@ class CallbackModule(CallbackBase):
         fields.update(name=result.task_name, changed=bool(data.get("changed")), **extra)
         if isinstance(args.get("stack_name"), str):
             fields["stack"] = args["stack_name"]
+            if isinstance(data.get("action"), str):  # create, update or none: the stack's result line says it
+                fields["stack_action"] = data["action"]
+        if isinstance(data.get("testtime_preview"), dict):  # check mode: what the stack's deploy would send
+            fields["preview"] = data["testtime_preview"]
+        if data.get("testtime_note") and event == "ok":  # what a task says it did, for the deploy's progress
+            fields["note"] = data["testtime_note"]
         if event == "failed" or fields["action"].endswith("debug"):
             message = data.get("msg") or data.get("output") or data.get("reason") or ""
             if event == "failed" and data.get("stderr"):  # a command's own words say more than "non-zero return code"

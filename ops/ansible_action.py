@@ -5,9 +5,14 @@ ops/cfn_deploy.py ``preload``), so nothing here starts a Python of its own."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+from pathlib import Path
 from typing import Any, ClassVar
 
+from ansible._internal._templating import _template_vars
 from ansible.plugins.action import ActionBase
+from ansible.template import trust_as_template
 from botocore.exceptions import BotoCoreError, ClientError
 
 
@@ -26,6 +31,7 @@ class ProjectAction(ActionBase):
 
     def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
+        self.task_vars = task_vars or {}
         args = {name: self._task.args.get(name) for name in self.ARGS}
         result["invocation"] = {"module_args": args}
         try:
@@ -43,3 +49,31 @@ class ProjectAction(ActionBase):
     def what(self, args: dict[str, Any]) -> str:
         """What could not be done, for the failed task's message."""
         return "Could not do it"
+
+
+def render_template(action: ActionBase, task_vars: dict[str, Any], source: Path, dest: Path) -> tuple[bool, str]:
+    """Render a Jinja2 file as ansible.builtin.template does (the same templar and search path, trim_blocks and
+    lstrip_blocks on), without the copy and stat module runs it makes afterwards: the file is on this machine, so it
+    is compared and written here, only when its content changed. (changed, SHA-256 of the text)."""
+    searchpath = [*task_vars.get("ansible_search_path", []), action._loader._basedir, str(source.parent)]
+    searchpath = [path for base in searchpath for path in (os.path.join(base, "templates"), base)]
+    variables = dict(task_vars)
+    # ansible-core 2.19's own template variables (template_path, ansible_managed...): an internal module, pinned.
+    variables.update(
+        _template_vars.generate_ansible_template_vars(
+            path=str(source), fullpath=str(source), dest_path=str(dest), include_ansible_managed=True
+        )
+    )
+    templar = action._templar.copy_with_new_env(searchpath=searchpath, available_variables=variables)
+    text = templar.template(
+        trust_as_template(source.read_text(encoding="utf-8")),
+        escape_backslashes=False,
+        overrides={"trim_blocks": True, "lstrip_blocks": True},
+    )
+    data = (text or "").encode("utf-8")
+    changed = not (dest.is_file() and dest.read_bytes() == data)
+    if changed:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
+        dest.chmod(0o644)
+    return changed, hashlib.sha256(data).hexdigest()

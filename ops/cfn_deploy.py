@@ -171,6 +171,29 @@ def deploy(
     return StackResult(changed, before, stack["StackStatus"], outputs_of(stack), action)
 
 
+def event_line(event: Mapping[str, Any]) -> str:
+    """``ScorerFunction (AWS::Lambda::Function) CREATE_FAILED: <reason>`` from a stack event."""
+    return (f"{event.get('LogicalResourceId', '')} ({event.get('ResourceType', '')}) "
+            f"{event.get('ResourceStatus', '')}: {event.get('ResourceStatusReason', '')}")  # fmt: skip
+
+
+def failing_resources(cfn: Any, name: str, shown: int = 10) -> list[str]:
+    """The failed resource events of the stack's latest operation, newest first, at most ``shown``: what a failed
+    create or update says of itself. DescribeStackEvents lists the newest first; the operation began with the
+    stack's own event whose reason is "User Initiated", so older failures (already dealt with) are left out."""
+    lines: list[str] = []
+    try:
+        events = cfn.describe_stack_events(StackName=name)["StackEvents"]
+    except ClientError:
+        return lines  # a stack gone meanwhile: the error that ended the deploy says enough
+    for event in events:
+        if event.get("ResourceStatusReason") == "User Initiated" and event.get("LogicalResourceId") == name:
+            break
+        if str(event.get("ResourceStatus", "")).endswith("FAILED") and event.get("ResourceStatusReason"):
+            lines.append(event_line(event))
+    return lines[:shown]
+
+
 def save_outputs(outputs: Mapping[str, str], path: Path) -> bool:
     """Write the outputs as sorted JSON unless the file says so already; True if written."""
     text = json.dumps(dict(outputs), indent=4, sort_keys=True) + "\n"

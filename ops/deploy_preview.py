@@ -123,12 +123,8 @@ def read_events(events_path: Path) -> list[dict[str, Any]]:
 
 def stack_records(events: Sequence[Mapping[str, Any]]) -> list[StackRecord]:
     """The check-mode records, in the order the playbook deploys the stacks."""
-    records = []
-    for event in events:
-        message = event.get("msg")
-        if event.get("event") == "ok" and isinstance(message, list) and message and isinstance(message[0], dict):
-            records += [StackRecord.from_event(message[0])] if "testtime_preview" in message[0] else []
-    return records
+    return [StackRecord.from_event(event["preview"]) for event in events
+            if event.get("event") == "ok" and isinstance(event.get("preview"), dict)]  # fmt: skip
 
 
 def failure_reason(events: Sequence[Mapping[str, Any]], log_path: Path) -> str:

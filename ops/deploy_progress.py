@@ -35,7 +35,6 @@ PHASES = {"account_settings": "account", "artifacts_bucket": "package", "lambda_
           "data_stack": "data", "service_stack": "service", "portal_stack": "portal",
           "service_outputs": "outputs"}  # fmt: skip
 STACK_PHASES = {"data": "-data", "service": "-service", "portal": "-portal"}
-QUIET_ROLES = {"cfn_stack"}  # its debug tasks are the check mode's preview and the failure's explanation
 
 
 def phase_labels() -> dict[str, str]:
@@ -109,9 +108,14 @@ class StackWatch:
     _polling: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
     _last_line: float = 0.0
+    since: float | None = None  # when the phase began (epoch seconds): events from then on are the phase's own
+    action: str = ""  # what the stack's task says it did (create, update, none), once it says so
 
     def start(self) -> None:
-        self._seen = {e["EventId"] for e in self._fetch(baseline=True)}
+        # The phase's task may have begun the stack's operation before this first look (the embedded AWS creates a
+        # small stack within a second): events stamped after the phase began are new, whatever came first.
+        baseline = self._fetch(baseline=True)
+        self._seen = {e["EventId"] for e in baseline if self.since is None or e["Timestamp"].timestamp() < self.since}
         self._thread = threading.Thread(target=self._run, name=f"events-{self.name}", daemon=True)
         self._thread.start()
 
@@ -180,9 +184,9 @@ class StackWatch:
         last = own[-1] if own else ""
         if "FAILED" in last or "ROLLBACK" in last:
             return _("failed ({status})", status=last)
-        if last == "CREATE_COMPLETE":
+        if self.action == "create" or (not self.action and last == "CREATE_COMPLETE"):
             return _("created")
-        if last.startswith("UPDATE_COMPLETE"):
+        if self.action == "update" or (not self.action and last.startswith("UPDATE_COMPLETE")):
             return _("updated")
         return _("no changes")
 
@@ -219,11 +223,11 @@ class PlaybookRun:
         self.outcome = Outcome(0)
 
     # The phases.
-    def begin(self, phase: str) -> None:
+    def begin(self, phase: str, since: float | None = None) -> None:
         self.end()
         self.phase, self.phase_started, self.notes = phase, time.monotonic(), []
         if phase in STACK_PHASES:
-            self.watch = StackWatch(self.project + STACK_PHASES[phase], self.screen, self.cfn_client())
+            self.watch = StackWatch(self.project + STACK_PHASES[phase], self.screen, self.cfn_client(), since=since)
             self.watch.start()
             self.screen.status("  " + self.labels[phase] + f" ({self.watch.name}) ...")
         else:
@@ -257,20 +261,24 @@ class PlaybookRun:
         if kind == "task":
             phase = phase_of(event)
             if phase and phase != self.phase:
-                self.begin(phase)
+                self.begin(phase, since=event.get("time"))
         elif kind == "failed" and not event.get("ignored"):
             self.outcome.failed_tasks.append(message_text(event.get("msg")) or str(event.get("name", "")))
         elif kind == "ok":
             roles = event.get("roles") or []
             if self.watch and roles[:1] == ["cfn_stack"] and event.get("stack") not in (None, self.watch.name):
                 self.watch.name = str(event["stack"])  # another project name (-e project_name=...)
-            if str(event.get("action", "")).endswith("debug") and not set(roles) & QUIET_ROLES:
-                self.notes += [line for line in message_lines(event.get("msg")) if line]
+            if self.watch and event.get("stack_action"):
+                self.watch.action = str(event["stack_action"])
+            # What a debug task says, and what a task says of itself (its testtime_note), under the phase.
+            message = event.get("msg") if str(event.get("action", "")).endswith("debug") else event.get("note")
+            self.notes += [line for line in message_lines(message) if line]
 
     def run(self, command: Sequence[str], env: dict[str, str], log_path: Path, verbose: bool) -> Outcome:
         events_path = log_path.with_name("deploy-events.jsonl")
         events_path.write_text("")
         env = dict(env, TT_DEPLOY_EVENTS=str(events_path))
+        started = time.monotonic()
         with log_path.open("w", encoding="utf-8") as log, events_path.open(encoding="utf-8") as events:
             proc = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True, bufsize=1)  # fmt: skip
@@ -286,6 +294,10 @@ class PlaybookRun:
                 return self.outcome
             copier.join(timeout=30)
         self.outcome.returncode = proc.returncode
+        # The playbook's own time, from start to exit (bench/deploy.py reads it).
+        with events_path.open("a", encoding="utf-8") as record:
+            seconds = round(time.monotonic() - started, 3)
+            record.write(json.dumps({"event": "exit", "returncode": proc.returncode, "seconds": seconds}) + "\n")
         self.end(failed=proc.returncode != 0)
         return self.outcome
 

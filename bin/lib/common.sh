@@ -30,6 +30,16 @@ find_python() {
   return 1
 }
 
+# Install pinned requirements into a venv: uv first (pinned in requirements-uv.txt, with the venv's own pip), then
+# uv installs the rest ($2...: uv pip install's arguments, e.g. -r FILE -c FILE).
+install_requirements() {
+  local venv="$1"
+  shift
+  "${venv}/bin/python" -m pip install --quiet --disable-pip-version-check -r "${TT_ROOT}/requirements-uv.txt" ||
+    return 1
+  "${venv}/bin/uv" pip install --quiet --python "${venv}/bin/python" "$@"
+}
+
 # Create .venv on first use and (re)install the pinned requirements only when they changed.
 # $1: "runtime" (requirements.txt) or "dev" (requirements-dev.txt, which includes runtime).
 ensure_venv() {
@@ -45,7 +55,7 @@ ensure_venv() {
     "$python" -m venv "${TT_VENV}" || die "could not create ${TT_VENV}: install the venv module (e.g. apt-get install python3-venv)."
   fi
   digest="$(cat "${TT_ROOT}/requirements.txt" "${TT_ROOT}/requirements-dev.txt" "${TT_ROOT}/portal/requirements.txt" \
-    "${TT_ROOT}/constraints.txt" 2>/dev/null | sha256sum | cut -d' ' -f1)"
+    "${TT_ROOT}/constraints.txt" "${TT_ROOT}/requirements-uv.txt" 2>/dev/null | sha256sum | cut -d' ' -f1)"
   stamp="${TT_VENV}/.installed-${kind}"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$digest" ]]; then
     return 0
@@ -54,8 +64,7 @@ ensure_venv() {
     return 0 # dev already includes runtime
   fi
   info "installing pinned Python requirements ($kind) into .venv"
-  "${TT_VENV}/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -r "$req" -c "${TT_ROOT}/constraints.txt" || die "pip install failed (see above)."
+  install_requirements "${TT_VENV}" -r "$req" -c "${TT_ROOT}/constraints.txt" || die "the install failed (see above)."
   echo "$digest" >"$stamp"
 }
 

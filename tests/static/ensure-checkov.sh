@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../../bin/lib/common.sh"
 
 pins="${TT_ROOT}/tests/static/checkov"
 venv="${TT_LOCAL_DIR}/tools/checkov"
-digest="$(cat "${pins}/requirements.txt" "${pins}/constraints.txt" | sha256sum | cut -d' ' -f1)"
+digest="$(cat "${pins}/requirements.txt" "${pins}/constraints.txt" "${TT_ROOT}/requirements-uv.txt" | sha256sum | cut -d' ' -f1)"
 stamp="${venv}/.installed"
 
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$digest" ]]; then
@@ -16,8 +16,8 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$digest" ]]; then
   info "installing the pinned checkov into ${venv}" >&2
   rm -rf "$venv"
   "$python" -m venv "$venv" >&2 || die "could not create ${venv}: install the venv module (e.g. apt-get install python3-venv)."
-  "${venv}/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -r "${pins}/requirements.txt" -c "${pins}/constraints.txt" >&2 || die "pip install of checkov failed (see above)."
+  install_requirements "$venv" -r "${pins}/requirements.txt" -c "${pins}/constraints.txt" >&2 ||
+    die "the install of checkov failed (see above)."
   echo "$digest" >"$stamp"
 fi
 echo "${venv}/bin/checkov"

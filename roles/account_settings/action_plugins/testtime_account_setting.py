@@ -42,4 +42,6 @@ class ActionModule(ActionBase):
         _, params = self.validate_argument_spec(argument_spec=module.ARGUMENT_SPEC, required_if=module.REQUIRED_IF)
         result["invocation"] = {"module_args": params}
         result.update(module.result(params, apply=not self._task.check_mode))
+        if not result.get("failed") and result.get("msg"):
+            result["testtime_note"] = result["msg"]  # shown under the deploy's phase (callback_plugins/testtime_events)
         return result

@@ -29,7 +29,8 @@ class ActionModule(ProjectAction):
             s3 = aws_clients.client("s3", region_name=args["region"])
             uploaded = cfn_deploy.upload_unless_there(s3, str(args["bucket"]), str(package["s3_key"]),
                                                   Path(str(package["path"])))  # fmt: skip
-        return {"changed": bool(package["created"]) or uploaded, "uploaded": uploaded, "package": package}
+        # The package's fields at the top too: the role registers the result as lambda_package (lambda_package.s3_key).
+        return {**package, "changed": bool(package["created"]) or uploaded, "uploaded": uploaded, "package": package}
 
     def what(self, args: dict[str, Any]) -> str:
         return "Could not upload the Lambda package"

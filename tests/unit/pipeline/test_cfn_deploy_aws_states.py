@@ -107,3 +107,35 @@ def test_a_policy_handed_back_in_another_order_is_the_same_policy() -> None:
     assert artifacts_bucket.same_policy(handed_back, wanted)
     handed_back["Statement"][0]["Effect"] = "Allow"
     assert not artifacts_bucket.same_policy(handed_back, wanted)
+
+
+def event(number: int, logical: str, status: str, reason: str = "", kind: str = "AWS::S3::Bucket") -> dict:
+    return {"StackId": "id", "EventId": f"e{number}", "StackName": NAME, "LogicalResourceId": logical,
+            "ResourceType": kind, "Timestamp": CREATED, "ResourceStatus": status,
+            "ResourceStatusReason": reason}  # fmt: skip
+
+
+def test_a_failure_names_the_failing_resources_of_the_latest_operation_only() -> None:
+    # DescribeStackEvents lists the newest first; an update that failed and rolled back, after an older failure.
+    cfn, stub = client("cloudformation")
+    events = [
+        event(9, NAME, "UPDATE_ROLLBACK_COMPLETE", kind="AWS::CloudFormation::Stack"),
+        event(8, NAME, "UPDATE_ROLLBACK_IN_PROGRESS", "failed to update: [Wait]", kind="AWS::CloudFormation::Stack"),
+        event(7, "Wait", "UPDATE_FAILED", "WaitCondition timed out", kind="AWS::CloudFormation::WaitCondition"),
+        event(6, "Queue", "UPDATE_FAILED", "Resource update cancelled", kind="AWS::SQS::Queue"),
+        event(5, "Wait", "UPDATE_FAILED", kind="AWS::CloudFormation::WaitCondition"),  # no reason: says nothing
+        event(4, NAME, "UPDATE_IN_PROGRESS", "User Initiated", kind="AWS::CloudFormation::Stack"),
+        event(3, "DataBucket", "CREATE_FAILED", "an older failure, dealt with since"),
+    ]
+    stub.add_response("describe_stack_events", {"StackEvents": events}, {"StackName": NAME})
+    with stub:
+        lines = cfn_deploy.failing_resources(cfn, NAME, shown=5)
+    assert lines == ["Wait (AWS::CloudFormation::WaitCondition) UPDATE_FAILED: WaitCondition timed out",
+                     "Queue (AWS::SQS::Queue) UPDATE_FAILED: Resource update cancelled"]  # fmt: skip
+
+
+def test_a_failure_of_a_stack_gone_meanwhile_names_no_resource() -> None:
+    cfn, stub = client("cloudformation")
+    stub.add_client_error("describe_stack_events", "ValidationError", f"Stack [{NAME}] does not exist")
+    with stub:
+        assert cfn_deploy.failing_resources(cfn, NAME) == []
