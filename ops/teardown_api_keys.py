@@ -1,26 +1,20 @@
-"""The students' and the trainer's API keys, for ``./remove-api-gateway.sh --purge-data`` (roles/teardown).
+"""The students' and the trainer's API keys, for ``./remove-api-gateway.sh --purge-data`` (roles/teardown's action
+plugins call this in Ansible's own process).
 
 The keys are no stack's: ``ops.apikeys`` creates them when publishing and tags them with their role and project.
 A remove that keeps the data keeps them too, since ``studentsList.json`` identifies each student by their key's
 digest; a purge deletes them with the class list. Only this project's keys are touched (``ops.apikeys``'s
 ``testtime:project`` tag, so a copy named ``testtime-smoke-x`` never deletes the trainer's ``testtime-*`` keys),
 never a value printed. DeleteApiKey's quota is 5 a second (ops.aws_clients paces it): 500 keys take ~100 s.
-
-    python -m ops.teardown_api_keys [--project NAME]            # list them as JSON: {"keys": [names]}
-    python -m ops.teardown_api_keys [--project NAME] --delete   # delete them:         {"keys": [names], "deleted": n}
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ops import aws_clients
 from ops.apikeys import project_keys
 from ops.deployment import DeploymentError, load_settings, project_name
 from ops.i18n import TRAINER
@@ -49,24 +43,11 @@ def delete_keys(apigateway: Any, keys: Sequence[dict[str, Any]], *, say: Say = t
     return deleted
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ops.teardown_api_keys", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--delete", action="store_true", help="delete the keys (default: only list them)")
-    parser.add_argument("--project", help="the deployment's project_name (default: group_vars/all.yml's)")
-    args = parser.parse_args(argv)
-    apigateway = aws_clients.client("apigateway")
-    keys = managed_keys(apigateway, args.project)
-    result: dict[str, Any] = {"keys": [key["name"] for key in keys]}
-    if args.delete:
-        try:
-            language = load_settings().language
-        except DeploymentError:  # a teardown goes on whatever the settings say: in English then
-            language = DEFAULT_LANGUAGE
-        with use_language(language):  # for the progress lines
-            result["deleted"] = delete_keys(apigateway, keys)
-    print(json.dumps(result))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def delete_keys_in_class_language(apigateway: Any, keys: Sequence[dict[str, Any]], *, say: Say = to_stderr) -> int:
+    """``delete_keys`` with its progress lines in the class's language."""
+    try:
+        language = load_settings().language
+    except DeploymentError:  # a teardown goes on whatever the settings say: in English then
+        language = DEFAULT_LANGUAGE
+    with use_language(language):
+        return delete_keys(apigateway, keys, say=say)
