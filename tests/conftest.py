@@ -17,11 +17,16 @@ from tests.support.moto_account import moto_account as open_moto_account
 from tests.support.throwaway_aws import ThrowawayAws
 from tests.support.throwaway_aws import throwaway_aws as start_throwaway_aws
 
+pytest_plugins = ["tests.support.longest_first"]  # test files run longest first (see there)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """The caller's CLASS_LANGUAGE would change every part's language (the Lambda code, the portal, the trainer's
     tools): gone before any fixture, a module's or a session's too, starts anything (run-tests.sh unsets it)."""
     os.environ.pop("CLASS_LANGUAGE", None)
+    from tests.support.longest_first import Recorder
+
+    config.pluginmanager.register(Recorder(), "longest-first-recorder")
 
 
 @pytest.fixture(autouse=True)
