@@ -7,6 +7,11 @@ set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bin/lib/common.sh"
 cd "$TT_ROOT"
+# Python's bytecode caches, on: a machine's environment may switch them off (PYTHONDONTWRITEBYTECODE), and then each
+# of the suite's hundreds of Python processes (every ansible-playbook, tool, function and emulator) compiles all it
+# imports again, and pytest rewrites every test file's asserts again in each worker. They go to __pycache__/
+# folders, which git ignores; uv installs .venv without them (compiled on first import instead).
+unset PYTHONDONTWRITEBYTECODE
 
 # What the tests need besides .venv is installed meanwhile, in the background: the system packages, then axe-core
 # (both may use apt-get, which takes one at a time), and checkov's own venv (its pins conflict with ours: installed

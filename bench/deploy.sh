@@ -8,4 +8,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../bin/lib/common.sh"
 ensure_venv runtime
 activate_venv
+# As in a trainer's usual environment: Python keeps its bytecode caches (a machine may switch them off).
+unset PYTHONDONTWRITEBYTECODE
 exec python "${TT_ROOT}/bench/deploy.py" "$@"

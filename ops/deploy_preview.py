@@ -2,8 +2,8 @@
 
 The deploy playbook in check mode is the engine: it renders every template with all the settings and works out
 each stack's parameters as a deploy does, deploying nothing; its output goes to the log (``-v`` streams it too).
-Its cfn_stack role records per stack what a deploy would send (roles/cfn_stack/tasks/deploy.yml), which this
-module reads from the run's events (callback_plugins/testtime_events.py). Then it asks CloudFormation for a change
+Its cfn_stack role's task returns per stack what a deploy would send (roles/cfn_stack/action_plugins/), which
+this module reads from the run's events (callback_plugins/testtime_events.py). Then it asks CloudFormation for a change
 set of every existing stack at once (created, described and deleted: the stack itself is not touched) and prints
 one short table per stack; a new stack would get every resource of its rendered template.
 """
@@ -51,7 +51,7 @@ class PreviewError(Exception):
 
 @dataclass(frozen=True)
 class StackRecord:
-    """What a deploy would send for one stack (the check-mode record of roles/cfn_stack/tasks/deploy.yml)."""
+    """What a deploy would send for one stack (the check-mode record of the stack task of roles/cfn_stack)."""
 
     name: str
     status: str  # the stack's status now, ABSENT when a deploy would create it

@@ -44,4 +44,7 @@ class ActionModule(ActionBase):
         result.update(module.result(params, apply=not self._task.check_mode))
         if not result.get("failed") and result.get("msg"):
             result["testtime_note"] = result["msg"]  # shown under the deploy's phase (callback_plugins/testtime_events)
+            # What was done stays in Ansible's own output (deploy.log) without -v, as a debug task's message would:
+            # the stdout callback prints a result flagged so, as it prints debug's (ansible.builtin.debug sets it).
+            result["_ansible_verbose_always"] = True
         return result
