@@ -16,7 +16,14 @@ unset PYTHONDONTWRITEBYTECODE
 # What the tests need besides .venv is installed meanwhile, in the background: the system packages, then axe-core
 # (both may use apt-get, which takes one at a time), and checkov's own venv (its pins conflict with ours: installed
 # here once, not inside a test's timeout). A failure of either ends the run, with its own message.
-( ensure_test_system_packages && ensure_axe ) &
+# (set -e again inside: a function called as part of an && list would run without it.) Should this script stop
+# early, they are stopped too: an apt-get left running would hold dpkg's lock against the next run.
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+(
+  set -e
+  ensure_test_system_packages
+  ensure_axe
+) &
 system_packages=$!
 tests/static/ensure-checkov.sh >/dev/null &
 checkov=$!
@@ -34,4 +41,6 @@ wait "$checkov" || die "checkov could not be installed (see above)."
 # themselves, so none is inherited (tests/conftest.py removes it too, for pytest run directly).
 unset CLASS_LANGUAGE
 info "pytest (${TEST_WORKERS:-4} workers)"
-python -m pytest -n "${TEST_WORKERS:-4}" --dist loadfile --durations=25 "$@"
+# --no-loadscope-reorder: xdist would otherwise hand out the files with the most tests first, undoing the longest
+# first order of tests/support/longest_first.py (a one-test integration file of 75 s then ran alone at the end).
+python -m pytest -n "${TEST_WORKERS:-4}" --dist loadfile --no-loadscope-reorder --durations=25 "$@"

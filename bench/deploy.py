@@ -105,8 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             subprocess.run([local_aws, "stop"], env=env, capture_output=True)
     for run in forced:
-        if run.changed != 0 or run.playbook_seconds is None:
+        if run.changed != 0:
             sys.exit(f"a forced redeploy with nothing to do reported changed={run.changed}:\n{run.output[-4000:]}")
+        if run.playbook_seconds is None:
+            sys.exit(f"a forced redeploy left no exit record in deploy-events.jsonl:\n{run.output[-4000:]}")
     shortcut = not any(run.played for run in everyday)
     playbook = statistics.median(run.playbook_seconds or 0.0 for run in forced)
     how = "the up-to-date shortcut, no playbook" if shortcut else "the playbook ran: there is no shortcut"

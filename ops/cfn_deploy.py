@@ -179,18 +179,19 @@ def event_line(event: Mapping[str, Any]) -> str:
 
 def failing_resources(cfn: Any, name: str, shown: int = 10) -> list[str]:
     """The failed resource events of the stack's latest operation, newest first, at most ``shown``: what a failed
-    create or update says of itself. DescribeStackEvents lists the newest first; the operation began with the
-    stack's own event whose reason is "User Initiated", so older failures (already dealt with) are left out."""
+    create or update says of itself. DescribeStackEvents lists the newest first, a page at a time (a large stack's
+    rollback can push its first failure past the first page); the operation began with the stack's own event whose
+    reason is "User Initiated", so older failures (already dealt with) are left out and no older page is read."""
     lines: list[str] = []
     try:
-        events = cfn.describe_stack_events(StackName=name)["StackEvents"]
+        for page in cfn.get_paginator("describe_stack_events").paginate(StackName=name):
+            for event in page["StackEvents"]:
+                if event.get("ResourceStatusReason") == "User Initiated" and event.get("LogicalResourceId") == name:
+                    return lines[:shown]
+                if str(event.get("ResourceStatus", "")).endswith("FAILED") and event.get("ResourceStatusReason"):
+                    lines.append(event_line(event))
     except ClientError:
-        return lines  # a stack gone meanwhile: the error that ended the deploy says enough
-    for event in events:
-        if event.get("ResourceStatusReason") == "User Initiated" and event.get("LogicalResourceId") == name:
-            break
-        if str(event.get("ResourceStatus", "")).endswith("FAILED") and event.get("ResourceStatusReason"):
-            lines.append(event_line(event))
+        pass  # a stack gone meanwhile: the error that ended the deploy says enough
     return lines[:shown]
 
 

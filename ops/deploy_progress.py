@@ -29,6 +29,7 @@ _ = TRAINER.gettext
 _n = TRAINER.ngettext
 
 POLL_SECONDS = 2.0
+CLOCK_MARGIN_SECONDS = 2.0  # an event stamped this long before its phase began still counts as the phase's
 QUIET_SECONDS = 10.0  # not on a terminal: at most one progress line per stack this often (failures: each)
 # The playbook's roles, by phase; a role not named here is a phase of its own, named after the role.
 PHASES = {"account_settings": "account", "artifacts_bucket": "package", "lambda_package": "package",
@@ -115,7 +116,9 @@ class StackWatch:
         # The phase's task may have begun the stack's operation before this first look (the embedded AWS creates a
         # small stack within a second): events stamped after the phase began are new, whatever came first.
         baseline = self._fetch(baseline=True)
-        self._seen = {e["EventId"] for e in baseline if self.since is None or e["Timestamp"].timestamp() < self.since}
+        # A margin for this machine's clock against CloudFormation's (the result line comes from the task anyway).
+        since = None if self.since is None else self.since - CLOCK_MARGIN_SECONDS
+        self._seen = {e["EventId"] for e in baseline if since is None or e["Timestamp"].timestamp() < since}
         self._thread = threading.Thread(target=self._run, name=f"events-{self.name}", daemon=True)
         self._thread.start()
 

@@ -31,13 +31,17 @@ find_python() {
 }
 
 # Install pinned requirements into a venv: uv first (pinned in requirements-uv.txt, with the venv's own pip), then
-# uv installs the rest ($2...: uv pip install's arguments, e.g. -r FILE -c FILE).
+# uv installs the rest ($2...: -r FILE -c FILE, which pip and uv read alike). uv reads none of pip's settings
+# (pip.conf, PIP_INDEX_URL...: "Compatibility with pip" in uv's docs), so where only those reach a package index (a
+# mirror, a proxy with its own certificate) uv fails and pip, which reads them, installs instead. uv trusts the
+# system's certificates, as pip does here.
 install_requirements() {
   local venv="$1"
   shift
-  "${venv}/bin/python" -m pip install --quiet --disable-pip-version-check -r "${TT_ROOT}/requirements-uv.txt" ||
-    return 1
-  "${venv}/bin/uv" pip install --quiet --python "${venv}/bin/python" "$@"
+  "${venv}/bin/python" -m pip install --quiet --disable-pip-version-check -r "${TT_ROOT}/requirements-uv.txt" &&
+    "${venv}/bin/uv" pip install --quiet --system-certs --python "${venv}/bin/python" "$@" && return 0
+  echo "uv could not install the requirements: pip installs them (slower)" >&2
+  "${venv}/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
 }
 
 # Create .venv on first use and (re)install the pinned requirements only when they changed.

@@ -23,16 +23,27 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "tests" / "durations.json"
 RECORDED = Path(os.environ.get("TT_BUILD_ROOT") or ROOT / "build") / "test-durations"
+RUN_SPREAD_SECONDS = 600  # the workers of one run start within seconds of each other
 
 
 def known_durations() -> dict[str, float]:
-    times: dict[str, float] = {}
-    for source in [BASELINE, *sorted(RECORDED.glob("*.json"))]:
-        try:
-            times.update({str(k): float(v) for k, v in json.loads(source.read_text()).items()})
-        except (OSError, ValueError, AttributeError):
-            continue  # a file cut short or missing: the order is only an optimisation
-    return times
+    """The baseline's times, and over them those of the last whole run recorded here (each worker's file of it:
+    files of older runs, such as a worker a later run did not have, are left out)."""
+    times = _read(BASELINE)
+    runs = [(record.get("started", 0.0), record.get("times", {})) for record in map(_read, RECORDED.glob("*.json"))]
+    last = max((started for started, _ in runs), default=0.0)
+    for started, recorded in runs:
+        if started >= last - RUN_SPREAD_SECONDS:
+            times.update(recorded)
+    return {str(name): float(seconds) for name, seconds in times.items()}
+
+
+def _read(path: Path) -> dict:
+    try:
+        found = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}  # missing, or cut short by an interrupted write: the order is only an optimisation
+    return found if isinstance(found, dict) else {}
 
 
 def module_of(item: pytest.Item) -> str:
@@ -51,9 +62,10 @@ def whole_suite(config: pytest.Config) -> bool:
 
 
 class Recorder:
-    """Each file's time on this process (an xdist worker runs whole files), written at the end of the session."""
+    """Each file's time on this process (an xdist worker runs whole files), written at the end of a whole run."""
 
     def __init__(self) -> None:
+        self.started = time.time()
         self.times: dict[str, float] = {}
         self.current: tuple[str, float] | None = None
 
@@ -72,10 +84,8 @@ class Recorder:
             return  # a file run in part (-k, a test's id) would record a time too short
         RECORDED.mkdir(parents=True, exist_ok=True)
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        target = RECORDED / f"{worker}.json"
-        recorded = json.loads(target.read_text()) if target.is_file() else {}
-        recorded.update(self.times)
-        target.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
+        record = {"started": self.started, "times": dict(sorted(self.times.items()))}
+        (RECORDED / f"{worker}.json").write_text(json.dumps(record, indent=1) + "\n")
 
 
 def main() -> int:

@@ -15,6 +15,8 @@ from typing import Any
 # Imported when the strategy loads this class in ansible-playbook's own process, before it forks a worker per
 # task: every later worker inherits boto3 and ops/ already imported (about 0.4 s saved per task).
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root, for ops/
+from botocore.exceptions import ClientError
+
 from ops import aws_clients, cfn_deploy
 from ops.ansible_action import ActionFailed, ProjectAction, render_template
 
@@ -50,7 +52,9 @@ class ActionModule(ProjectAction):
                 termination_protection=bool(args["termination_protection"]),
                 apply=apply,
             )
-        except cfn_deploy.StackFailed as error:
+        except (cfn_deploy.StackFailed, ClientError) as error:
+            # Ended in a failed state, or refused by CloudFormation (a stack in UPDATE_ROLLBACK_FAILED cannot be
+            # updated): either way the stack's latest events say why.
             failing = cfn_deploy.failing_resources(cfn, name, int(args["events_shown"] or 10))
             raise ActionFailed(
                 f"Stop: could not deploy {name}: {error}. " + ("The failing resources and their reasons: "

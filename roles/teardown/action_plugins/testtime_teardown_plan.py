@@ -37,8 +37,9 @@ class ActionModule(ProjectAction):
             ses_addresses=tuple(args["ses_addresses"] or ()),
         )
         found = teardown.find(names, partial(aws_clients.client, region_name=args["region"]))
-        # The plan's fields are the result's (registered as teardown_plan): a registered result, not facts, since
-        # facts injected as variables are deprecated from ansible-core 2.20 (its porting guide, INJECT_FACTS_AS_VARS).
+        # The plan's fields are the result's, registered as teardown_plan: a fact a plugin returns is read as a
+        # variable only while INJECT_FACTS_AS_VARS is on, whose default turns off in ansible-core 2.24 (deprecated
+        # from 2.20: its porting guide); a registered result is a variable whatever that setting says.
         return {"changed": False, **teardown.plan(names, found, check=not apply).facts()}
 
     def what(self, args: dict[str, Any]) -> str:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root, for ops/
+from botocore.exceptions import BotoCoreError, ClientError
+
 from ops import aws_clients, teardown
 from ops.ansible_action import ActionFailed, ProjectAction
 
@@ -29,6 +31,8 @@ class ActionModule(ProjectAction):
         except teardown.RemoveFailed as error:
             raise ActionFailed(str(error), changed=bool(removed), removed=removed,
                                failing_resources=error.failing) from None  # fmt: skip
+        except (ClientError, BotoCoreError) as error:  # refused (no permission...): say what was removed before
+            raise ActionFailed(f"{self.what(args)}: {error}", changed=bool(removed), removed=removed) from None
         return {"changed": bool(removed), "removed": removed}
 
     def what(self, args: dict[str, Any]) -> str:

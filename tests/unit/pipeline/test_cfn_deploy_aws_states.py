@@ -139,3 +139,19 @@ def test_a_failure_of_a_stack_gone_meanwhile_names_no_resource() -> None:
     stub.add_client_error("describe_stack_events", "ValidationError", f"Stack [{NAME}] does not exist")
     with stub:
         assert cfn_deploy.failing_resources(cfn, NAME) == []
+
+
+def test_a_failure_past_the_first_page_of_events_is_found_and_no_older_page_is_read() -> None:
+    cfn, stub = client("cloudformation")
+    rollback = [event(100 - n, f"Rolled{n}", "DELETE_COMPLETE") for n in range(3)]  # a large rollback's first page
+    stub.add_response("describe_stack_events", {"StackEvents": rollback, "NextToken": "page2"}, {"StackName": NAME})
+    older = [
+        event(7, "Wait", "CREATE_FAILED", "WaitCondition timed out", kind="AWS::CloudFormation::WaitCondition"),
+        event(6, NAME, "CREATE_IN_PROGRESS", "User Initiated", kind="AWS::CloudFormation::Stack"),
+    ]
+    stub.add_response("describe_stack_events", {"StackEvents": older, "NextToken": "page3"},
+                      {"StackName": NAME, "NextToken": "page2"})  # fmt: skip
+    with stub:  # a third page would be an unexpected call: the Stubber fails it
+        lines = cfn_deploy.failing_resources(cfn, NAME)
+    assert lines == ["Wait (AWS::CloudFormation::WaitCondition) CREATE_FAILED: WaitCondition timed out"]
+    stub.assert_no_pending_responses()
