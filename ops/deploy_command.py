@@ -22,6 +22,7 @@ from ops.deploy_progress import (
     Outcome,
     PlaybookRun,
     Screen,
+    add_playbook_options,
     ansible_environment,
     ansible_error,
     display_path,
@@ -56,10 +57,7 @@ def parser() -> argparse.ArgumentParser:
     targets.add_target_options(parser)
     parser.add_argument("--check", action="store_true", help="show what each stack would change; change nothing")
     parser.add_argument("--force", action="store_true", help="run the whole playbook even when nothing changed")
-    parser.add_argument("-v", dest="verbose", action="count", default=0,
-                        help="stream Ansible's output too (-vv, -vvv: more of it)")  # fmt: skip
-    parser.add_argument("-e", "--extra-vars", action="append", default=[], metavar="VARS",
-                        help="extra Ansible variables, as for ansible-playbook -e (advanced use, tests)")  # fmt: skip
+    add_playbook_options(parser, "stream Ansible's output too (-vv, -vvv: more of it)")
     return parser
 
 

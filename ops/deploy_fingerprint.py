@@ -52,7 +52,7 @@ _READS = re.compile(
 )
 _ANSIBLE_SUFFIXES = (".yml", ".yaml", ".j2", ".cfg")
 # The Python that runs inside ansible-playbook: the roles' plugins and modules, the filter and callback plugins.
-PLAYBOOK_PYTHON = ("roles/", "filter_plugins/", "callback_plugins/")
+PLAYBOOK_PYTHON = ("roles/", "action_plugins/", "library/", "filter_plugins/", "callback_plugins/")
 # A secret's value is never written down, not even hashed into the record (a weak one could be guessed back).
 _SECRET = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY$")
 

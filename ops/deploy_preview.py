@@ -27,7 +27,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ops.cfn_deploy import ABSENT, stack_arguments
 from ops.cli import prog
-from ops.deploy_progress import ansible_environment, ansible_error, display_path, playbook_command
+from ops.deploy_progress import (
+    add_playbook_options,
+    ansible_environment,
+    ansible_error,
+    display_path,
+    playbook_command,
+)
 from ops.deployment import REPO_ROOT
 from ops.i18n import TRAINER, run_in_class_language
 from ops.target import Target, add_target_options, enter_deployed
@@ -357,9 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="example:\n  python -m ops.deploy_preview -e api_rate_limit=7")  # fmt: skip
     add_target_options(parser)
-    parser.add_argument("-e", "--extra-vars", action="append", default=[], metavar="VARS",
-                        help="extra Ansible variables, as for ansible-playbook -e")  # fmt: skip
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="stream the playbook's output too")
+    add_playbook_options(parser, "stream the playbook's output too")
     args = parser.parse_args(argv)
 
     def run() -> int:

@@ -9,6 +9,7 @@ every 2 s in a thread for the stack being deployed.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -368,6 +369,13 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(REPO_ROOT))
     except ValueError:
         return str(path)
+
+
+def add_playbook_options(parser: argparse.ArgumentParser, verbose_help: str) -> None:
+    """-v and -e, as every command that runs a playbook takes them (they go to :func:`playbook_command`)."""
+    parser.add_argument("-v", dest="verbose", action="count", default=0, help=verbose_help)
+    parser.add_argument("-e", "--extra-vars", action="append", default=[], metavar="VARS",
+                        help="extra Ansible variables, as for ansible-playbook -e (advanced use, tests)")  # fmt: skip
 
 
 def playbook_command(playbook: Path, region: str, extra_vars: Sequence[str] = (), *, verbose: int = 0,

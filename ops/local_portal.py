@@ -13,8 +13,6 @@ import argparse
 import os
 import secrets
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -124,11 +122,7 @@ def secret_key(path: Path | None = None) -> str:
 
 
 def is_healthy(timeout: float = 2.0) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url()}/healthz", timeout=timeout) as answer:
-            return bool(200 <= answer.status < 300)
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
+    return targets.answers(f"{url()}/healthz", timeout)
 
 
 def is_running() -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ops import cli
 from ops import target as targets
-from ops.deploy_progress import ansible_environment, playbook_command
+from ops.deploy_progress import add_playbook_options, ansible_environment, playbook_command
 from ops.deployment import REPO_ROOT, DeploymentError, project_name
 from ops.i18n import TRAINER, run_in_class_language
 
@@ -44,26 +44,23 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--check", action="store_true", help="list what would be removed; change nothing")
     parser.add_argument("--purge-data", action="store_true", help="also delete the data, after a typed confirmation")
     parser.add_argument("--yes", "-y", action="store_true", help="with --purge-data: do not ask")
-    parser.add_argument("-v", dest="verbose", action="count", default=0, help="more Ansible output (-vv, -vvv)")
-    parser.add_argument("-e", "--extra-vars", action="append", default=[], metavar="VARS",
-                        help="extra Ansible variables, as for ansible-playbook -e (advanced, tests)")  # fmt: skip
+    add_playbook_options(parser, "more Ansible output (-vv, -vvv)")
     return parser
 
 
 def find_data_bucket(build_dir: Path) -> str:
-    """The data bucket as the data stack names it (once the stack is gone: its saved outputs); empty when none."""
-    import json
-
-    import boto3
+    """The data bucket a purge would delete, found as the remove's own plan finds it (ops/teardown.py); empty when
+    there is none."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from ops import aws_clients, teardown
+
     stack = f"{project_name()}-data"
+    saved = teardown.saved_data_bucket(build_dir / "stacks" / f"{stack}.json")
     try:
-        found = boto3.client("cloudformation").describe_stack_resource(StackName=stack, LogicalResourceId="DataBucket")
-        return str(found["StackResourceDetail"]["PhysicalResourceId"])
+        return teardown.data_bucket_of(teardown.find_stack(aws_clients.client("cloudformation"), stack), saved)
     except (BotoCoreError, ClientError):
-        saved = build_dir / "stacks" / f"{stack}.json"
-        return str(json.loads(saved.read_text()).get("DataBucketName", "")) if saved.is_file() else ""
+        return saved  # the stack cannot be read: its last saved outputs say
 
 
 def confirmed(bucket: str, where: targets.Target) -> bool:

@@ -122,8 +122,13 @@ def enter(name: str, region: str | None = None) -> Target:
 
 
 def local_aws_is_healthy(endpoint: str | None = None, timeout: float = 2.0) -> bool:
+    return answers(f"{endpoint or local_endpoint()}/_ministack/health", timeout)
+
+
+def answers(url: str, timeout: float = 2.0) -> bool:
+    """A local process's health URL answers 2xx (the embedded AWS's, the local portal's)."""
     try:
-        with urllib.request.urlopen(f"{endpoint or local_endpoint()}/_ministack/health", timeout=timeout) as answer:
+        with urllib.request.urlopen(url, timeout=timeout) as answer:
             return bool(200 <= answer.status < 300)
     except (urllib.error.URLError, OSError, ValueError):
         return False

@@ -148,9 +148,13 @@ def matching_log_groups(found: Iterable[str], candidates: Sequence[str]) -> list
 
 
 def data_bucket(names: Names, found: Found) -> str:
-    stack = found.stacks.get(names.data_stack)
+    return data_bucket_of(found.stacks.get(names.data_stack), found.saved_data_bucket)
+
+
+def data_bucket_of(stack: Stack | None, saved: str) -> str:
+    """The data bucket as the data stack names it; once the stack is gone, as its saved outputs did (``saved``)."""
     if stack is None:
-        return found.saved_data_bucket
+        return saved
     return next((r.physical_id for r in stack.resources if r.logical_id == "DataBucket"), "")
 
 

@@ -1,5 +1,5 @@
 """Action plugin: find what is deployed and what a remove deletes and keeps (ops/teardown.py ``find`` and
-``plan``), as the fact teardown_plan: the stacks, buckets, API keys, SES identities, log groups and local files,
+``plan``), registered as teardown_plan: the stacks, buckets, API keys, SES identities, log groups and local files,
 and the lines that say so. Looks only: the same in check mode."""
 
 from __future__ import annotations
@@ -12,8 +12,12 @@ from typing import Any
 from ansible.module_utils.parsing.convert_bool import boolean
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root, for ops/
-from ops import aws_clients, teardown
+from ops import aws_clients, cfn_deploy, teardown
 from ops.ansible_action import ProjectAction
+
+# Imported when the strategy loads this class in ansible-playbook's own process, before it forks a worker per
+# task: every later worker of the remove inherits boto3 and ops/ already imported, and the services' models loaded.
+cfn_deploy.preload("cloudformation", "s3", "logs", "apigateway", "ses")
 
 ARGS = ("project", "portal_stack", "service_stack", "data_stack", "artifacts_bucket", "log_groups", "outputs_file",
         "stack_outputs_dir", "purge", "manage_ses", "ses_addresses", "region")  # fmt: skip

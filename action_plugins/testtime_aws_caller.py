@@ -1,4 +1,6 @@
-"""Action plugin: who we deploy as (STS GetCallerIdentity) in Ansible's worker process, without a module run."""
+"""Action plugin: who we deploy as (STS GetCallerIdentity) in Ansible's worker process, without a module run. Shared
+by the deploy (roles/artifacts_bucket: the bucket's name holds the account id) and the remove (roles/teardown), so
+it lives here, in ansible.cfg's action_plugins, not in one role's folder."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 
 # Imported when the strategy loads this class in ansible-playbook's own process, before it forks a worker per
 # task: every later worker inherits boto3 and ops/ already imported (about 0.4 s saved per task).
-sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root, for ops/
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for ops/
 from ops import aws_clients, cfn_deploy
 from ops.ansible_action import ProjectAction
 
