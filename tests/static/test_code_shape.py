@@ -34,7 +34,6 @@ OTHER_JSON = {
     "ops/deploy_fingerprint.py": "the deploy's local state and stack outputs files",
     "ops/deploy_preview.py": "the events file of the deploy's Ansible callback (callback_plugins/testtime_events.py)",
     "ops/deploy_progress.py": "the events file of the deploy's Ansible callback (callback_plugins/testtime_events.py)",
-    "ops/remove_command.py": "the data stack's saved outputs file",
     "ops/teardown.py": "the data stack's saved outputs file (it names the data bucket once the stack is gone)",
     "ops/deployment.py": "the stack outputs file",
     "ops/logs.py": "CloudWatch log events the functions printed",
